@@ -1,0 +1,59 @@
+// Array conversion shared by every binding file: checked views of C-contiguous numpy arrays and
+// FFTW-aligned output arrays. No algorithm lives here.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <new>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace fastshear_py {
+namespace py = pybind11;
+
+template <typename T> using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+inline std::string shape_str(const std::vector<py::ssize_t>& s) {
+    std::string r = "(";
+    for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+    return r + (s.size() == 1 ? ",)" : ")");
+}
+
+inline std::vector<py::ssize_t> shape_of(const py::array& a) {
+    return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim());
+}
+
+// Raise ValueError unless a has exactly the given shape (-1 matches any extent).
+inline void require_shape(const py::array& a, const std::vector<py::ssize_t>& want, const char* what) {
+    auto got = shape_of(a);
+    bool ok = got.size() == want.size();
+    for (size_t i = 0; ok && i < want.size(); ++i) ok = want[i] < 0 || want[i] == got[i];
+    if (!ok) throw py::value_error(std::string(what) + ": expected shape " + shape_str(want) + ", got " + shape_str(got));
+}
+
+// A new C-contiguous array whose buffer is 64-byte aligned (FFTW's SIMD alignment, so band-wise
+// FFTs write straight into it); large buffers ask for transparent huge pages, which saves most of
+// the page faults of first touching a big coefficient array.
+template <typename T> py::array_t<T> aligned_empty(const std::vector<py::ssize_t>& shape) {
+    size_t n = 1;
+    for (auto s : shape) n *= static_cast<size_t>(s);
+    size_t bytes = std::max<size_t>(n, 1) * sizeof(T);
+    constexpr size_t huge = size_t(2) << 20;
+    size_t align = bytes >= huge ? huge : 64;
+    bytes = (bytes + align - 1) / align * align;
+    void* p = std::aligned_alloc(align, bytes);
+    if (!p) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    if (align == huge) madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    py::capsule owner(p, [](void* q) { std::free(q); });
+    return py::array_t<T>(shape, static_cast<T*>(p), owner);
+}
+
+}  // namespace fastshear_py

@@ -1,0 +1,23 @@
+// fastshear._core: joins the per-subsystem binding files into one module.
+#include "fastshear/fft.hpp"
+#include "fastshear/parallel.hpp"
+
+#include "common.hpp"
+
+namespace fastshear_py {
+void add_shearlet2d(py::module_& m);
+}
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "fastshear's C++ core (FFTW + OpenMP). Use the fastshear package, not this module.";
+    m.def("default_threads", &fastshear::default_threads, "OpenMP's default thread count.");
+    m.def("set_planner_effort", &fastshear::set_planner_effort, pybind11::arg("effort"),
+          "FFTW planner rigour for plans made from now on: 0 estimate, 1 measure (default), 2 patient.");
+    m.def("planner_effort", &fastshear::planner_effort);
+    m.def("plans_created", &fastshear::plans_created);
+    m.def("import_wisdom", &fastshear::import_wisdom, pybind11::arg("path_double"), pybind11::arg("path_float"),
+          pybind11::call_guard<pybind11::gil_scoped_release>());
+    m.def("export_wisdom", &fastshear::export_wisdom, pybind11::arg("path_double"), pybind11::arg("path_float"),
+          pybind11::call_guard<pybind11::gil_scoped_release>());
+    fastshear_py::add_shearlet2d(m);
+}

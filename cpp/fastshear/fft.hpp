@@ -1,0 +1,140 @@
+// RAII FFTW plans for float and double, a process-wide plan cache, aligned buffers.
+//
+// Planning is not thread-safe in FFTW, so every plan is created under one mutex and cached
+// for the life of the process (keyed by kind, precision and shape). Execution uses FFTW's
+// new-array functions, which are thread-safe, from any number of OpenMP threads. Plans are made
+// on fftw_malloc'ed buffers; an array whose alignment differs from the planning buffers goes
+// through an aligned scratch buffer (an FFTW_UNALIGNED plan would lose SIMD).
+#pragma once
+
+#include <fftw3.h>
+
+#include <complex>
+#include <cstddef>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace fastshear {
+
+template <typename T> struct fftw_traits;
+
+template <> struct fftw_traits<double> {
+    using plan = fftw_plan;
+    using cpx = fftw_complex;
+    static void* malloc(size_t n) { return fftw_malloc(n); }
+    static void free(void* p) { fftw_free(p); }
+    static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
+    static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags) {
+        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    }
+    static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags) {
+        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    }
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
+        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, sign, flags);
+    }
+    static void exec_r2c(plan p, double* in, cpx* out) { fftw_execute_dft_r2c(p, in, out); }
+    static void exec_c2r(plan p, cpx* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
+    static void exec_c2c(plan p, cpx* in, cpx* out) { fftw_execute_dft(p, in, out); }
+    static void destroy(plan p) { fftw_destroy_plan(p); }
+};
+
+template <> struct fftw_traits<float> {
+    using plan = fftwf_plan;
+    using cpx = fftwf_complex;
+    static void* malloc(size_t n) { return fftwf_malloc(n); }
+    static void free(void* p) { fftwf_free(p); }
+    static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
+    static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags) {
+        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    }
+    static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags) {
+        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    }
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
+        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, sign, flags);
+    }
+    static void exec_r2c(plan p, float* in, cpx* out) { fftwf_execute_dft_r2c(p, in, out); }
+    static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
+    static void exec_c2c(plan p, cpx* in, cpx* out) { fftwf_execute_dft(p, in, out); }
+    static void destroy(plan p) { fftwf_destroy_plan(p); }
+};
+
+// An FFTW-aligned buffer of n elements of U (uninitialised).
+template <typename U> class aligned_buffer {
+  public:
+    aligned_buffer() = default;
+    explicit aligned_buffer(size_t n) : n_(n) {
+        if (n) {
+            p_ = static_cast<U*>(fftw_malloc(n * sizeof(U)));
+            if (!p_) throw std::bad_alloc();
+        }
+    }
+    aligned_buffer(const aligned_buffer&) = delete;
+    aligned_buffer& operator=(const aligned_buffer&) = delete;
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr; o.n_ = 0; }
+    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
+        if (this != &o) { reset(); p_ = o.p_; n_ = o.n_; o.p_ = nullptr; o.n_ = 0; }
+        return *this;
+    }
+    ~aligned_buffer() { reset(); }
+    U* data() { return p_; }
+    const U* data() const { return p_; }
+    size_t size() const { return n_; }
+    U& operator[](size_t i) { return p_[i]; }
+    const U& operator[](size_t i) const { return p_[i]; }
+
+  private:
+    void reset() { if (p_) fftw_free(p_); p_ = nullptr; }
+    U* p_ = nullptr;
+    size_t n_ = 0;
+};
+
+enum class fft_kind { r2c, c2r, c2c_forward, c2c_backward };
+
+// One FFTW plan of `howmany` contiguous transforms of shape `dims`, created through the
+// process-wide cache. The plan is owned by the cache; this is a cheap handle.
+template <typename T> class fft_plan {
+  public:
+    using traits = fftw_traits<T>;
+    using cpx = std::complex<T>;
+
+    static const fft_plan& get(fft_kind kind, const std::vector<int>& dims, int howmany = 1);
+
+    // Execute on any arrays of the planned layout; misaligned arrays go through scratch copies.
+    void r2c(const T* in, cpx* out) const;
+    void c2r(cpx* in, T* out) const;  // destroys `in`
+    void c2c(cpx* in, cpx* out) const;
+
+    size_t real_size() const { return real_n_; }     // reals per call (all howmany)
+    size_t complex_size() const { return cpx_n_; }   // complex values per call (all howmany)
+
+    fft_plan(typename traits::plan p, size_t rn, size_t cn, int ra, int ca)
+        : plan_(p), real_n_(rn), cpx_n_(cn), real_align_(ra), cpx_align_(ca) {}
+
+  private:
+    typename traits::plan plan_;
+    size_t real_n_, cpx_n_;
+    int real_align_, cpx_align_;
+};
+
+// Planner rigour: FFTW_MEASURE by default. set_planner_effort(0) selects FFTW_ESTIMATE
+// (fast planning, slower transforms), 1 MEASURE, 2 PATIENT. Affects plans created later.
+void set_planner_effort(int effort);
+int planner_effort();
+
+// FFTW wisdom (the planner's measurements) for double and float, so that a later process plans
+// known sizes in microseconds. Return false when a file cannot be read or written.
+bool import_wisdom(const std::string& path_double, const std::string& path_float);
+bool export_wisdom(const std::string& path_double, const std::string& path_float);
+// Number of plans created by this process so far (to know whether wisdom grew).
+long plans_created();
+
+}  // namespace fastshear

@@ -1,0 +1,55 @@
+// The 2D shearlet transform as a bank of K Hermitian frequency responses applied with real FFTs.
+//
+// The filters arrive as half spectra (K, N, M/2+1), uncentred (index 0 = zero frequency), built by
+// the caller (fastshear's Python layer builds ShearLab's system). With x of shape (N, M):
+//   forward:  c_i = irfft2(rfft2(x) * conj(psi_i))
+//   adjoint:  x   = irfft2(sum_i rfft2(c_i) * psi_i)
+//   inverse:  x   = irfft2(sum_i rfft2(c_i) * psi_i / W),  W = sum_i |psi_i|^2
+// Every call takes a batch of B images and a thread count. Sums over bands are taken in a fixed
+// order of fixed chunks, so results are bitwise independent of the number of threads.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <vector>
+
+#include "fastshear/fft.hpp"
+
+namespace fastshear {
+
+template <typename T> class FilterBank2D {
+  public:
+    using cpx = std::complex<T>;
+
+    // filters: K * N * (M/2+1) complex values (copied). The dual weights are derived here.
+    FilterBank2D(int n, int m, int k, const std::complex<double>* filters);
+
+    int rows() const { return n_; }
+    int cols() const { return m_; }
+    int bands() const { return k_; }
+    size_t half_size() const { return static_cast<size_t>(n_) * mh_; }
+
+    // x: (B, N, M) -> out: (B, K, N, M)
+    void forward(const T* x, T* out, size_t batch, int threads) const;
+    // c: (B, K, N, M) -> out: (B, N, M)
+    void adjoint(const T* c, T* out, size_t batch, int threads) const { synthesize(c, out, batch, threads, false); }
+    void inverse(const T* c, T* out, size_t batch, int threads) const { synthesize(c, out, batch, threads, true); }
+
+    // sum_i |psi_i|^2 on the half spectrum (N, M/2+1).
+    const std::vector<double>& dual_weights() const { return weights_; }
+
+  private:
+    void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
+
+    int n_, m_, k_, mh_;
+    aligned_buffer<cpx> filt_;    // psi_i / (N M)
+    aligned_buffer<T> inv_w_;     // 1 / W
+    std::vector<double> weights_; // W
+    const fft_plan<T>* r2c_;
+    const fft_plan<T>* c2r_;
+};
+
+extern template class FilterBank2D<float>;
+extern template class FilterBank2D<double>;
+
+}  // namespace fastshear

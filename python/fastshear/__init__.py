@@ -1,0 +1,8 @@
+"""fastshear: fast shearlet and Radon transforms, dense-ReLU networks and the solvers of imaging
+inverse problems, on a C++ core (OpenMP, FFTW)."""
+from . import phantoms
+from .shearlet import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
+
+__version__ = "0.1.0"
+
+__all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__"]
