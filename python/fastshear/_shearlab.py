@@ -256,19 +256,23 @@ def _half_spectra_cached(rows, cols, scales, levels, full):
     if rows == cols:
         # the transposed plane is the same plane: cut the cone-1 wedges the other way
         W2, B2 = None, B1
-        H2 = {lv: _half_full(h, cols)[:, :mh, :].transpose(0, 2, 1) for lv, h in H1.items()}
+        H2 = {lv: np.ascontiguousarray(_half_full(h, cols)[:, :mh, :].transpose(0, 2, 1))
+              for lv, h in H1.items()}
     else:
         W2, B2, _ = _plane_filters(cols, rows, scales, levels, cfg)
-        H2 = {lv: np.fft.rfft2(w, axes=(2, 1)).transpose(0, 2, 1) for lv, w in W2.items()}
+        H2 = {lv: np.ascontiguousarray(np.fft.rfft2(w, axes=(2, 1)).transpose(0, 2, 1))
+              for lv, w in W2.items()}
     idx = shearlet_indices_2d(levels, full)
     spec = np.empty((len(idx), rows, mh), dtype=np.complex128)
+    cb1 = [np.conj(b[:mh])[None, :] for b in B1]  # cone 1: bandpass along the columns
+    cb2 = [np.conj(b)[:, None] for b in B2]  # cone 2: along the rows
     for i, (cone, j, k) in enumerate(idx):
         if cone == 1:
             n = 2 ** levels[j - 1]
-            np.multiply(H1[levels[j - 1]][n - k], np.conj(B1[j - 1][:mh])[None, :], out=spec[i])
+            np.multiply(H1[levels[j - 1]][n - k], cb1[j - 1], out=spec[i])
         elif cone == 2:
             n = 2 ** levels[j - 1]
-            np.multiply(H2[levels[j - 1]][n + k], np.conj(B2[j - 1])[:, None], out=spec[i])
+            np.multiply(H2[levels[j - 1]][n + k], cb2[j - 1], out=spec[i])
         else:
             spec[i] = np.outer(np.fft.fft(_embed1(low0, rows)), np.fft.fft(_embed1(low0, cols))[:mh])
     spec.setflags(write=False)
