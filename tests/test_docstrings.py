@@ -1,0 +1,15 @@
+"""The Examples in the public docstrings run and give what they show."""
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["fastshear.shearlet", "fastshear.phantoms"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    mod = importlib.import_module(name)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
