@@ -1,5 +1,7 @@
 #include "fastshear/shearlet3d.hpp"
 
+#include <algorithm>
+
 #include "common.hpp"
 
 namespace fastshear_py {
@@ -62,6 +64,7 @@ template <typename T> void add_bank3d(py::module_& m, const char* name) {
                  std::vector<int> s = band_selection(sel, b.bands(), subset);
                  const py::ssize_t k = subset ? static_cast<py::ssize_t>(s.size()) : b.bands();
                  auto out = aligned_empty<T>({x.shape(0), k, b.n1(), b.n2(), b.n3()});
+                 if (subset && s.empty()) return out;  // no bands asked for (sel == nullptr means all)
                  const T* xp = x.data();
                  T* op = out.mutable_data();
                  size_t batch = x.shape(0);
@@ -77,9 +80,13 @@ template <typename T> void add_bank3d(py::module_& m, const char* name) {
                  const py::ssize_t k = subset ? static_cast<py::ssize_t>(s.size()) : b.bands();
                  require_shape(c, {-1, k, b.n1(), b.n2(), b.n3()}, "coefficients");
                  auto out = aligned_empty<T>({c.shape(0), b.n1(), b.n2(), b.n3()});
-                 const T* cp = c.data();
                  T* op = out.mutable_data();
                  size_t batch = c.shape(0);
+                 if (subset && s.empty()) {  // no bands: the sum is empty (sel == nullptr means all)
+                     std::fill(op, op + out.size(), T(0));
+                     return out;
+                 }
+                 const T* cp = c.data();
                  py::gil_scoped_release nogil;
                  const int* sp = subset ? s.data() : nullptr;
                  if (dual)

@@ -321,7 +321,8 @@ class Shearlet3D:
         check_shape(a, (k,) + self.shape, "coefficients",
                     f"{k} shearlet bands of {'x'.join(map(str, self.shape))}")
         lead = a.shape[:-4]
-        x = self._bank.adjoint(np.ascontiguousarray(a).reshape((-1, k) + self.shape), sel,
+        batch = int(np.prod(lead, dtype=np.int64))
+        x = self._bank.adjoint(np.ascontiguousarray(a).reshape((batch, k) + self.shape), sel,
                                self._threads_for(workers), dual)
         return x.reshape(lead + self.shape)
 
