@@ -72,6 +72,10 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
 constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results independent of threads)
 
 size_t padded(size_t n) { return (n + 7) / 8 * 8; }  // 8 complex values: >= 64 bytes
+template <typename T> size_t padded_real(size_t n) { return (n + 15) / 16 * 16; }  // >= 64 bytes
+
+// Whether FFTW sees p as aligned like the fftw_malloc'ed buffers the plans were made on.
+template <typename T> bool aligned_like_plan(const T* p) { return fftw_traits<T>::alignment_of(p) == 0; }
 
 }  // namespace
 
@@ -209,13 +213,25 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
     const size_t work = batch * K;
     nt = resolve_threads(threads, work);
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
+    // Bands that do not start on FFTW's alignment (odd volumes) go through a per-thread aligned
+    // real buffer (the plan's own fallback would allocate one per call).
+    const size_t R = padded_real<T>(N);
+    const bool odd = !aligned_like_plan(out) || (N * sizeof(T)) % 64 != 0;
+    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
             const size_t b = w / K, i = w % K;
             cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
             apply_conj(sel ? sel[i] : static_cast<int>(i), spec.data() + b * S, t);
-            c2r_->c2r(t, out + static_cast<size_t>(w) * N);
+            T* dst = out + static_cast<size_t>(w) * N;
+            if (odd && !aligned_like_plan(dst)) {
+                T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
+                c2r_->c2r(t, r);
+                std::memcpy(dst, r, N * sizeof(T));
+            } else {
+                c2r_->c2r(t, dst);
+            }
         });
     }
     err.rethrow();
@@ -235,6 +251,9 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
     aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
+    const size_t R = padded_real<T>(N);
+    const bool odd = !aligned_like_plan(c) || (N * sizeof(T)) % 64 != 0;
+    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
     region_errors err;
     const size_t slab = static_cast<size_t>(n2_) * h3_;
     const int nt2 = resolve_threads(threads, n1_);
@@ -249,7 +268,13 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
                 cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
                 std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
                 for (size_t i = lo; i < hi; ++i) {
-                    r2c_->r2c(c + (b * K + i) * N, t);
+                    const T* src = c + (b * K + i) * N;
+                    if (odd && !aligned_like_plan(src)) {
+                        T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
+                        std::memcpy(r, src, N * sizeof(T));
+                        src = r;
+                    }
+                    r2c_->r2c(src, t);
                     accumulate(sel ? sel[i] : static_cast<int>(i), t, acc);
                 }
             });
