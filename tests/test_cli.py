@@ -44,3 +44,26 @@ def test_phantom_is_deterministic():
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     assert 0.0 <= a.min() and a.max() <= 1.0
+
+
+def test_denoise_command_volume(tmp_path, capsys):
+    clean = fastshear.phantoms.cartoon3d((36, 34, 40), seed=1)
+    noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(clean.shape)
+    np.save(tmp_path / "vol.npy", noisy)
+    rc = cli.main(["denoise", str(tmp_path / "vol.npy"), "-o", str(tmp_path / "den"), "--sigma", "0.1",
+                   "--scales", "1"])
+    assert rc == 0
+    assert "36x34x40 volume" in capsys.readouterr().out
+    den = np.load(tmp_path / "den.npy")
+    assert den.shape == clean.shape
+    assert np.linalg.norm(den - clean) < np.linalg.norm(noisy - clean)
+    assert (tmp_path / "den.png").stat().st_size > 1000
+
+
+def test_denoise_command_volume_too_small(tmp_path, capsys):
+    np.save(tmp_path / "v.npy", np.zeros((20, 40, 40)))
+    rc = cli.main(["denoise", str(tmp_path / "v.npy"), "-o", str(tmp_path / "o"), "--sigma", "1"])
+    assert rc == 2
+    assert "33x33x33" in capsys.readouterr().err
+    np.save(tmp_path / "v4.npy", np.zeros((4, 40, 40, 40)))
+    assert cli.main(["denoise", str(tmp_path / "v4.npy"), "-o", str(tmp_path / "o"), "--sigma", "1"]) == 2

@@ -32,6 +32,8 @@ __all__ = [
     "half_weights",
     "shearlet_indices_2d",
     "shearlet_spectra_2d",
+    "shearlet_spectra_2d_uncentred",
+    "shearlet_indices_3d",
     "FilterConfig",
 ]
 
@@ -324,3 +326,28 @@ def shearlet_spectra_2d(rows: int, cols: int, scales: int, levels=None, full: bo
     """
     levels = default_shear_levels(scales) if levels is None else tuple(int(v) for v in levels)
     return _half_spectra_cached(int(rows), int(cols), int(scales), levels, bool(full))
+
+
+def shearlet_spectra_2d_uncentred(rows: int, cols: int, scales: int, levels=None, full: bool = False):
+    """Full uncentred frequency responses of ShearLab's 2D system, ``(K, rows, cols)`` complex128
+    (``ifftshift`` of ShearLab's ``sys.shearlets``, band-major), with its index table and filter
+    configuration. The 3D system is built from three such stacks (with ``full=True``)."""
+    half, idx, config = shearlet_spectra_2d(rows, cols, scales, levels, full)
+    return _half_full(half, int(cols)), idx, config
+
+
+def shearlet_indices_3d(levels: tuple[int, ...], full: bool = False) -> np.ndarray:
+    """ShearLab 3D's index table ``(K, 4)`` of rows ``[pyramid, scale, shear1, shear2]``,
+    lowpass ``[0, 0, 0, 0]`` last. Without ``full``, pyramid 2 drops |shear2| = 2^l and pyramid 3
+    drops |shear1| = 2^l or |shear2| = 2^l (near-duplicates of earlier pyramids' borders)."""
+    rows = []
+    for pyramid in (1, 2, 3):
+        for j, lv in enumerate(levels, start=1):
+            n = 2**lv
+            for u in range(-n, n + 1):
+                for v in range(-n, n + 1):
+                    if (full or pyramid == 1 or (pyramid == 2 and abs(v) < n)
+                            or (abs(u) < n and abs(v) < n)):
+                        rows.append((pyramid, j, u, v))
+    rows.append((0, 0, 0, 0))
+    return np.array(rows, dtype=np.int64)

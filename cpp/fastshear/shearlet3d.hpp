@@ -1,0 +1,93 @@
+// The 3D shearlet transform with separable-by-planes responses formed on the fly.
+//
+// A 3D (pyramid-adapted) shearlet's frequency response is the product of two 2D responses that
+// live on two different coordinate planes of the volume (ShearLab 3D's construction). Only the
+// 2D stacks are held (a few MB); each band's 3D response is formed while it is applied, fused
+// with the multiply that precedes its inverse real FFT, so the K full 3D filters (1.4 GB at 96^3
+// with K = 99) never exist.
+//
+// Layout: volumes are (n1, n2, n3), C order; spectra are uncentred half spectra
+// (n1, n2, h3), h3 = n3/2 + 1 (FFTW's r2c layout). The 2D stacks arrive uncentred:
+//   p12  : m12 slices of (n1, n2)  full       a(x, y)
+//   p13  : m13 slices of (n1, h3)  half       a(x, z)
+//   p32t : m32 slices of (n2, h3)  half       b(z, y) stored transposed as (y, z)
+// and each band is (form, ia, ib):
+//   form 0: S[x,y,z] = p12[ia](x,y) * p32t[ib](y,z)
+//   form 1: S[x,y,z] = p13[ia](x,z) * p32t[ib](y,z)
+//   form 2: S[x,y,z] = p12[ia](x,y) * p13[ib](x,z)
+// Every response must be Hermitian (a real filter), so the half spectrum determines it.
+// With N = n1 n2 n3:
+//   forward:  c_j = irfftn(rfftn(x) * conj(S_j))
+//   adjoint:  x   = irfftn(sum_j rfftn(c_j) * S_j)
+//   inverse:  x   = irfftn(sum_j rfftn(c_j) * S_j / W),  W = sum_j |S_j|^2
+// Sums over bands are taken in a fixed order of fixed chunks, so results are bitwise independent
+// of the number of threads.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <vector>
+
+#include "fastshear/fft.hpp"
+
+namespace fastshear {
+
+struct Band3D {
+    int form, ia, ib;
+};
+
+template <typename T> class FilterBank3D {
+  public:
+    using cpx = std::complex<T>;
+
+    FilterBank3D(int n1, int n2, int n3,
+                 int m12, const std::complex<double>* p12,
+                 int m13, const std::complex<double>* p13,
+                 int m32, const std::complex<double>* p32t,
+                 const std::vector<Band3D>& bands, int threads = 0);
+
+    int n1() const { return n1_; }
+    int n2() const { return n2_; }
+    int n3() const { return n3_; }
+    int bands() const { return static_cast<int>(bands_.size()); }
+    size_t volume() const { return static_cast<size_t>(n1_) * n2_ * n3_; }
+    size_t half_size() const { return static_cast<size_t>(n1_) * n2_ * h3_; }
+
+    // x: (B, n1, n2, n3) -> out: (B, nsel, n1, n2, n3), the bands sel[0..nsel) in that order
+    // (sel == nullptr: all bands).
+    void forward(const T* x, T* out, size_t batch, const int* sel, size_t nsel, int threads) const;
+    // c: (B, nsel, n1, n2, n3) -> out: (B, n1, n2, n3): the terms of the bands sel[0..nsel)
+    // (sel == nullptr: all K bands). Summing the results over a partition of the bands gives the
+    // result for all of them (up to rounding); `inverse` divides by the whole system's W.
+    void adjoint(const T* c, T* out, size_t batch, const int* sel, size_t nsel, int threads) const {
+        synthesize(c, out, batch, sel, nsel, threads, false);
+    }
+    void inverse(const T* c, T* out, size_t batch, const int* sel, size_t nsel, int threads) const {
+        synthesize(c, out, batch, sel, nsel, threads, true);
+    }
+
+    // W = sum_j |S_j|^2 on the half spectrum (n1, n2, h3), uncentred.
+    const std::vector<double>& dual_weights() const { return weights_; }
+
+  private:
+    void synthesize(const T* c, T* out, size_t batch, const int* sel, size_t nsel, int threads, bool dual) const;
+    void check_selection(const int* sel, size_t nsel) const;
+    // out = in * conj(S_j)   (in and out may be the same array)
+    void apply_conj(int j, const cpx* in, cpx* out) const;
+    // acc += in * S_j
+    void accumulate(int j, const cpx* in, cpx* acc) const;
+
+    int n1_, n2_, n3_, h3_;
+    size_t stride_;                // padded half_size(): every scratch volume stays SIMD-aligned
+    std::vector<Band3D> bands_;
+    aligned_buffer<cpx> p12_, p13_, p32t_;  // factors scaled by N^(-1/2) (two per response)
+    aligned_buffer<T> inv_w_;      // 1 / W (0 where W == 0)
+    std::vector<double> weights_;  // W
+    const fft_plan<T>* r2c_;
+    const fft_plan<T>* c2r_;
+};
+
+extern template class FilterBank3D<float>;
+extern template class FilterBank3D<double>;
+
+}  // namespace fastshear
