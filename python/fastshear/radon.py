@@ -301,7 +301,7 @@ class Radon2D:
         big = int(np.argmax(gaps))
         if gaps[big] <= 1.5 * med:
             return np.full((na, u.size), 0.5)
-        start = t[(big + 1) % na]
+        start = th.min() + t[(big + 1) % na]
         beta = np.mod(th - start, 2 * np.pi)
         scan = 2 * np.pi - gaps[big]
         gmax = np.arcsin(min(1.0, (self._object_radius() + 1.0) / ds))
