@@ -101,6 +101,7 @@ struct simd_f32 {
     FS_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
     FS_AVX512 static inline V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
     FS_AVX512 static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+    FS_AVX512 static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     FS_AVX512 static inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
     FS_AVX512 static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
     FS_AVX512 static inline V abs(V a) { return _mm512_abs_ps(a); }
@@ -128,6 +129,7 @@ struct simd_f64 {
     FS_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
     FS_AVX512 static inline V fnma(V a, V b, V c) { return _mm512_fnmadd_pd(a, b, c); }
     FS_AVX512 static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
+    FS_AVX512 static inline V mul(V a, V b) { return _mm512_mul_pd(a, b); }
     FS_AVX512 static inline V sub(V a, V b) { return _mm512_sub_pd(a, b); }
     FS_AVX512 static inline V max(V a, V b) { return _mm512_max_pd(a, b); }
     FS_AVX512 static inline V abs(V a) { return _mm512_abs_pd(a); }
@@ -137,11 +139,44 @@ template <typename T> struct simd_of;
 template <> struct simd_of<float> { using type = simd_f32; };
 template <> struct simd_of<double> { using type = simd_f64; };
 
+// out_i[q] = (int)floor(v_q) + ioff, out_f[q] = v_q - floor(v_q), v_q = a0[q] + a1[q] * t (or a0 + q * step
+// when a1 is null): the per-chunk scalar set-up of the kernels below, 8 at a time.
+template <typename T>
+FS_AVX512 inline void split_floor(int n, const double* a0, const double* a1, double t, double start, double step,
+                                  const int* ioff, int ioff_c, int* out_i, T* out_f) {
+    int q = 0;
+    const __m512d vt = _mm512_set1_pd(t);
+    for (; q + 8 <= n; q += 8) {
+        __m512d v;
+        if (a1)
+            v = _mm512_fmadd_pd(_mm512_loadu_pd(a1 + q), vt, _mm512_loadu_pd(a0 + q));
+        else
+            v = _mm512_fmadd_pd(_mm512_add_pd(_mm512_set1_pd(q), _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7)),
+                                _mm512_set1_pd(step), _mm512_set1_pd(start));
+        const __m512d f = _mm512_roundscale_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m256i k = _mm512_cvttpd_epi32(f);
+        k = _mm256_add_epi32(k, ioff ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ioff + q))
+                                     : _mm256_set1_epi32(ioff_c));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out_i + q), k);
+        const __m512d fr = _mm512_sub_pd(v, f);
+        if constexpr (sizeof(T) == 4)
+            _mm256_storeu_ps(reinterpret_cast<float*>(out_f + q), _mm512_cvtpd_ps(fr));
+        else
+            _mm512_storeu_pd(reinterpret_cast<double*>(out_f + q), fr);
+    }
+    for (; q < n; ++q) {
+        const double v = a1 ? a0[q] + a1[q] * t : start + q * step;
+        const double f = std::floor(v);
+        out_i[q] = static_cast<int>(f) + (ioff ? ioff[q] : ioff_c);
+        out_f[q] = static_cast<T>(v - f);
+    }
+}
+
 // Adjoint of one image row segment: x[j0 .. j0+n) = sum_a hat-interpolation of the padded
 // sinogram rows at u = base[a] + j c[a]. ws[a], fr[a]: per-chunk scratch.
 template <typename S>
 FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const double* base, const double* c,
-                                const typename S::T* cT, const int* woff, int jlo, int jhi, int padl,
+                                const typename S::T* cT, const int* woff, const int* wadj, int jlo, int jhi,
                                 typename S::T* xrow, int* ws, typename S::T* fr) {
     using T = typename S::T;
     using V = typename S::V;
@@ -149,12 +184,7 @@ FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const
     constexpr int L = S::L;
     const V lanes = S::lanes();
     for (int j0 = jlo; j0 <= jhi; j0 += L) {
-        for (int a = 0; a < na; ++a) {
-            const double b = base[a] + j0 * c[a];
-            const double kb = std::floor(b);
-            ws[a] = static_cast<int>(kb) - woff[a] + padl;
-            fr[a] = static_cast<T>(b - kb);
-        }
+        split_floor<T>(na, base, c, static_cast<double>(j0), 0, 0, wadj, 0, ws, fr);
         V acc0 = S::zero(), acc1 = S::zero();
         int a = 0;
         for (; a + 1 < na; a += 2) {
@@ -201,31 +231,36 @@ FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const
 // [kstart, kend) of acc: acc[k] += sum_j line[j] * max(0, 1 - |U0 + j cc - k|), |cc| >= 1/sqrt2.
 template <typename S>
 FS_AVX512 void forward_line_simd(const typename S::T* line, int pad, double U0, double cc, int kstart, int kend,
-                                 typename S::T* acc) {
+                                 typename S::T* acc, int* jbs, typename S::T* fracs) {
     using T = typename S::T;
     using V = typename S::V;
     using I = typename S::I;
     constexpr int L = S::L;
     const double invc = 1.0 / cc, r = std::fabs(invc);
     const int wof = cc < 0 ? S::WOF : 0;
-    const V lanes = S::lanes(), vinvc = S::set1(static_cast<T>(invc)), vr = S::set1(static_cast<T>(r));
+    const V lanes = S::lanes(), vinvc = S::set1(static_cast<T>(invc));
     const V absc = S::set1(static_cast<T>(std::fabs(cc))), one = S::set1(T(1)), zero = S::zero();
     const V two = S::set1(T(2));
-    for (int k0 = kstart; k0 < kend; k0 += L) {
-        const double tb = (k0 - U0) * invc;
-        const double jbd = std::floor(tb - r);
-        const int jb = static_cast<int>(jbd);
-        const V tau = S::fma(lanes, vinvc, S::set1(static_cast<T>(tb - jbd)));
-        const V jf = S::add(S::floor(S::sub(tau, vr)), one);
+    const int nit = (kend - kstart + L - 1) / L;
+    // per chunk n (bins k0 = kstart + n L): jb = floor(tb - r), frac = tb - r - jb, tb = (k0 - U0) / cc
+    split_floor<T>(nit, nullptr, nullptr, 0, (kstart - U0) * invc - r, L * invc, nullptr, pad - wof, jbs, fracs);
+    const V one_r = S::set1(static_cast<T>(1.0 - r));
+    const T rT = static_cast<T>(r);
+    for (int it = 0; it < nit; ++it) {
+        const int k0 = kstart + it * L;
+        // tau: pixel coordinate (relative to jb) where u = k for each bin k of the chunk; the
+        // contributing pixels are jf, jf+1, jf+2 with jf the first integer above tau - r, at
+        // signed distances d0 < 0, d0 + 1, d0 + 2 > 0 (in pixels) from tau.
+        const V tau = S::fma(lanes, vinvc, S::set1(fracs[it] + rT));
+        const V jf = S::floor(S::add(tau, one_r));
         const I idx = S::iadd(S::to_int(jf), wof);
         const V d0 = S::sub(jf, tau);
-        const T* wp = line + pad + jb - wof;
+        const T* wp = line + jbs[it];
         const V lo = S::load(wp), hi = S::load(wp + L);
-        const V w0 = S::max(zero, S::fnma(absc, S::abs(d0), one));
-        const V w1 = S::max(zero, S::fnma(absc, S::abs(S::add(d0, one)), one));
-        const V w2 = S::max(zero, S::fnma(absc, S::abs(S::add(d0, two)), one));
-        V sum = S::perm(lo, idx, hi);
-        sum = S::fma(w0, sum, zero);
+        const V w0 = S::max(zero, S::fma(absc, d0, one));
+        const V w1 = S::fnma(absc, S::abs(S::add(d0, one)), one);
+        const V w2 = S::max(zero, S::fnma(absc, S::add(d0, two), one));
+        V sum = S::mul(w0, S::perm(lo, idx, hi));
         sum = S::fma(w1, S::perm(lo, S::iadd(idx, 1), hi), sum);
         sum = S::fma(w2, S::perm(lo, S::iadd(idx, 2), hi), sum);
         S::store(acc + k0, S::add(S::load(acc + k0), sum));
@@ -380,6 +415,9 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
         const double cx = m / 2, cy = n / 2, cdet = nd / 2;
         const int nt = resolve_threads(threads, na);
         aligned_buffer<T> accs(static_cast<size_t>(nt) * (nd + 2 * L));
+        const size_t nit_max = static_cast<size_t>(nd) / L + 4;
+        std::vector<int> jbs(static_cast<size_t>(nt) * nit_max);
+        std::vector<T> fracs(static_cast<size_t>(nt) * nit_max);
         for (size_t b = 0; b < batch; ++b) {
             const T* xb = x + b * image_size();
             T* sb = sino + b * sino_size();
@@ -413,7 +451,8 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
                         const int ke = std::min(nd, static_cast<int>(std::floor(std::max(ua, ub))) + 2);
                         if (ks >= ke) continue;
                         const T* line = by_rows ? xr.data() + l * lr : xc.data() + l * lc;
-                        forward_line_simd<S>(line, pad, U0, cc, ks, ke, acc);
+                        forward_line_simd<S>(line, pad, U0, cc, ks, ke, acc, jbs.data() + thread_id() * nit_max,
+                                             fracs.data() + thread_id() * nit_max);
                     }
                     std::copy(acc, acc + nd, sb + static_cast<size_t>(a) * nd);
                 }
@@ -443,11 +482,12 @@ template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch
         std::memset(static_cast<void*>(sp.data()), 0, sp.size() * sizeof(T));
         std::vector<double> cd(na);
         std::vector<T> cT(na);
-        std::vector<int> woff(na);
+        std::vector<int> woff(na), wadj(na);
         for (int a = 0; a < na; ++a) {
             cd[a] = cos_[a];
             cT[a] = static_cast<T>(cos_[a]);
             woff[a] = cos_[a] < 0 ? L : 0;
+            wadj[a] = padl - woff[a];
         }
         const double cx = m / 2, cy = n / 2;
         const int nt = resolve_threads(threads, n);
@@ -471,8 +511,8 @@ template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch
                     std::fill(row, row + m, T(0));
                     if (jlo_[i] > jhi_[i]) continue;
                     for (int a = 0; a < na; ++a) base[a] = -cx * cos_[a] + (cy - i) * sin_[a] + cdet;
-                    adjoint_row_simd<S>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), jlo_[i], jhi_[i],
-                                        padl, row, wss.data() + static_cast<size_t>(t) * na,
+                    adjoint_row_simd<S>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(), jlo_[i],
+                                        jhi_[i], row, wss.data() + static_cast<size_t>(t) * na,
                                         frs.data() + static_cast<size_t>(t) * na);
                 }
             }
