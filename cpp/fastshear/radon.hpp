@@ -73,6 +73,11 @@ template <typename T> class Radon2D {
     std::vector<int> jlo_, jhi_;  // per row: pixels inside the support (inclusive), jlo > jhi if none
     std::vector<int> ilo_, ihi_;  // per column, likewise
     int kernel_ = 0;
+    double rsup_ = 0;   // largest distance of a support pixel from the centre
+    double fmax_ = 1;   // widest footprint (bins)
+    bool par_vec() const;
+    void fan_backproject(const T* sino, T* x, size_t batch, int threads, bool interp) const;
+    bool fan_vec() const;
 };
 
 extern template class Radon2D<float>;
