@@ -293,6 +293,8 @@ FS_AVX512 void forward_line_simd(const typename S::T* line, int pad, double U0, 
 // its scale). forward and adjoint call this on the same chunks, so their weights are identical.
 template <typename S> struct FanConst {
     typename S::T ds, kF, cdet;  // source distance, (Ds + Dd) / d, detector centre (bins)
+    typename S::T invd;          // 1 / d
+    bool fan;                    // false: parallel beam (footprint 1 / d, no magnification)
 };
 template <typename S>
 FS_AVX512 inline void fan_taps(typename S::V X, typename S::T Y, typename S::T c, typename S::T s,
@@ -302,12 +304,19 @@ FS_AVX512 inline void fan_taps(typename S::V X, typename S::T Y, typename S::T c
     using V = typename S::V;
     const V one = S::set1(T(1)), half = S::set1(T(0.5)), zero = S::zero();
     const V sp = S::fma(X, S::set1(c), S::set1(Y * s));
-    const V D = S::fnma(X, S::set1(s), S::set1(Y * c + fc.ds));
-    const V invD = S::div(one, D);
-    const V F = S::mul(S::set1(fc.kF), invD);
-    const V u = S::fma(sp, F, S::set1(fc.cdet));
-    const V q = S::mul(sp, invD);
-    const V g = S::sqrt(S::fma(q, q, one));
+    V F, u, g;
+    if (fc.fan) {
+        const V D = S::fnma(X, S::set1(s), S::set1(Y * c + fc.ds));
+        const V invD = S::div(one, D);
+        F = S::mul(S::set1(fc.kF), invD);
+        u = S::fma(sp, F, S::set1(fc.cdet));
+        const V q = S::mul(sp, invD);
+        g = S::sqrt(S::fma(q, q, one));
+    } else {
+        F = S::set1(fc.invd);
+        u = S::fma(sp, F, S::set1(fc.cdet));
+        g = one;
+    }
     const V h = S::mul(F, half);
     const V lo = S::sub(u, h), hi = S::add(u, h);
     kf = S::ceil(S::sub(lo, half));
@@ -336,15 +345,22 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
             if constexpr (Interp) {
                 // FBP: linear interpolation at u, weight Ds^2 / D^2
                 const V spv = S::fma(X, S::set1(cs[a]), S::set1(Y * sn[a]));
-                const V D = S::fnma(X, S::set1(sn[a]), S::set1(Y * cs[a] + fc.ds));
-                const V invD = S::div(S::set1(T(1)), D);
-                const V u = S::fma(S::mul(spv, invD), S::set1(fc.kF), S::set1(fc.cdet));
+                V u, wt;
+                if (fc.fan) {
+                    const V D = S::fnma(X, S::set1(sn[a]), S::set1(Y * cs[a] + fc.ds));
+                    const V invD = S::div(S::set1(T(1)), D);
+                    u = S::fma(S::mul(spv, invD), S::set1(fc.kF), S::set1(fc.cdet));
+                    const V wd = S::mul(S::set1(fc.ds), invD);
+                    wt = S::mul(wd, wd);
+                } else {
+                    u = S::fma(spv, S::set1(fc.invd), S::set1(fc.cdet));
+                    wt = S::set1(T(1));
+                }
                 const V kf = S::floor(u);
                 const V f = S::sub(u, kf);
                 const I k = S::iadd(S::to_int(kf), padl);
                 const V g0 = S::gather(row, k), g1 = S::gather(row, S::iadd(k, 1));
-                const V wd = S::mul(S::set1(fc.ds), invD);
-                acc = S::fma(S::mul(wd, wd), S::fma(f, S::sub(g1, g0), g0), acc);
+                acc = S::fma(wt, S::fma(f, S::sub(g1, g0), g0), acc);
             } else {
                 V kf, w0, w1, w2;
                 fan_taps<S>(X, Y, cs[a], sn[a], fc, kf, w0, w1, w2);
@@ -472,7 +488,7 @@ template <typename T> bool Radon2D<T>::par_vec() const {
     return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && radon_has_avx512();
 }
 template <typename T> bool Radon2D<T>::fan_vec() const {
-    return kernel_ == 0 && g_.fan && fmax_ < 1.99 && radon_has_avx512();
+    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < 1.99 && radon_has_avx512();
 }
 template <typename T> bool Radon2D<T>::vector_kernels() const { return par_vec() || fan_vec(); }
 
@@ -553,7 +569,7 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
         const size_t W = static_cast<size_t>(padl) + nd + padr;
         const FanConst<S> fc{static_cast<T>(g_.source_distance),
                              static_cast<T>((g_.source_distance + g_.detector_distance) / g_.det_spacing),
-                             static_cast<T>(cdet)};
+                             static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
         const size_t work = batch * na;
         const int nt = resolve_threads(threads, work);
         aligned_buffer<T> accs(static_cast<size_t>(nt) * 2 * W);
@@ -711,7 +727,7 @@ void Radon2D<T>::fan_backproject(const T* sino, T* x, size_t batch, int threads,
         const size_t W = static_cast<size_t>(padl) + nd + padr;
         const FanConst<S> fc{static_cast<T>(g_.source_distance),
                              static_cast<T>((g_.source_distance + g_.detector_distance) / g_.det_spacing),
-                             static_cast<T>(cdet)};
+                             static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
         aligned_buffer<T> sp(static_cast<size_t>(na) * W);
         std::memset(static_cast<void*>(sp.data()), 0, sp.size() * sizeof(T));
         std::vector<T> cs(na), sn(na);
