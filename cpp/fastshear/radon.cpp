@@ -377,7 +377,7 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
 template <typename S>
 FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typename S::T s, const FanConst<S>& fc,
                                int padl, typename S::T Y, int cx, int jlo, int jhi, typename S::T* acc0,
-                               typename S::T* acc1) {
+                               size_t stride) {
     using T = typename S::T;
     using V = typename S::V;
     using I = typename S::I;
@@ -397,22 +397,13 @@ FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typen
         S::store(p0, S::mul(w0, v));
         S::store(p1, S::mul(w1, v));
         S::store(p2, S::mul(w2, v));
-        int l = 0;
-        for (; l + 1 < n; l += 2) {
-            T* q0 = acc0 + ks[l];
-            q0[0] += p0[l];
-            q0[1] += p1[l];
-            q0[2] += p2[l];
-            T* q1 = acc1 + ks[l + 1];
-            q1[0] += p0[l + 1];
-            q1[1] += p1[l + 1];
-            q1[2] += p2[l + 1];
-        }
-        if (l < n) {
-            T* q0 = acc0 + ks[l];
-            q0[0] += p0[l];
-            q0[1] += p1[l];
-            q0[2] += p2[l];
+        // lane l accumulates into acc0 + (l % 4) * stride: consecutive pixels, which share bins,
+        // do not wait on each other's stores
+        for (int l = 0; l < n; ++l) {
+            T* q = acc0 + (l & 3) * stride + ks[l];
+            q[0] += p0[l];
+            q[1] += p1[l];
+            q[2] += p2[l];
         }
     }
 }
@@ -572,23 +563,23 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
                              static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
         const size_t work = batch * na;
         const int nt = resolve_threads(threads, work);
-        aligned_buffer<T> accs(static_cast<size_t>(nt) * 2 * W);
+        aligned_buffer<T> accs(static_cast<size_t>(nt) * 4 * W);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (long w = 0; w < static_cast<long>(work); ++w) {
             const size_t b = w / na;
             const int a = static_cast<int>(w % na);
-            T* acc0 = accs.data() + static_cast<size_t>(thread_id()) * 2 * W;
-            T* acc1 = acc0 + W;
-            std::fill(acc0, acc0 + 2 * W, T(0));
+            T* acc0 = accs.data() + static_cast<size_t>(thread_id()) * 4 * W;
+            std::fill(acc0, acc0 + 4 * W, T(0));
             const T* xb = x + b * image_size();
             const T c = static_cast<T>(cos_[a]), s = static_cast<T>(sin_[a]);
             for (int i = 0; i < n; ++i) {
                 if (jlo_[i] > jhi_[i]) continue;
                 fan_forward_row<S>(xb + static_cast<size_t>(i) * m, c, s, fc, padl, static_cast<T>(cy - i), cx, jlo_[i],
-                                   jhi_[i], acc0, acc1);
+                                   jhi_[i], acc0, W);
             }
             T* out = sino + static_cast<size_t>(w) * nd;
-            for (int k = 0; k < nd; ++k) out[k] = acc0[padl + k] + acc1[padl + k];
+            for (int k = 0; k < nd; ++k)
+                out[k] = (acc0[padl + k] + acc0[W + padl + k]) + (acc0[2 * W + padl + k] + acc0[3 * W + padl + k]);
         }
         return;
     }
