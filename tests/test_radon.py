@@ -70,10 +70,13 @@ def test_dot_test_detects_a_wrong_adjoint():
 @pytest.mark.parametrize("dtype,rtol", [(np.float32, 5e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize("shape,theta", [((64, 64), FULL), ((57, 70), LIMITED)])
 @pytest.mark.parametrize("circle", [True, False])
-@pytest.mark.parametrize("geometry", ["parallel", "parallel-0.7", "parallel-1.6", "fan"])
+@pytest.mark.parametrize("geometry", ["parallel", "parallel-0.7", "parallel-1.6", "fan", "fan-wide"])
 def test_vector_kernels_equal_portable(dtype, rtol, shape, theta, circle, geometry):
     """The AVX-512 kernels (where the CPU has them) compute the same operator as the scalar ones."""
-    kw = {"fan": _fan(max(shape)), "parallel": {}, "parallel-0.7": dict(det_spacing=0.7, n_det=101),
+    n = max(shape)
+    kw = {"fan": _fan(n), "parallel": {},
+          # footprints up to ~1.9 bins: chunks whose bins exceed one window take the gather path
+          "fan-wide": dict(geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n, det_spacing=1.05), "parallel-0.7": dict(det_spacing=0.7, n_det=101),
           "parallel-1.6": dict(det_spacing=1.6, n_det=45)}[geometry]
     R = fastshear.Radon2D(shape, theta, circle=circle, dtype=dtype, **kw)
     rng = np.random.default_rng(2)

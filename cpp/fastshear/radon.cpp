@@ -113,6 +113,8 @@ struct simd_f32 {
     FS_AVX512 static inline V load_n(const T* p, int n) {
         return _mm512_maskz_loadu_ps(static_cast<M>((n >= L) ? 0xFFFFu : ((1u << n) - 1u)), p);
     }
+    FS_AVX512 static inline int first(I v) { return _mm_cvtsi128_si32(_mm512_castsi512_si128(v)); }
+    FS_AVX512 static inline int last(I v) { return _mm_extract_epi32(_mm512_extracti32x4_epi32(v, 3), 3); }
     using IS = __m512i;  // 32-bit lane indices for stores
     FS_AVX512 static inline void store_idx(int* p, I v) { _mm512_storeu_si512(p, v); }
 };
@@ -153,6 +155,10 @@ struct simd_f64 {
     }
     FS_AVX512 static inline void store_idx(int* p, I v) {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi64_epi32(v));
+    }
+    FS_AVX512 static inline int first(I v) { return static_cast<int>(_mm_cvtsi128_si64(_mm512_castsi512_si128(v))); }
+    FS_AVX512 static inline int last(I v) {
+        return static_cast<int>(_mm_extract_epi64(_mm512_extracti32x4_epi32(v, 3), 1));
     }
 };
 
@@ -359,15 +365,36 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
                 const V kf = S::floor(u);
                 const V f = S::sub(u, kf);
                 const I k = S::iadd(S::to_int(kf), padl);
-                const V g0 = S::gather(row, k), g1 = S::gather(row, S::iadd(k, 1));
+                V g0, g1;
+                const int k_a = S::first(k), k_b = S::last(k);
+                const int kmin = std::min(k_a, k_b) - 1, kmax = std::max(k_a, k_b) + 1;
+                if (kmax + 1 - kmin < 2 * L) {  // monotone in the chunk: one window of 2L bins
+                    const V lo = S::load(row + kmin), hi = S::load(row + kmin + L);
+                    const I rel = S::iadd(k, -kmin);
+                    g0 = S::perm(lo, rel, hi);
+                    g1 = S::perm(lo, S::iadd(rel, 1), hi);
+                } else {
+                    g0 = S::gather(row, k);
+                    g1 = S::gather(row, S::iadd(k, 1));
+                }
                 acc = S::fma(wt, S::fma(f, S::sub(g1, g0), g0), acc);
             } else {
                 V kf, w0, w1, w2;
                 fan_taps<S>(X, Y, cs[a], sn[a], fc, kf, w0, w1, w2);
                 const I k = S::iadd(S::to_int(kf), padl);
-                acc = S::fma(w0, S::gather(row, k), acc);
-                acc = S::fma(w1, S::gather(row, S::iadd(k, 1)), acc);
-                acc = S::fma(w2, S::gather(row, S::iadd(k, 2)), acc);
+                const int k_a = S::first(k), k_b = S::last(k);
+                const int kmin = std::min(k_a, k_b) - 1, kmax = std::max(k_a, k_b) + 1;
+                if (kmax + 2 - kmin < 2 * L) {  // monotone in the chunk: one window of 2L bins
+                    const V lo = S::load(row + kmin), hi = S::load(row + kmin + L);
+                    const I rel = S::iadd(k, -kmin);
+                    acc = S::fma(w0, S::perm(lo, rel, hi), acc);
+                    acc = S::fma(w1, S::perm(lo, S::iadd(rel, 1), hi), acc);
+                    acc = S::fma(w2, S::perm(lo, S::iadd(rel, 2), hi), acc);
+                } else {
+                    acc = S::fma(w0, S::gather(row, k), acc);
+                    acc = S::fma(w1, S::gather(row, S::iadd(k, 1)), acc);
+                    acc = S::fma(w2, S::gather(row, S::iadd(k, 2)), acc);
+                }
             }
         }
         S::store_n(xrow + j0, acc, jhi - j0 + 1);
@@ -714,7 +741,7 @@ void Radon2D<T>::fan_backproject(const T* sino, T* x, size_t batch, int threads,
         const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
         const int cdet = nd / 2, cx = m / 2, cy = n / 2;
         const int ext = static_cast<int>(std::ceil(rsup_ * fmax_)) + 4;
-        const int padl = std::max(0, ext - cdet) + 4, padr = std::max(0, ext + 3 - (nd - cdet)) + 4;
+        const int padl = std::max(0, ext - cdet) + 4, padr = std::max(0, ext + 3 - (nd - cdet)) + 2 * S::L + 4;
         const size_t W = static_cast<size_t>(padl) + nd + padr;
         const FanConst<S> fc{static_cast<T>(g_.source_distance),
                              static_cast<T>((g_.source_distance + g_.detector_distance) / g_.det_spacing),
