@@ -388,3 +388,13 @@ def test_fbp_angle_weights_order_and_repeats():
     Rl2 = fastshear.Radon2D((n, n), np.arange(-60, 61, 1.0))
     a, b = Rl.fbp(Rl.forward(img)), Rl2.fbp(Rl2.forward(img))
     assert abs(a.sum() / b.sum() - 1) < 0.02
+
+
+@pytest.mark.parametrize("name", ["fastshear.radon", "fastshear.phantoms"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(name)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
