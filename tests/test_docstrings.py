@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["fastshear.shearlet", "fastshear.phantoms"]
+MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon"]
 
 
 @pytest.mark.parametrize("name", MODULES)

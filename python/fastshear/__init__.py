@@ -3,8 +3,9 @@ inverse problems, on a C++ core (OpenMP, FFTW)."""
 from . import phantoms
 from .shearlet import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
 from .shearlet3d import Shearlet3D, shearlet_denoise3d
+from .radon import Radon2D
 
 __version__ = "0.1.0"
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__",
-           "Shearlet3D", "shearlet_denoise3d"]
+           "Shearlet3D", "shearlet_denoise3d", "Radon2D"]
