@@ -9,7 +9,7 @@ namespace fastshear {
 
 template <typename T>
 DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch,
-                           std::size_t bands, std::size_t band_size, T sigma, int threads) {
+                           std::size_t bands, std::size_t band_size, T sigma, T theta, int threads) {
     const std::size_t nb = batch * bands;
     const std::ptrdiff_t n_items = static_cast<std::ptrdiff_t>(nb);
     const int nt = resolve_threads(threads, nb);
@@ -26,7 +26,7 @@ DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::
 #pragma omp simd reduction(+ : v_acc, r_acc)
         for (std::size_t i = 0; i < band_size; ++i) {
             const T k = kb[i];
-            const T d = k - ob[i];
+            const T d = theta * (k - ob[i]);
             const T yo = yb[i];
             T yn = yo + sigma * (k + d);
             yn = std::min(std::max(yn, -wb), wb);
@@ -42,8 +42,8 @@ DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::
 }
 
 template DualStepStats l1_dual_step<float>(float*, const float*, const float*, const float*, std::size_t,
-                                           std::size_t, std::size_t, float, int);
+                                           std::size_t, std::size_t, float, float, int);
 template DualStepStats l1_dual_step<double>(double*, const double*, const double*, const double*,
-                                            std::size_t, std::size_t, std::size_t, double, int);
+                                            std::size_t, std::size_t, std::size_t, double, double, int);
 
 }  // namespace fastshear

@@ -164,11 +164,16 @@ class Functional:
         # Moreau: prox_{s f*}(z) = z - s prox_{f/s}(z / s)
         return z - s * self.prox(z / s, 1.0 / s)
 
-    def dual_step(self, y, kx, kx_old, sigma, threads=0):
-        """PDHG dual update ``y <- prox_conj(y + sigma (2 kx - kx_old), sigma)`` in place.
+    strong_convexity = 0.0
+
+    def dual_step(self, y, kx, kx_old, sigma, theta=1.0, threads=0):
+        """PDHG dual update ``y <- prox_conj(y + sigma (kx + theta (kx - kx_old)), sigma)`` in
+        place.
 
         Returns ``(value(kx), squared dual residual)``."""
         d = kx - kx_old
+        if theta != 1.0:
+            d *= theta
         v = kx + d
         v *= sigma
         v += y
@@ -215,6 +220,7 @@ class SquaredL2(Functional):
     def __init__(self, b, scale: float = 1.0):
         self.b = np.asarray(b)
         self.scale = float(scale)
+        self.strong_convexity = self.scale
 
     def value(self, z):
         return 0.5 * self.scale * _sqnorm(z - self.b)
@@ -280,7 +286,7 @@ class L1(Functional):
         w = self._w(z)
         return np.clip(z, -w, w, out=z)
 
-    def dual_step(self, y, kx, kx_old, sigma, threads=0):
+    def dual_step(self, y, kx, kx_old, sigma, theta=1.0, threads=0):
         w = self.weights
         fused = (w.ndim == 0 or (w.ndim == 1 and y.ndim >= self.band_ndim + 1
                                  and y.shape[y.ndim - self.band_ndim - 1] == w.size))
@@ -289,9 +295,9 @@ class L1(Functional):
             band = int(np.prod(y.shape[y.ndim - self.band_ndim:])) if wv.size > 1 else y.size
             val, res = _core.l1_dual_step(y, np.ascontiguousarray(kx, y.dtype),
                                           np.ascontiguousarray(kx_old, y.dtype), wv, band,
-                                          y.dtype.type(sigma), threads)
+                                          float(sigma), float(theta), threads)
             return val, res
-        return super().dual_step(y, kx, kx_old, sigma)
+        return super().dual_step(y, kx, kx_old, sigma, theta)
 
 
 class L21(Functional):
@@ -334,7 +340,8 @@ def _as_list(v):
 
 
 def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: float = 1e-5,
-         ratio: float = 1.0, norms=None, callback=None, progress=False, workers=None):
+         ratio: float = 1.0, adaptive: bool = False, accelerate: bool = False, norms=None, callback=None, progress=False,
+         workers=None):
     """Primal-dual hybrid gradient (Chambolle-Pock) for ``min_x sum_i F_i(K_i x) + G(x)``.
 
     Each iteration applies every ``K_i`` and its adjoint once. The objective at the current
@@ -357,9 +364,16 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
     x0 : ndarray, optional
         Start (default zeros).
     max_iter, tol : int, float
-        Stop after ``max_iter`` iterations or when ``||x_k+1 - x_k|| / ||x_k+1|| < tol``.
+        Stop after ``max_iter`` iterations, or when ``||x_k+1 - x_k|| / ||x_k+1|| < tol`` and
+        both primal-dual residuals have fallen below ``tol`` times their largest value.
     ratio : float
-        ``tau / sigma`` of the normalised problem (primal vs dual step balance).
+        Initial ``tau / sigma`` of the normalised problem (primal vs dual step balance).
+    adaptive : bool
+        Rebalance ``tau / sigma`` from the primal and dual residuals (Goldstein et al. 2015)
+        with a geometrically decaying adaptation.
+    accelerate : bool
+        When ``G`` is strongly convex (a denoising data term), use Chambolle and Pock's
+        accelerated steps (``theta = 1 / sqrt(1 + 2 gamma tau)``, O(1/k^2)).
     norms : list of float, optional
         Known operator norms ``n_i`` (skips the power iterations).
     callback : callable, optional
@@ -413,6 +427,7 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
     tau = 0.99 * math.sqrt(ratio) / L
     sig = 0.99 / (math.sqrt(ratio) * L)
     sigmas = [sig / n ** 2 for n in norms]
+    tau0 = tau
 
     x = np.zeros(shape, dtype) if x0 is None else np.array(x0, dtype=dtype)
     if x.shape != shape:
@@ -423,36 +438,58 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
     hist = _History("objective", "primal_residual", "dual_residual")
     bar = _progress(progress, max_iter, "pdhg")
     converged, it = False, 0
+    pmax = dmax = 0.0
+    alpha = 0.5
+    gamma = float(getattr(g, "strong_convexity", 0.0)) if accelerate else 0.0
     try:
         for it in range(1, max_iter + 1):
             x_new = x - tau * kty
             x_new = g.prox(x_new, tau)
             kx_new = [k.forward(x_new) for k in Ks]
             obj, d2 = g.value(x_new), 0.0
+            theta = 1.0
+            if gamma > 0:  # Chambolle-Pock's accelerated variant for a strongly convex G
+                theta = 1.0 / math.sqrt(1.0 + 2.0 * gamma * tau)
+                sigmas = [sg / theta for sg in sigmas]
             for F, y, kn, ko, s in zip(Fs, ys, kx_new, kx, sigmas):
-                val, res = F.dual_step(y, kn, ko, s, threads)
+                val, res = F.dual_step(y, kn, ko, s, theta, threads)
                 obj += val
                 d2 += res
             kty_new = Ks[0].adjoint(ys[0])
             for k, y in zip(Ks[1:], ys[1:]):
                 kty_new += k.adjoint(y)
             p = (x - x_new) / tau - (kty - kty_new)
+            tau *= theta
             rc = _rel_change(x_new, x)
-            hist.add(objective=obj, primal_residual=_norm(p),
-                     dual_residual=math.sqrt(d2), rel_change=rc)
+            pres, dres = _norm(p), math.sqrt(d2)
+            pmax, dmax = max(pmax, pres), max(dmax, dres)
+            hist.add(objective=obj, primal_residual=pres, dual_residual=dres, rel_change=rc)
             x, kx, kty = x_new, kx_new, kty_new
             bar.update()
             if it % 10 == 0:
                 bar.set_postfix_str(f"objective {obj:.4g}")
-            if callback is not None and callback(it, x, {"objective": obj, "rel_change": rc}):
+            if callback is not None and callback(it, x, {"objective": obj, "rel_change": rc,
+                                                         "primal_residual": pres, "dual_residual": dres}):
                 break
-            if rc < tol:
+            if rc < tol and pres <= tol * pmax and dres <= tol * dmax:
                 converged = True
                 break
+            if adaptive and alpha > 1e-3 and gamma == 0:
+                # residual balancing (Goldstein, Li, Yuan, Esser, Baraniuk 2015): keep tau sigma
+                # fixed, shift weight to the side whose residual lags; alpha decays, so the
+                # steps settle and the usual convergence guarantee applies
+                if pres > 1.5 * dres:
+                    tau /= 1 - alpha
+                    sigmas = [sg * (1 - alpha) for sg in sigmas]
+                    alpha *= 0.95
+                elif dres > 1.5 * pres:
+                    tau *= 1 - alpha
+                    sigmas = [sg / (1 - alpha) for sg in sigmas]
+                    alpha *= 0.95
     finally:
         bar.close()
     return SolverResult(x, it, converged, hist.arrays(),
-                        {"tau": tau, "sigma": sigmas, "norms": norms, "stack_norm": L})
+                        {"tau": tau, "sigma": sigmas, "tau0": tau0, "norms": norms, "stack_norm": L})
 
 
 class _Stacked(LinearOperator):
@@ -778,8 +815,8 @@ def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, t
     """Isotropic total variation: ``min_x ||A x - b||^2 / 2 + lam TV(x)  (+ x >= 0)`` with
     ``TV(x) = sum sqrt((D_r x)^2 + (D_c x)^2)`` (forward differences, Neumann boundary).
 
-    ``A=None`` is denoising (``A = I``, data term and positivity in ``G``). Solved with
-    :func:`pdhg`.
+    ``A=None`` is denoising (``A = I``, data term and positivity in ``G``; Chambolle-Pock's
+    accelerated steps). Solved with :func:`pdhg`.
 
     Returns
     -------
@@ -804,8 +841,8 @@ def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, t
         D = Gradient2D(b.shape, dtype=b.dtype)
         g = SquaredL2NonNegative(b) if nonneg else SquaredL2(b)
         return pdhg([D], [L21(lam)], g, x0=b if x0 is None else x0, max_iter=max_iter, tol=tol,
-                    ratio=1.0 if ratio is None else ratio, norms=[math.sqrt(8.0)], callback=callback,
-                    progress=progress)
+                    ratio=1.0 if ratio is None else ratio, norms=[math.sqrt(8.0)], accelerate=True,
+                    callback=callback, progress=progress)
     D = Gradient2D(A.in_shape, dtype=A.dtype)
     g = NonNegative() if nonneg else Zero()
     return pdhg([A, D], [SquaredL2(b), L21(lam)], g, x0=x0, max_iter=max_iter, tol=tol,
