@@ -2,7 +2,8 @@
 inverse problems, on a C++ core (OpenMP, FFTW)."""
 from . import phantoms
 from .shearlet import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
+from .radon import Radon2D
 
 __version__ = "0.1.0"
 
-__all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__"]
+__all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__", "Radon2D"]

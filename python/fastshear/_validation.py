@@ -11,7 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["float_dtype", "real_array", "check_shape", "resolve_workers", "positive_shape"]
+__all__ = ["float_dtype", "real_array", "check_shape", "resolve_workers", "positive_shape", "finite_vector",
+           "positive_int", "positive_float"]
 
 
 def float_dtype(dtype) -> np.dtype:
@@ -67,3 +68,37 @@ def positive_shape(shape, ndim: int, name: str = "shape") -> tuple[int, ...]:
     if any(v < 1 for v in t):
         raise ValueError(f"{name} must be positive, got {shape!r}")
     return tuple(int(v) for v in t)
+
+
+def finite_vector(v, name: str) -> np.ndarray:
+    """A non-empty 1D float64 array of finite real numbers, else ValueError/TypeError."""
+    a = np.asarray(v)
+    if a.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got {a.dtype}")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a sequence of real numbers, got dtype {a.dtype}")
+    a = np.atleast_1d(a).astype(np.float64)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} must hold at least one value, got an empty array")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite, got {a[~np.isfinite(a)][:3]} among its values")
+    return a
+
+
+def positive_int(v, name: str) -> int:
+    """An integer >= 1, else ValueError."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    return int(v)
+
+
+def positive_float(v, name: str, *, allow_zero: bool = False) -> float:
+    """A finite float > 0 (or >= 0 with allow_zero), else ValueError/TypeError."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {v!r}")
+    f = float(v)
+    if not np.isfinite(f) or f < 0 or (f == 0 and not allow_zero):
+        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {v!r}")
+    return f

@@ -1,0 +1,607 @@
+#include "fastshear/radon.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "fastshear/fft.hpp"
+#include "fastshear/parallel.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define FASTSHEAR_RADON_X86 1
+#define FS_AVX512 __attribute__((target("avx512f")))
+#endif
+
+namespace fastshear {
+
+bool radon_has_avx512() {
+#ifdef FASTSHEAR_RADON_X86
+    static const bool ok = __builtin_cpu_supports("avx512f");
+    return ok;
+#else
+    return false;
+#endif
+}
+
+namespace {
+
+// The footprint weights of one pixel projected to u (in bins) with width F (in bins): calls
+// f(k, w) for every bin k in [0, n) it overlaps.
+template <typename F_> inline void footprint(double u, double F, int n, F_&& f) {
+    const double h = 0.5 * F, lo = u - h, hi = u + h, invF = 1.0 / F;
+    int k0 = static_cast<int>(std::ceil(lo - 0.5)), k1 = static_cast<int>(std::floor(hi + 0.5));
+    if (k0 < 0) k0 = 0;
+    if (k1 > n - 1) k1 = n - 1;
+    for (int k = k0; k <= k1; ++k) {
+        const double w = std::min(hi, k + 0.5) - std::max(lo, k - 0.5);
+        if (w > 0) f(k, w * invF);
+    }
+}
+
+struct Frame {
+    double cx, cy, cdet, d, ds, dd;
+    bool fan;
+    // detector position u (bins), footprint width F (bins), line-integral scale, FBP weight
+    inline void project(double c, double s, double X, double Y, double& u, double& F, double& sc) const {
+        const double sp = X * c + Y * s;
+        if (!fan) {
+            u = sp / d + cdet;
+            F = 1.0 / d;
+            sc = 1.0 / d;
+        } else {
+            const double t = -X * s + Y * c, D = ds + t, mag = (ds + dd) / D;
+            u = sp * mag / d + cdet;
+            F = mag / d;
+            sc = (ds + dd) * std::sqrt(D * D + sp * sp) / (d * D * D);
+        }
+    }
+    inline double interp_pos(double c, double s, double X, double Y, double& wt) const {
+        const double sp = X * c + Y * s;
+        if (!fan) {
+            wt = 1.0;
+            return sp / d + cdet;
+        }
+        const double t = -X * s + Y * c, D = ds + t;
+        wt = ds * ds / (D * D);
+        return sp * (ds + dd) / (D * d) + cdet;
+    }
+};
+
+Frame frame_of(const RadonGeometry& g) {
+    return Frame{static_cast<double>(g.cols / 2), static_cast<double>(g.rows / 2), static_cast<double>(g.n_det / 2),
+                 g.det_spacing, g.source_distance, g.detector_distance, g.fan};
+}
+
+#ifdef FASTSHEAR_RADON_X86
+// ---- AVX-512 kernels for parallel beam with unit detector bins (the hat kernel) ----
+struct simd_f32 {
+    using T = float;
+    using V = __m512;
+    using I = __m512i;
+    using M = __mmask16;
+    static constexpr int L = 16;
+    static constexpr int WOF = 24;  // window offset of the forward gather for negative steps
+    FS_AVX512 static inline V set1(T a) { return _mm512_set1_ps(a); }
+    FS_AVX512 static inline V zero() { return _mm512_setzero_ps(); }
+    FS_AVX512 static inline V lanes() {
+        return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+    FS_AVX512 static inline V load(const T* p) { return _mm512_loadu_ps(p); }
+    FS_AVX512 static inline void store(T* p, V v) { _mm512_storeu_ps(p, v); }
+    FS_AVX512 static inline void store_n(T* p, V v, int n) {
+        _mm512_mask_storeu_ps(p, static_cast<M>((n >= L) ? 0xFFFFu : ((1u << n) - 1u)), v);
+    }
+    FS_AVX512 static inline V floor(V v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+    FS_AVX512 static inline I to_int(V v) { return _mm512_cvttps_epi32(v); }
+    FS_AVX512 static inline I iadd(I a, int b) { return _mm512_add_epi32(a, _mm512_set1_epi32(b)); }
+    FS_AVX512 static inline V perm(V lo, I idx, V hi) { return _mm512_permutex2var_ps(lo, idx, hi); }
+    FS_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    FS_AVX512 static inline V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+    FS_AVX512 static inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+    FS_AVX512 static inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+    FS_AVX512 static inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+    FS_AVX512 static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
+    FS_AVX512 static inline V abs(V a) { return _mm512_abs_ps(a); }
+};
+
+struct simd_f64 {
+    using T = double;
+    using V = __m512d;
+    using I = __m512i;
+    using M = __mmask8;
+    static constexpr int L = 8;
+    static constexpr int WOF = 10;
+    FS_AVX512 static inline V set1(T a) { return _mm512_set1_pd(a); }
+    FS_AVX512 static inline V zero() { return _mm512_setzero_pd(); }
+    FS_AVX512 static inline V lanes() { return _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7); }
+    FS_AVX512 static inline V load(const T* p) { return _mm512_loadu_pd(p); }
+    FS_AVX512 static inline void store(T* p, V v) { _mm512_storeu_pd(p, v); }
+    FS_AVX512 static inline void store_n(T* p, V v, int n) {
+        _mm512_mask_storeu_pd(p, static_cast<M>((n >= L) ? 0xFFu : ((1u << n) - 1u)), v);
+    }
+    FS_AVX512 static inline V floor(V v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+    FS_AVX512 static inline I to_int(V v) { return _mm512_cvtepi32_epi64(_mm512_cvttpd_epi32(v)); }
+    FS_AVX512 static inline I iadd(I a, int b) { return _mm512_add_epi64(a, _mm512_set1_epi64(b)); }
+    FS_AVX512 static inline V perm(V lo, I idx, V hi) { return _mm512_permutex2var_pd(lo, idx, hi); }
+    FS_AVX512 static inline V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+    FS_AVX512 static inline V fnma(V a, V b, V c) { return _mm512_fnmadd_pd(a, b, c); }
+    FS_AVX512 static inline V add(V a, V b) { return _mm512_add_pd(a, b); }
+    FS_AVX512 static inline V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+    FS_AVX512 static inline V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+    FS_AVX512 static inline V max(V a, V b) { return _mm512_max_pd(a, b); }
+    FS_AVX512 static inline V abs(V a) { return _mm512_abs_pd(a); }
+};
+
+template <typename T> struct simd_of;
+template <> struct simd_of<float> { using type = simd_f32; };
+template <> struct simd_of<double> { using type = simd_f64; };
+
+// out_i[q] = (int)floor(v_q) + ioff, out_f[q] = v_q - floor(v_q), v_q = a0[q] + a1[q] * t (or a0 + q * step
+// when a1 is null): the per-chunk scalar set-up of the kernels below, 8 at a time.
+template <typename T>
+FS_AVX512 inline void split_floor(int n, const double* a0, const double* a1, double t, double start, double step,
+                                  const int* ioff, int ioff_c, int* out_i, T* out_f) {
+    int q = 0;
+    const __m512d vt = _mm512_set1_pd(t);
+    for (; q + 8 <= n; q += 8) {
+        __m512d v;
+        if (a1)
+            v = _mm512_fmadd_pd(_mm512_loadu_pd(a1 + q), vt, _mm512_loadu_pd(a0 + q));
+        else
+            v = _mm512_fmadd_pd(_mm512_add_pd(_mm512_set1_pd(q), _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7)),
+                                _mm512_set1_pd(step), _mm512_set1_pd(start));
+        const __m512d f = _mm512_roundscale_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m256i k = _mm512_cvttpd_epi32(f);
+        k = _mm256_add_epi32(k, ioff ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ioff + q))
+                                     : _mm256_set1_epi32(ioff_c));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out_i + q), k);
+        const __m512d fr = _mm512_sub_pd(v, f);
+        if constexpr (sizeof(T) == 4)
+            _mm256_storeu_ps(reinterpret_cast<float*>(out_f + q), _mm512_cvtpd_ps(fr));
+        else
+            _mm512_storeu_pd(reinterpret_cast<double*>(out_f + q), fr);
+    }
+    for (; q < n; ++q) {
+        const double v = a1 ? a0[q] + a1[q] * t : start + q * step;
+        const double f = std::floor(v);
+        out_i[q] = static_cast<int>(f) + (ioff ? ioff[q] : ioff_c);
+        out_f[q] = static_cast<T>(v - f);
+    }
+}
+
+// Adjoint of one image row segment: x[j0 .. j0+n) = sum_a hat-interpolation of the padded
+// sinogram rows at u = base[a] + j c[a]. ws[a], fr[a]: per-chunk scratch.
+template <typename S>
+FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const double* base, const double* c,
+                                const typename S::T* cT, const int* woff, const int* wadj, int jlo, int jhi,
+                                typename S::T* xrow, int* ws, typename S::T* fr) {
+    using T = typename S::T;
+    using V = typename S::V;
+    using I = typename S::I;
+    constexpr int L = S::L;
+    const V lanes = S::lanes();
+    for (int j0 = jlo; j0 <= jhi; j0 += L) {
+        split_floor<T>(na, base, c, static_cast<double>(j0), 0, 0, wadj, 0, ws, fr);
+        V acc0 = S::zero(), acc1 = S::zero();
+        int a = 0;
+        for (; a + 1 < na; a += 2) {
+            {
+                const T* row = sp + static_cast<size_t>(a) * W + ws[a];
+                const V lo = S::load(row), hi = S::load(row + L);
+                const V v = S::fma(lanes, S::set1(cT[a]), S::set1(fr[a]));
+                const V vf = S::floor(v);
+                const I idx = S::iadd(S::to_int(vf), woff[a]);
+                const V f = S::sub(v, vf);
+                const V g0 = S::perm(lo, idx, hi), g1 = S::perm(lo, S::iadd(idx, 1), hi);
+                acc0 = S::add(acc0, g0);
+                acc0 = S::fma(f, S::sub(g1, g0), acc0);
+            }
+            {
+                const int b = a + 1;
+                const T* row = sp + static_cast<size_t>(b) * W + ws[b];
+                const V lo = S::load(row), hi = S::load(row + L);
+                const V v = S::fma(lanes, S::set1(cT[b]), S::set1(fr[b]));
+                const V vf = S::floor(v);
+                const I idx = S::iadd(S::to_int(vf), woff[b]);
+                const V f = S::sub(v, vf);
+                const V g0 = S::perm(lo, idx, hi), g1 = S::perm(lo, S::iadd(idx, 1), hi);
+                acc1 = S::add(acc1, g0);
+                acc1 = S::fma(f, S::sub(g1, g0), acc1);
+            }
+        }
+        for (; a < na; ++a) {
+            const T* row = sp + static_cast<size_t>(a) * W + ws[a];
+            const V lo = S::load(row), hi = S::load(row + L);
+            const V v = S::fma(lanes, S::set1(cT[a]), S::set1(fr[a]));
+            const V vf = S::floor(v);
+            const I idx = S::iadd(S::to_int(vf), woff[a]);
+            const V f = S::sub(v, vf);
+            const V g0 = S::perm(lo, idx, hi), g1 = S::perm(lo, S::iadd(idx, 1), hi);
+            acc0 = S::add(acc0, g0);
+            acc0 = S::fma(f, S::sub(g1, g0), acc0);
+        }
+        S::store_n(xrow + j0, S::add(acc0, acc1), jhi - j0 + 1);
+    }
+}
+
+// Forward projection of one line of pixels (zero padded by `pad` on both sides) onto the bins
+// [kstart, kend) of acc: acc[k] += sum_j line[j] * max(0, 1 - |U0 + j cc - k|), |cc| >= 1/sqrt2.
+template <typename S>
+FS_AVX512 void forward_line_simd(const typename S::T* line, int pad, double U0, double cc, int kstart, int kend,
+                                 typename S::T* acc, int* jbs, typename S::T* fracs) {
+    using T = typename S::T;
+    using V = typename S::V;
+    using I = typename S::I;
+    constexpr int L = S::L;
+    const double invc = 1.0 / cc, r = std::fabs(invc);
+    const int wof = cc < 0 ? S::WOF : 0;
+    const V lanes = S::lanes(), vinvc = S::set1(static_cast<T>(invc));
+    const V absc = S::set1(static_cast<T>(std::fabs(cc))), one = S::set1(T(1)), zero = S::zero();
+    const V two = S::set1(T(2));
+    const int nit = (kend - kstart + L - 1) / L;
+    // per chunk n (bins k0 = kstart + n L): jb = floor(tb - r), frac = tb - r - jb, tb = (k0 - U0) / cc
+    split_floor<T>(nit, nullptr, nullptr, 0, (kstart - U0) * invc - r, L * invc, nullptr, pad - wof, jbs, fracs);
+    const V one_r = S::set1(static_cast<T>(1.0 - r));
+    const T rT = static_cast<T>(r);
+    for (int it = 0; it < nit; ++it) {
+        const int k0 = kstart + it * L;
+        // tau: pixel coordinate (relative to jb) where u = k for each bin k of the chunk; the
+        // contributing pixels are jf, jf+1, jf+2 with jf the first integer above tau - r, at
+        // signed distances d0 < 0, d0 + 1, d0 + 2 > 0 (in pixels) from tau.
+        const V tau = S::fma(lanes, vinvc, S::set1(fracs[it] + rT));
+        const V jf = S::floor(S::add(tau, one_r));
+        const I idx = S::iadd(S::to_int(jf), wof);
+        const V d0 = S::sub(jf, tau);
+        const T* wp = line + jbs[it];
+        const V lo = S::load(wp), hi = S::load(wp + L);
+        const V w0 = S::max(zero, S::fma(absc, d0, one));
+        const V w1 = S::fnma(absc, S::abs(S::add(d0, one)), one);
+        const V w2 = S::max(zero, S::fnma(absc, S::add(d0, two), one));
+        V sum = S::mul(w0, S::perm(lo, idx, hi));
+        sum = S::fma(w1, S::perm(lo, S::iadd(idx, 1), hi), sum);
+        sum = S::fma(w2, S::perm(lo, S::iadd(idx, 2), hi), sum);
+        S::store(acc + k0, S::add(S::load(acc + k0), sum));
+    }
+}
+#endif
+
+}  // namespace
+
+template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
+    if (g.rows < 1 || g.cols < 1) throw std::invalid_argument("image shape must be positive");
+    if (g.n_det < 1) throw std::invalid_argument("n_det must be >= 1, got " + std::to_string(g.n_det));
+    if (g.theta.empty()) throw std::invalid_argument("theta must hold at least one angle");
+    if (!(g.det_spacing > 0) || !std::isfinite(g.det_spacing)) throw std::invalid_argument("det_spacing must be > 0");
+    for (double t : g.theta)
+        if (!std::isfinite(t)) throw std::invalid_argument("theta must be finite");
+    const long long big = 1 << 24;
+    if (g.rows > big || g.cols > big || g.n_det > big) throw std::invalid_argument("sizes above 2^24 are not supported");
+    const int n = g.rows, m = g.cols;
+    const int cx = m / 2, cy = n / 2;
+    jlo_.assign(n, 0);
+    jhi_.assign(n, m - 1);
+    ilo_.assign(m, 0);
+    ihi_.assign(m, n - 1);
+    double rmax2 = 0;  // largest squared pixel distance from the centre inside the support
+    if (g.circle) {
+        const long long R = std::min(n, m) / 2, R2 = R * R;
+        for (int i = 0; i < n; ++i) {
+            const long long y = cy - i;
+            int lo = m, hi = -1;
+            for (int j = 0; j < m; ++j) {
+                const long long x = j - cx;
+                if (x * x + y * y <= R2) { lo = std::min(lo, j); hi = std::max(hi, j); }
+            }
+            jlo_[i] = lo;
+            jhi_[i] = hi;
+        }
+        for (int j = 0; j < m; ++j) {
+            const long long x = j - cx;
+            int lo = n, hi = -1;
+            for (int i = 0; i < n; ++i) {
+                const long long y = cy - i;
+                if (x * x + y * y <= R2) { lo = std::min(lo, i); hi = std::max(hi, i); }
+            }
+            ilo_[j] = lo;
+            ihi_[j] = hi;
+        }
+        rmax2 = static_cast<double>(R2);
+    } else {
+        const double ax = std::max(cx, m - 1 - cx), ay = std::max(cy, n - 1 - cy);
+        rmax2 = ax * ax + ay * ay;
+    }
+    if (g.fan) {
+        if (!std::isfinite(g.source_distance) || !std::isfinite(g.detector_distance))
+            throw std::invalid_argument("source_distance and detector_distance must be finite");
+        if (g.detector_distance < 0) throw std::invalid_argument("detector_distance must be >= 0");
+        const double need = std::sqrt(rmax2) + 1.0;
+        if (!(g.source_distance > need))
+            throw std::invalid_argument("source_distance must exceed the object's radius + 1 = " + std::to_string(need) +
+                                        " (the source would be inside the object), got " +
+                                        std::to_string(g.source_distance));
+    }
+    cos_.resize(g.theta.size());
+    sin_.resize(g.theta.size());
+    for (size_t a = 0; a < g.theta.size(); ++a) {
+        cos_[a] = std::cos(g.theta[a]);
+        sin_[a] = std::sin(g.theta[a]);
+    }
+}
+
+template <typename T> bool Radon2D<T>::vector_kernels() const {
+    return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && radon_has_avx512();
+}
+
+// ---------------------------------------------------------------- portable kernels
+template <typename T> void Radon2D<T>::forward_generic(const T* x, T* sino, size_t batch, int threads) const {
+    const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+    const Frame fr = frame_of(g_);
+    const size_t work = batch * na;
+    const int nt = resolve_threads(threads, work);
+    region_errors err;
+#pragma omp parallel num_threads(nt)
+    {
+        std::vector<double> acc;
+        err.run([&] { acc.resize(nd); });
+#pragma omp for schedule(dynamic)
+        for (long w = 0; w < static_cast<long>(work); ++w) {
+            if (acc.size() != static_cast<size_t>(nd)) continue;
+            const size_t b = w / na;
+            const int a = static_cast<int>(w % na);
+            const double c = cos_[a], s = sin_[a];
+            std::fill(acc.begin(), acc.end(), 0.0);
+            const T* xb = x + b * image_size();
+            for (int i = 0; i < n; ++i) {
+                const T* row = xb + static_cast<size_t>(i) * m;
+                for (int j = jlo_[i]; j <= jhi_[i]; ++j) {
+                    const double v = row[j];
+                    if (v == 0) continue;
+                    double u, F, sc;
+                    fr.project(c, s, j - fr.cx, fr.cy - i, u, F, sc);
+                    const double vs = v * sc;
+                    footprint(u, F, nd, [&](int k, double wt) { acc[k] += wt * vs; });
+                }
+            }
+            T* out = sino + w * static_cast<size_t>(nd);
+            for (int k = 0; k < nd; ++k) out[k] = static_cast<T>(acc[k]);
+        }
+    }
+    err.rethrow();
+}
+
+template <typename T> void Radon2D<T>::adjoint_generic(const T* sino, T* x, size_t batch, int threads) const {
+    const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+    const Frame fr = frame_of(g_);
+    const size_t work = batch * n;
+    const int nt = resolve_threads(threads, work);
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (long w = 0; w < static_cast<long>(work); ++w) {
+        const size_t b = w / n;
+        const int i = static_cast<int>(w % n);
+        const T* sb = sino + b * sino_size();
+        T* row = x + static_cast<size_t>(w) * m;
+        for (int j = 0; j < m; ++j) row[j] = T(0);
+        for (int j = jlo_[i]; j <= jhi_[i]; ++j) {
+            double sum = 0;
+            for (int a = 0; a < na; ++a) {
+                double u, F, sc;
+                fr.project(cos_[a], sin_[a], j - fr.cx, fr.cy - i, u, F, sc);
+                const T* sa = sb + static_cast<size_t>(a) * nd;
+                double part = 0;
+                footprint(u, F, nd, [&](int k, double wt) { part += wt * sa[k]; });
+                sum += part * sc;
+            }
+            row[j] = static_cast<T>(sum);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- dispatch
+template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch, int threads) const {
+    if (batch == 0) return;
+#ifdef FASTSHEAR_RADON_X86
+    if (vector_kernels()) {
+        using S = typename simd_of<T>::type;
+        constexpr int L = S::L;
+        const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+        const int pad = 64;
+        const size_t lr = static_cast<size_t>(m) + 2 * pad, lc = static_cast<size_t>(n) + 2 * pad;
+        aligned_buffer<T> xr(static_cast<size_t>(n) * lr), xc(static_cast<size_t>(m) * lc);
+        std::memset(static_cast<void*>(xr.data()), 0, xr.size() * sizeof(T));
+        std::memset(static_cast<void*>(xc.data()), 0, xc.size() * sizeof(T));
+        const double cx = m / 2, cy = n / 2, cdet = nd / 2;
+        const int nt = resolve_threads(threads, na);
+        aligned_buffer<T> accs(static_cast<size_t>(nt) * (nd + 2 * L));
+        const size_t nit_max = static_cast<size_t>(nd) / L + 4;
+        std::vector<int> jbs(static_cast<size_t>(nt) * nit_max);
+        std::vector<T> fracs(static_cast<size_t>(nt) * nit_max);
+        for (size_t b = 0; b < batch; ++b) {
+            const T* xb = x + b * image_size();
+            T* sb = sino + b * sino_size();
+#pragma omp parallel num_threads(nt)
+            {
+#pragma omp for schedule(static)
+                for (int i = 0; i < n; ++i) {
+                    T* dst = xr.data() + i * lr + pad;
+                    const T* src = xb + static_cast<size_t>(i) * m;
+                    for (int j = jlo_[i]; j <= jhi_[i]; ++j) dst[j] = src[j];
+                }
+#pragma omp for schedule(static)
+                for (int j = 0; j < m; ++j) {
+                    T* dst = xc.data() + j * lc + pad;
+                    for (int i = ilo_[j]; i <= ihi_[j]; ++i) dst[i] = xb[static_cast<size_t>(i) * m + j];
+                }
+#pragma omp for schedule(dynamic)
+                for (int a = 0; a < na; ++a) {
+                    T* acc = accs.data() + static_cast<size_t>(thread_id()) * (nd + 2 * L);
+                    std::fill(acc, acc + nd + 2 * L, T(0));
+                    const double c = cos_[a], s = sin_[a];
+                    const bool by_rows = std::fabs(c) >= std::fabs(s);
+                    const int nl = by_rows ? n : m;
+                    const double cc = by_rows ? c : -s;
+                    for (int l = 0; l < nl; ++l) {
+                        const int p0 = by_rows ? jlo_[l] : ilo_[l], p1 = by_rows ? jhi_[l] : ihi_[l];
+                        if (p0 > p1) continue;
+                        const double U0 = by_rows ? (-cx * c + (cy - l) * s + cdet) : ((l - cx) * c + cy * s + cdet);
+                        const double ua = U0 + p0 * cc, ub = U0 + p1 * cc;
+                        const int ks = std::max(0, static_cast<int>(std::floor(std::min(ua, ub))));
+                        const int ke = std::min(nd, static_cast<int>(std::floor(std::max(ua, ub))) + 2);
+                        if (ks >= ke) continue;
+                        const T* line = by_rows ? xr.data() + l * lr : xc.data() + l * lc;
+                        forward_line_simd<S>(line, pad, U0, cc, ks, ke, acc, jbs.data() + thread_id() * nit_max,
+                                             fracs.data() + thread_id() * nit_max);
+                    }
+                    std::copy(acc, acc + nd, sb + static_cast<size_t>(a) * nd);
+                }
+            }
+        }
+        return;
+    }
+#endif
+    forward_generic(x, sino, batch, threads);
+}
+
+template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch, int threads) const {
+    if (batch == 0) return;
+#ifdef FASTSHEAR_RADON_X86
+    if (vector_kernels()) {
+        using S = typename simd_of<T>::type;
+        constexpr int L = S::L;
+        const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+        // padding so that every window [kb - L, kb + 2L) of a chunk (even one running past the
+        // row's end) stays inside the padded row
+        const double reach = std::hypot(n / 2.0 + L + 2, m / 2.0 + L + 2) + 2;
+        const int cdet = nd / 2;
+        const int padl = std::max(0, static_cast<int>(std::ceil(reach - cdet))) + 2 * L + 2;
+        const int padr = std::max(0, static_cast<int>(std::ceil(reach - (nd - 1 - cdet)))) + 2 * L + 2;
+        const size_t W = static_cast<size_t>(padl) + nd + padr;
+        aligned_buffer<T> sp(static_cast<size_t>(na) * W);
+        std::memset(static_cast<void*>(sp.data()), 0, sp.size() * sizeof(T));
+        std::vector<double> cd(na);
+        std::vector<T> cT(na);
+        std::vector<int> woff(na), wadj(na);
+        for (int a = 0; a < na; ++a) {
+            cd[a] = cos_[a];
+            cT[a] = static_cast<T>(cos_[a]);
+            woff[a] = cos_[a] < 0 ? L : 0;
+            wadj[a] = padl - woff[a];
+        }
+        const double cx = m / 2, cy = n / 2;
+        const int nt = resolve_threads(threads, n);
+        std::vector<double> bases(static_cast<size_t>(nt) * na);
+        std::vector<int> wss(static_cast<size_t>(nt) * na);
+        std::vector<T> frs(static_cast<size_t>(nt) * na);
+        for (size_t b = 0; b < batch; ++b) {
+            const T* sb = sino + b * sino_size();
+            T* xb = x + b * image_size();
+#pragma omp parallel num_threads(nt)
+            {
+#pragma omp for schedule(static)
+                for (int a = 0; a < na; ++a)
+                    std::copy(sb + static_cast<size_t>(a) * nd, sb + static_cast<size_t>(a + 1) * nd,
+                              sp.data() + a * W + padl);
+                const int t = thread_id();
+                double* base = bases.data() + static_cast<size_t>(t) * na;
+#pragma omp for schedule(dynamic, 4)
+                for (int i = 0; i < n; ++i) {
+                    T* row = xb + static_cast<size_t>(i) * m;
+                    std::fill(row, row + m, T(0));
+                    if (jlo_[i] > jhi_[i]) continue;
+                    for (int a = 0; a < na; ++a) base[a] = -cx * cos_[a] + (cy - i) * sin_[a] + cdet;
+                    adjoint_row_simd<S>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(), jlo_[i],
+                                        jhi_[i], row, wss.data() + static_cast<size_t>(t) * na,
+                                        frs.data() + static_cast<size_t>(t) * na);
+                }
+            }
+        }
+        return;
+    }
+#endif
+    adjoint_generic(sino, x, batch, threads);
+}
+
+// ---------------------------------------------------------------- FBP pieces
+template <typename T>
+void Radon2D<T>::filter(const T* in, T* out, size_t batch, const double* preweight, const double* response, int pad,
+                        int threads) const {
+    const int nd = g_.n_det, na = n_angles();
+    if (pad < nd) throw std::invalid_argument("filter padding shorter than the detector");
+    using cpx = std::complex<T>;
+    const fft_plan<T>& r2c = fft_plan<T>::get(fft_kind::r2c, {pad});
+    const fft_plan<T>& c2r = fft_plan<T>::get(fft_kind::c2r, {pad});
+    const int H = pad / 2 + 1;
+    std::vector<T> resp(H);
+    for (int k = 0; k < H; ++k) resp[k] = static_cast<T>(response[k] / pad);
+    const size_t rows = batch * na;
+    const int nt = resolve_threads(threads, rows);
+    region_errors err;
+#pragma omp parallel num_threads(nt)
+    {
+        aligned_buffer<T> buf;
+        aligned_buffer<cpx> spec;
+        err.run([&] {
+            buf = aligned_buffer<T>(pad);
+            spec = aligned_buffer<cpx>(H);
+        });
+#pragma omp for schedule(static)
+        for (long r = 0; r < static_cast<long>(rows); ++r) {
+            if (buf.size() == 0) continue;
+            err.run([&] {
+                const int a = static_cast<int>(r % na);
+                const T* src = in + static_cast<size_t>(r) * nd;
+                const double* pw = preweight + static_cast<size_t>(a) * nd;
+                for (int k = 0; k < nd; ++k) buf[k] = static_cast<T>(src[k] * pw[k]);
+                for (int k = nd; k < pad; ++k) buf[k] = T(0);
+                r2c.r2c(buf.data(), spec.data());
+                for (int k = 0; k < H; ++k) spec[k] *= resp[k];
+                c2r.c2r(spec.data(), buf.data());
+                std::copy(buf.data(), buf.data() + nd, out + static_cast<size_t>(r) * nd);
+            });
+        }
+    }
+    err.rethrow();
+}
+
+template <typename T> void Radon2D<T>::backproject_interp(const T* q, T* x, size_t batch, int threads) const {
+    if (batch == 0) return;
+    // Parallel beam with unit bins: the adjoint's hat weights are exactly linear interpolation.
+    if (!g_.fan && g_.det_spacing == 1.0) {
+        adjoint(q, x, batch, threads);
+        return;
+    }
+    const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+    const Frame fr = frame_of(g_);
+    const size_t work = batch * n;
+    const int nt = resolve_threads(threads, work);
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (long w = 0; w < static_cast<long>(work); ++w) {
+        const size_t b = w / n;
+        const int i = static_cast<int>(w % n);
+        const T* qb = q + b * sino_size();
+        T* row = x + static_cast<size_t>(w) * m;
+        for (int j = 0; j < m; ++j) row[j] = T(0);
+        for (int j = jlo_[i]; j <= jhi_[i]; ++j) {
+            double sum = 0;
+            for (int a = 0; a < na; ++a) {
+                double wt;
+                const double u = fr.interp_pos(cos_[a], sin_[a], j - fr.cx, fr.cy - i, wt);
+                const double kf = std::floor(u);
+                if (kf < -1 || kf > nd - 1) continue;
+                const int k = static_cast<int>(kf);
+                const double f = u - kf;
+                const T* qa = qb + static_cast<size_t>(a) * nd;
+                const double v0 = k >= 0 ? qa[k] : 0.0, v1 = k + 1 < nd ? qa[k + 1] : 0.0;
+                sum += wt * (v0 + f * (v1 - v0));
+            }
+            row[j] = static_cast<T>(sum);
+        }
+    }
+}
+
+template class Radon2D<float>;
+template class Radon2D<double>;
+
+}  // namespace fastshear
