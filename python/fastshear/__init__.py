@@ -3,7 +3,9 @@ inverse problems, on a C++ core (OpenMP, FFTW)."""
 from . import phantoms
 from .shearlet import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
 from .radon import Radon2D
+from . import ct, operators, solvers  # noqa: E402  (after the plans they use)
 
 __version__ = "0.1.0"
 
-__all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__", "Radon2D"]
+__all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__", "Radon2D",
+           "ct", "operators", "solvers"]
