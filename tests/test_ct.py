@@ -94,3 +94,14 @@ def test_reconstruct_bad_input(scan):
         ct.reconstruct(g, theta, gt.shape, "art")
     with pytest.raises(ValueError, match="2-D"):
         ct.reconstruct(g[0], theta, gt.shape, "fbp")
+
+
+def test_ssim_matches_scikit_image(scan):
+    from skimage.metrics import structural_similarity
+
+    gt, g, theta = scan
+    x = ct.reconstruct(g, theta, gt.shape, "fbp")
+    ref = structural_similarity(gt, x.astype(np.float64), data_range=float(np.ptp(gt)))
+    assert ct.ssim(x, gt) == pytest.approx(ref, abs=1e-10)
+    m = ct.metrics(x, gt)
+    assert m["rel_error"] == pytest.approx(rel(x, gt)) and 5 < m["psnr"] < 60

@@ -15,7 +15,8 @@ import numpy as np
 from . import solvers
 from ._validation import float_dtype, positive_shape
 
-__all__ = ["visibility", "split", "reconstruct", "estimate_noise", "default_weights", "METHODS"]
+__all__ = ["visibility", "empirical_scores", "split", "reconstruct", "estimate_noise", "default_weights",
+           "ssim", "metrics", "METHODS"]
 
 METHODS = ("fbp", "sirt", "tv", "shearlet-l1")
 
@@ -344,3 +345,71 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     info["iterations"] = res.iterations
     info["history"] = res.history
     return (res.x, info) if return_info else res.x
+
+
+def _box_valid(a: np.ndarray, w: int) -> np.ndarray:
+    """Means over all w x w windows lying inside ``a`` (valid mode), via cumulative sums."""
+    c = np.cumsum(np.cumsum(np.pad(a, ((1, 0), (1, 0))), axis=0), axis=1)
+    s = c[w:, w:] - c[:-w, w:] - c[w:, :-w] + c[:-w, :-w]
+    return s / (w * w)
+
+
+def ssim(image, reference, *, data_range=None, win_size: int = 7) -> float:
+    """Mean structural similarity, as scikit-image's ``structural_similarity`` with its defaults
+    (7 x 7 uniform window, K1 = 0.01, K2 = 0.03, sample covariances, the border of half a
+    window left out of the mean).
+
+    Parameters
+    ----------
+    image, reference : array_like (N, M)
+    data_range : float, optional
+        Default: the reference's max - min.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastshear.ct import ssim
+    >>> x = np.random.default_rng(0).random((32, 32))
+    >>> ssim(x, x)
+    1.0
+    """
+    x = np.asarray(image, np.float64)
+    y = np.asarray(reference, np.float64)
+    if x.shape != y.shape or x.ndim != 2:
+        raise ValueError(f"ssim needs two 2-D images of the same shape, got {x.shape} and {y.shape}")
+    if min(x.shape) < win_size:
+        raise ValueError(f"images must be at least {win_size} x {win_size}, got {x.shape}")
+    L = float(np.ptp(y)) if data_range is None else float(data_range)
+    if L <= 0:
+        raise ValueError("data_range must be > 0 (the reference is constant)")
+    n = win_size * win_size
+    cov = n / (n - 1.0)
+    ux, uy = _box_valid(x, win_size), _box_valid(y, win_size)
+    vx = cov * (_box_valid(x * x, win_size) - ux * ux)
+    vy = cov * (_box_valid(y * y, win_size) - uy * uy)
+    vxy = cov * (_box_valid(x * y, win_size) - ux * uy)
+    c1, c2 = (0.01 * L) ** 2, (0.03 * L) ** 2
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux ** 2 + uy ** 2 + c1) * (vx + vy + c2))
+    return float(s.mean())
+
+
+def metrics(image, reference) -> dict:
+    """Relative error ``||x - x_ref|| / ||x_ref||``, PSNR (dB, peak = the reference's range) and
+    SSIM (:func:`ssim`) of ``image`` against ``reference``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastshear.ct import metrics
+    >>> ref = np.zeros((16, 16)); ref[4:12, 4:12] = 1
+    >>> m = metrics(ref + 0.01, ref)
+    >>> round(m["psnr"], 1), round(m["ssim"], 3)
+    (40.0, 1.0)
+    """
+    x = np.asarray(image, np.float64)
+    r = np.asarray(reference, np.float64)
+    err = float(np.linalg.norm(x - r) / np.linalg.norm(r))
+    mse = float(np.mean((x - r) ** 2))
+    rng = float(np.ptp(r))
+    psnr = math.inf if mse == 0 else 10 * math.log10(rng ** 2 / mse)
+    return {"rel_error": err, "psnr": psnr, "ssim": ssim(x, r)}
