@@ -105,6 +105,16 @@ struct simd_f32 {
     FS_AVX512 static inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
     FS_AVX512 static inline V max(V a, V b) { return _mm512_max_ps(a, b); }
     FS_AVX512 static inline V abs(V a) { return _mm512_abs_ps(a); }
+    FS_AVX512 static inline V min(V a, V b) { return _mm512_min_ps(a, b); }
+    FS_AVX512 static inline V div(V a, V b) { return _mm512_div_ps(a, b); }
+    FS_AVX512 static inline V sqrt(V a) { return _mm512_sqrt_ps(a); }
+    FS_AVX512 static inline V ceil(V v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
+    FS_AVX512 static inline V gather(const T* base, I idx) { return _mm512_i32gather_ps(idx, base, 4); }
+    FS_AVX512 static inline V load_n(const T* p, int n) {
+        return _mm512_maskz_loadu_ps(static_cast<M>((n >= L) ? 0xFFFFu : ((1u << n) - 1u)), p);
+    }
+    using IS = __m512i;  // 32-bit lane indices for stores
+    FS_AVX512 static inline void store_idx(int* p, I v) { _mm512_storeu_si512(p, v); }
 };
 
 struct simd_f64 {
@@ -133,6 +143,17 @@ struct simd_f64 {
     FS_AVX512 static inline V sub(V a, V b) { return _mm512_sub_pd(a, b); }
     FS_AVX512 static inline V max(V a, V b) { return _mm512_max_pd(a, b); }
     FS_AVX512 static inline V abs(V a) { return _mm512_abs_pd(a); }
+    FS_AVX512 static inline V min(V a, V b) { return _mm512_min_pd(a, b); }
+    FS_AVX512 static inline V div(V a, V b) { return _mm512_div_pd(a, b); }
+    FS_AVX512 static inline V sqrt(V a) { return _mm512_sqrt_pd(a); }
+    FS_AVX512 static inline V ceil(V v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
+    FS_AVX512 static inline V gather(const T* base, I idx) { return _mm512_i64gather_pd(idx, base, 8); }
+    FS_AVX512 static inline V load_n(const T* p, int n) {
+        return _mm512_maskz_loadu_pd(static_cast<M>((n >= L) ? 0xFFu : ((1u << n) - 1u)), p);
+    }
+    FS_AVX512 static inline void store_idx(int* p, I v) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi64_epi32(v));
+    }
 };
 
 template <typename T> struct simd_of;
@@ -266,6 +287,135 @@ FS_AVX512 void forward_line_simd(const typename S::T* line, int pad, double U0, 
         S::store(acc + k0, S::add(S::load(acc + k0), sum));
     }
 }
+// ---- AVX-512 kernels for fan beam (footprints narrower than 2 bins: at most 3 taps) ----
+// The taps of L pixels (X lanes, one Y) at one angle: first bin k0 and the weights of k0, k0+1,
+// k0+2, each the footprint overlap times sqrt(1 + (s/D)^2) (= the generic kernel's weight times
+// its scale). forward and adjoint call this on the same chunks, so their weights are identical.
+template <typename S> struct FanConst {
+    typename S::T ds, kF, cdet;  // source distance, (Ds + Dd) / d, detector centre (bins)
+    typename S::T invd;          // 1 / d
+    bool fan;                    // false: parallel beam (footprint 1 / d, no magnification)
+};
+template <typename S>
+FS_AVX512 inline void fan_taps(typename S::V X, typename S::T Y, typename S::T c, typename S::T s,
+                               const FanConst<S>& fc, typename S::V& kf, typename S::V& w0, typename S::V& w1,
+                               typename S::V& w2) {
+    using T = typename S::T;
+    using V = typename S::V;
+    const V one = S::set1(T(1)), half = S::set1(T(0.5)), zero = S::zero();
+    const V sp = S::fma(X, S::set1(c), S::set1(Y * s));
+    V F, u, g;
+    if (fc.fan) {
+        const V D = S::fnma(X, S::set1(s), S::set1(Y * c + fc.ds));
+        const V invD = S::div(one, D);
+        F = S::mul(S::set1(fc.kF), invD);
+        u = S::fma(sp, F, S::set1(fc.cdet));
+        const V q = S::mul(sp, invD);
+        g = S::sqrt(S::fma(q, q, one));
+    } else {
+        F = S::set1(fc.invd);
+        u = S::fma(sp, F, S::set1(fc.cdet));
+        g = one;
+    }
+    const V h = S::mul(F, half);
+    const V lo = S::sub(u, h), hi = S::add(u, h);
+    kf = S::ceil(S::sub(lo, half));
+    const V e0 = S::add(kf, half);  // right edge of bin k0
+    w0 = S::mul(S::max(zero, S::sub(S::min(hi, e0), lo)), g);
+    const V e1 = S::add(e0, one);
+    w1 = S::mul(S::max(zero, S::sub(S::min(hi, e1), S::max(lo, e0))), g);
+    w2 = S::mul(S::max(zero, S::sub(hi, S::max(lo, e1))), g);
+}
+
+template <typename S, bool Interp>
+FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const typename S::T* cs,
+                               const typename S::T* sn, const FanConst<S>& fc, int padl, typename S::T Y, int cx,
+                               int jlo, int jhi, typename S::T* xrow) {
+    using T = typename S::T;
+    using V = typename S::V;
+    using I = typename S::I;
+    constexpr int L = S::L;
+    const V lanes = S::lanes();
+    const V xmax = S::set1(static_cast<T>(jhi - cx));
+    for (int j0 = jlo; j0 <= jhi; j0 += L) {
+        const V X = S::min(S::add(lanes, S::set1(static_cast<T>(j0 - cx))), xmax);
+        V acc = S::zero();
+        for (int a = 0; a < na; ++a) {
+            const T* row = sp + static_cast<size_t>(a) * W;
+            if constexpr (Interp) {
+                // FBP: linear interpolation at u, weight Ds^2 / D^2
+                const V spv = S::fma(X, S::set1(cs[a]), S::set1(Y * sn[a]));
+                V u, wt;
+                if (fc.fan) {
+                    const V D = S::fnma(X, S::set1(sn[a]), S::set1(Y * cs[a] + fc.ds));
+                    const V invD = S::div(S::set1(T(1)), D);
+                    u = S::fma(S::mul(spv, invD), S::set1(fc.kF), S::set1(fc.cdet));
+                    const V wd = S::mul(S::set1(fc.ds), invD);
+                    wt = S::mul(wd, wd);
+                } else {
+                    u = S::fma(spv, S::set1(fc.invd), S::set1(fc.cdet));
+                    wt = S::set1(T(1));
+                }
+                const V kf = S::floor(u);
+                const V f = S::sub(u, kf);
+                const I k = S::iadd(S::to_int(kf), padl);
+                const V g0 = S::gather(row, k), g1 = S::gather(row, S::iadd(k, 1));
+                acc = S::fma(wt, S::fma(f, S::sub(g1, g0), g0), acc);
+            } else {
+                V kf, w0, w1, w2;
+                fan_taps<S>(X, Y, cs[a], sn[a], fc, kf, w0, w1, w2);
+                const I k = S::iadd(S::to_int(kf), padl);
+                acc = S::fma(w0, S::gather(row, k), acc);
+                acc = S::fma(w1, S::gather(row, S::iadd(k, 1)), acc);
+                acc = S::fma(w2, S::gather(row, S::iadd(k, 2)), acc);
+            }
+        }
+        S::store_n(xrow + j0, acc, jhi - j0 + 1);
+    }
+}
+
+template <typename S>
+FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typename S::T s, const FanConst<S>& fc,
+                               int padl, typename S::T Y, int cx, int jlo, int jhi, typename S::T* acc0,
+                               typename S::T* acc1) {
+    using T = typename S::T;
+    using V = typename S::V;
+    using I = typename S::I;
+    constexpr int L = S::L;
+    alignas(64) int ks[L];
+    alignas(64) T p0[L], p1[L], p2[L];
+    const V lanes = S::lanes();
+    const V xmax = S::set1(static_cast<T>(jhi - cx));
+    for (int j0 = jlo; j0 <= jhi; j0 += L) {
+        const int n = std::min(L, jhi - j0 + 1);
+        const V X = S::min(S::add(lanes, S::set1(static_cast<T>(j0 - cx))), xmax);
+        const V v = S::load_n(xrow + j0, n);
+        V kf, w0, w1, w2;
+        fan_taps<S>(X, Y, c, s, fc, kf, w0, w1, w2);
+        const I k = S::iadd(S::to_int(kf), padl);
+        S::store_idx(ks, k);
+        S::store(p0, S::mul(w0, v));
+        S::store(p1, S::mul(w1, v));
+        S::store(p2, S::mul(w2, v));
+        int l = 0;
+        for (; l + 1 < n; l += 2) {
+            T* q0 = acc0 + ks[l];
+            q0[0] += p0[l];
+            q0[1] += p1[l];
+            q0[2] += p2[l];
+            T* q1 = acc1 + ks[l + 1];
+            q1[0] += p0[l + 1];
+            q1[1] += p1[l + 1];
+            q1[2] += p2[l + 1];
+        }
+        if (l < n) {
+            T* q0 = acc0 + ks[l];
+            q0[0] += p0[l];
+            q0[1] += p1[l];
+            q0[2] += p2[l];
+        }
+    }
+}
 #endif
 
 }  // namespace
@@ -323,6 +473,9 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
                                         " (the source would be inside the object), got " +
                                         std::to_string(g.source_distance));
     }
+    rsup_ = std::sqrt(rmax2);
+    fmax_ = g.fan ? (g.source_distance + g.detector_distance) / (g.det_spacing * (g.source_distance - rsup_))
+                  : 1.0 / g.det_spacing;
     cos_.resize(g.theta.size());
     sin_.resize(g.theta.size());
     for (size_t a = 0; a < g.theta.size(); ++a) {
@@ -331,9 +484,13 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
     }
 }
 
-template <typename T> bool Radon2D<T>::vector_kernels() const {
+template <typename T> bool Radon2D<T>::par_vec() const {
     return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && radon_has_avx512();
 }
+template <typename T> bool Radon2D<T>::fan_vec() const {
+    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < 1.99 && radon_has_avx512();
+}
+template <typename T> bool Radon2D<T>::vector_kernels() const { return par_vec() || fan_vec(); }
 
 // ---------------------------------------------------------------- portable kernels
 template <typename T> void Radon2D<T>::forward_generic(const T* x, T* sino, size_t batch, int threads) const {
@@ -403,7 +560,39 @@ template <typename T> void Radon2D<T>::adjoint_generic(const T* sino, T* x, size
 template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch, int threads) const {
     if (batch == 0) return;
 #ifdef FASTSHEAR_RADON_X86
-    if (vector_kernels()) {
+    if (fan_vec()) {
+        using S = typename simd_of<T>::type;
+        const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+        const int cdet = nd / 2, cx = m / 2, cy = n / 2;
+        const int ext = static_cast<int>(std::ceil(rsup_ * fmax_)) + 4;
+        const int padl = std::max(0, ext - cdet) + 4, padr = std::max(0, ext + 3 - (nd - cdet)) + 4;
+        const size_t W = static_cast<size_t>(padl) + nd + padr;
+        const FanConst<S> fc{static_cast<T>(g_.source_distance),
+                             static_cast<T>((g_.source_distance + g_.detector_distance) / g_.det_spacing),
+                             static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
+        const size_t work = batch * na;
+        const int nt = resolve_threads(threads, work);
+        aligned_buffer<T> accs(static_cast<size_t>(nt) * 2 * W);
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+        for (long w = 0; w < static_cast<long>(work); ++w) {
+            const size_t b = w / na;
+            const int a = static_cast<int>(w % na);
+            T* acc0 = accs.data() + static_cast<size_t>(thread_id()) * 2 * W;
+            T* acc1 = acc0 + W;
+            std::fill(acc0, acc0 + 2 * W, T(0));
+            const T* xb = x + b * image_size();
+            const T c = static_cast<T>(cos_[a]), s = static_cast<T>(sin_[a]);
+            for (int i = 0; i < n; ++i) {
+                if (jlo_[i] > jhi_[i]) continue;
+                fan_forward_row<S>(xb + static_cast<size_t>(i) * m, c, s, fc, padl, static_cast<T>(cy - i), cx, jlo_[i],
+                                   jhi_[i], acc0, acc1);
+            }
+            T* out = sino + static_cast<size_t>(w) * nd;
+            for (int k = 0; k < nd; ++k) out[k] = acc0[padl + k] + acc1[padl + k];
+        }
+        return;
+    }
+    if (par_vec()) {
         using S = typename simd_of<T>::type;
         constexpr int L = S::L;
         const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
@@ -467,7 +656,11 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
 template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch, int threads) const {
     if (batch == 0) return;
 #ifdef FASTSHEAR_RADON_X86
-    if (vector_kernels()) {
+    if (fan_vec()) {
+        fan_backproject(sino, x, batch, threads, false);
+        return;
+    }
+    if (par_vec()) {
         using S = typename simd_of<T>::type;
         constexpr int L = S::L;
         const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
@@ -523,6 +716,52 @@ template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch
     adjoint_generic(sino, x, batch, threads);
 }
 
+template <typename T>
+void Radon2D<T>::fan_backproject(const T* sino, T* x, size_t batch, int threads, bool interp) const {
+#ifdef FASTSHEAR_RADON_X86
+        using S = typename simd_of<T>::type;
+        const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+        const int cdet = nd / 2, cx = m / 2, cy = n / 2;
+        const int ext = static_cast<int>(std::ceil(rsup_ * fmax_)) + 4;
+        const int padl = std::max(0, ext - cdet) + 4, padr = std::max(0, ext + 3 - (nd - cdet)) + 4;
+        const size_t W = static_cast<size_t>(padl) + nd + padr;
+        const FanConst<S> fc{static_cast<T>(g_.source_distance),
+                             static_cast<T>((g_.source_distance + g_.detector_distance) / g_.det_spacing),
+                             static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
+        aligned_buffer<T> sp(static_cast<size_t>(na) * W);
+        std::memset(static_cast<void*>(sp.data()), 0, sp.size() * sizeof(T));
+        std::vector<T> cs(na), sn(na);
+        for (int a = 0; a < na; ++a) {
+            cs[a] = static_cast<T>(cos_[a]);
+            sn[a] = static_cast<T>(sin_[a]);
+        }
+        const int nt = resolve_threads(threads, n);
+        for (size_t b = 0; b < batch; ++b) {
+            const T* sb = sino + b * sino_size();
+            T* xb = x + b * image_size();
+#pragma omp parallel num_threads(nt)
+            {
+#pragma omp for schedule(static)
+                for (int a = 0; a < na; ++a)
+                    std::copy(sb + static_cast<size_t>(a) * nd, sb + static_cast<size_t>(a + 1) * nd,
+                              sp.data() + a * W + padl);
+#pragma omp for schedule(dynamic, 4)
+                for (int i = 0; i < n; ++i) {
+                    T* row = xb + static_cast<size_t>(i) * m;
+                    std::fill(row, row + m, T(0));
+                    if (jlo_[i] > jhi_[i]) continue;
+                    interp ? fan_adjoint_row<S, true>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, static_cast<T>(cy - i), cx,
+                                       jlo_[i], jhi_[i], row)
+                           : fan_adjoint_row<S, false>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, static_cast<T>(cy - i), cx,
+                                       jlo_[i], jhi_[i], row);
+                }
+            }
+        }
+#else
+    (void)sino; (void)x; (void)batch; (void)threads; (void)interp;
+#endif
+}
+
 // ---------------------------------------------------------------- FBP pieces
 template <typename T>
 void Radon2D<T>::filter(const T* in, T* out, size_t batch, const double* preweight, const double* response, int pad,
@@ -570,6 +809,10 @@ template <typename T> void Radon2D<T>::backproject_interp(const T* q, T* x, size
     // Parallel beam with unit bins: the adjoint's hat weights are exactly linear interpolation.
     if (!g_.fan && g_.det_spacing == 1.0) {
         adjoint(q, x, batch, threads);
+        return;
+    }
+    if (fan_vec()) {
+        fan_backproject(q, x, batch, threads, true);
         return;
     }
     const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();

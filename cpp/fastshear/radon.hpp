@@ -18,9 +18,12 @@
 // 1 / d (parallel) and (Ds + Dd) r / (d (Ds + t)^2) (fan, r the source-pixel distance).
 //
 // forward() runs in parallel over (image, angle), adjoint() over (image, row): no atomics,
-// results independent of the thread count up to the order of floating-point sums (forward: none
-// at all; adjoint: none at all). For parallel beam with d = 1 and AVX-512 both use vector
-// kernels that gather through in-register permutes; otherwise a portable scalar kernel.
+// results independent of the thread count (bitwise: every output value is summed by one thread in
+// a fixed order). With AVX-512: parallel beam with d = 1 uses kernels that gather through
+// in-register permutes (a chunk of 16 pixels reads a window of 32 consecutive bins, and a chunk of
+// 16 bins a window of 32 consecutive pixels of a row or column); footprints narrower than 2 bins
+// (fan beam, other d) use gathers with the 3-tap footprint weights computed by one function for
+// both directions. Otherwise (no AVX-512, wide footprints) a portable scalar kernel.
 #pragma once
 
 #include <cstddef>
@@ -73,6 +76,11 @@ template <typename T> class Radon2D {
     std::vector<int> jlo_, jhi_;  // per row: pixels inside the support (inclusive), jlo > jhi if none
     std::vector<int> ilo_, ihi_;  // per column, likewise
     int kernel_ = 0;
+    double rsup_ = 0;   // largest distance of a support pixel from the centre
+    double fmax_ = 1;   // widest footprint (bins)
+    bool par_vec() const;
+    void fan_backproject(const T* sino, T* x, size_t batch, int threads, bool interp) const;
+    bool fan_vec() const;
 };
 
 extern template class Radon2D<float>;
