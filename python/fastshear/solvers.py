@@ -340,7 +340,8 @@ def _as_list(v):
 
 
 def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: float = 1e-5,
-         ratio: float = 1.0, adaptive: bool = False, accelerate: bool = False, norms=None, callback=None, progress=False,
+         ratio: float = 1.0, adaptive: bool = False, accelerate: bool = False, norms=None,
+         stack_norm=None, callback=None, progress=False,
          workers=None):
     """Primal-dual hybrid gradient (Chambolle-Pock) for ``min_x sum_i F_i(K_i x) + G(x)``.
 
@@ -348,10 +349,11 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
     iterate comes for free (``K_i x`` is kept and ``K_i xbar`` is formed by linearity), the dual
     update of weighted-l1 terms is one fused C++ pass.
 
-    Step sizes: every block is normalised by its operator norm ``n_i`` (power iteration), the
-    norm ``L`` of the normalised stack is estimated likewise, and ``tau = sqrt(ratio) / L``,
-    ``sigma_i = 1 / (sqrt(ratio) L n_i^2)`` (times 0.99), which satisfies the convergence
-    condition ``tau sigma ||K||^2 < 1`` of the normalised problem.
+    Step sizes: every block is normalised by its operator norm ``n_i`` (power iteration, or
+    exact where the plan knows it), ``L`` bounds the norm of the normalised stack
+    (``sqrt(B)`` for B blocks), and ``tau = 0.99 sqrt(ratio) / L``,
+    ``sigma_i = 0.99 / (sqrt(ratio) L n_i^2)``, which satisfies the convergence condition
+    ``tau sigma ||K||^2 < 1`` of the normalised problem.
 
     Parameters
     ----------
@@ -376,6 +378,9 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
         accelerated steps (``theta = 1 / sqrt(1 + 2 gamma tau)``, O(1/k^2)).
     norms : list of float, optional
         Known operator norms ``n_i`` (skips the power iterations).
+    stack_norm : None, "estimate" or float
+        Norm of the normalised stack: ``sqrt(B)`` (default, a bound), estimated by power
+        iteration, or given.
     callback : callable, optional
         ``callback(iteration, x, info)``; return True to stop.
     progress : bool or str
@@ -418,12 +423,17 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
     norms = [float(n) for n in norms]
     if len(norms) != len(Ks) or any(not (n > 0) for n in norms):
         raise ValueError(f"norms must be {len(Ks)} positive numbers, got {norms!r}")
-    if len(Ks) == 1:
-        L = 1.0
+    if stack_norm is None:
+        # ||[K_1/n_1; ...; K_B/n_B]|| <= sqrt(B): a bound that needs no power iteration and is
+        # nearly attained whenever the blocks share a top singular vector (a smooth image for
+        # a projector and a frame alike)
+        L = math.sqrt(len(Ks))
+    elif stack_norm == "estimate":
+        L = 1.0 if len(Ks) == 1 else 1.01 * _Stacked([k / n for k, n in zip(Ks, norms)]).norm()
     else:
-        stacked = _Stacked([k / n for k, n in zip(Ks, norms)])
-        L = stacked.norm()
-    L *= 1.01  # power iteration approaches the norm from below
+        L = float(stack_norm)
+        if not (L > 0):
+            raise ValueError(f"stack_norm must be None, 'estimate' or a positive number, got {stack_norm!r}")
     tau = 0.99 * math.sqrt(ratio) / L
     sig = 0.99 / (math.sqrt(ratio) * L)
     sigmas = [sig / n ** 2 for n in norms]
