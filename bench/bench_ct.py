@@ -51,7 +51,7 @@ def test_fastshear_pdhg(benchmark, data, dtype, workers):
         return solvers.pdhg([R, sh], [solvers.SquaredL2(g), solvers.L1(w)], solvers.NonNegative(),
                             max_iter=ITERS, tol=0, norms=norms, workers=workers)
 
-    benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
 
 
 def test_astra_pyshearlab_pdhg(benchmark, data):
@@ -103,15 +103,16 @@ def test_astra_pyshearlab_pdhg(benchmark, data):
     astra.projector.delete(pid)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("what", ["iteration", "transforms"])
-def test_iteration_vs_transforms(benchmark, data, what):
-    """One PDHG iteration vs the R, R^T, SH, SH^T it applies (float32, 2 threads)."""
-    R, sh, w = _fastshear_problem(data, "float32", 2)
+def test_iteration_vs_transforms(benchmark, data, what, workers):
+    """PDHG iterations vs the R, R^T, SH, SH^T they apply (float32)."""
+    R, sh, w = _fastshear_problem(data, "float32", workers)
     g = data.astype(np.float32)
     x = np.random.default_rng(1).random((N, N)).astype(np.float32)
     s = R.forward(x)
     c = sh.forward(x)
-    benchmark.group = f"pdhg iteration vs its transforms {N} s{SCALES}, {ITERS} iterations, float32 2t"
+    benchmark.group = f"pdhg iteration vs its transforms {N} s{SCALES}, {ITERS} iterations, float32 {workers}t"
     if what == "transforms":
         benchmark.name = f"{ITERS} x (R + R^T + SH + SH^T)"
 
@@ -124,6 +125,6 @@ def test_iteration_vs_transforms(benchmark, data, what):
 
         def run():
             solvers.pdhg([R, sh], [solvers.SquaredL2(g), solvers.L1(w)], solvers.NonNegative(),
-                         max_iter=ITERS, tol=0, norms=norms)
+                         max_iter=ITERS, tol=0, norms=norms, workers=workers)
 
-    benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(run, rounds=7, iterations=1, warmup_rounds=1)

@@ -442,7 +442,10 @@ def pdhg(operators, functionals, g=None, *, x0=None, max_iter: int = 500, tol: f
     x = np.zeros(shape, dtype) if x0 is None else np.array(x0, dtype=dtype)
     if x.shape != shape:
         raise ValueError(f"x0 must have shape {shape}, got {x.shape}")
-    kx = [k.forward(x) for k in Ks]
+    if x0 is None:  # K 0 = 0: no transform needed
+        kx = [np.zeros(tuple(k.out_shape), np.dtype(k.dtype)) for k in Ks]
+    else:
+        kx = [k.forward(x) for k in Ks]
     ys = [np.zeros_like(v) for v in kx]
     kty = np.zeros(shape, dtype)
     hist = _History("objective", "primal_residual", "dual_residual")
