@@ -10,6 +10,8 @@
 #include "fastshear/parallel.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* values.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #define FASTSHEAR_RADON_X86 1
 #define FS_AVX512 __attribute__((target("avx512f")))
@@ -113,6 +115,8 @@ struct simd_f32 {
     FS_AVX512 static inline V load_n(const T* p, int n) {
         return _mm512_maskz_loadu_ps(static_cast<M>((n >= L) ? 0xFFFFu : ((1u << n) - 1u)), p);
     }
+    FS_AVX512 static inline int first(I v) { return _mm_cvtsi128_si32(_mm512_castsi512_si128(v)); }
+    FS_AVX512 static inline int last(I v) { return _mm_extract_epi32(_mm512_extracti32x4_epi32(v, 3), 3); }
     using IS = __m512i;  // 32-bit lane indices for stores
     FS_AVX512 static inline void store_idx(int* p, I v) { _mm512_storeu_si512(p, v); }
 };
@@ -153,6 +157,10 @@ struct simd_f64 {
     }
     FS_AVX512 static inline void store_idx(int* p, I v) {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi64_epi32(v));
+    }
+    FS_AVX512 static inline int first(I v) { return static_cast<int>(_mm_cvtsi128_si64(_mm512_castsi512_si128(v))); }
+    FS_AVX512 static inline int last(I v) {
+        return static_cast<int>(_mm_extract_epi64(_mm512_extracti32x4_epi32(v, 3), 1));
     }
 };
 
@@ -359,15 +367,36 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
                 const V kf = S::floor(u);
                 const V f = S::sub(u, kf);
                 const I k = S::iadd(S::to_int(kf), padl);
-                const V g0 = S::gather(row, k), g1 = S::gather(row, S::iadd(k, 1));
+                V g0, g1;
+                const int k_a = S::first(k), k_b = S::last(k);
+                const int kmin = std::min(k_a, k_b) - 1, kmax = std::max(k_a, k_b) + 1;
+                if (kmax + 1 - kmin < 2 * L) {  // monotone in the chunk: one window of 2L bins
+                    const V lo = S::load(row + kmin), hi = S::load(row + kmin + L);
+                    const I rel = S::iadd(k, -kmin);
+                    g0 = S::perm(lo, rel, hi);
+                    g1 = S::perm(lo, S::iadd(rel, 1), hi);
+                } else {
+                    g0 = S::gather(row, k);
+                    g1 = S::gather(row, S::iadd(k, 1));
+                }
                 acc = S::fma(wt, S::fma(f, S::sub(g1, g0), g0), acc);
             } else {
                 V kf, w0, w1, w2;
                 fan_taps<S>(X, Y, cs[a], sn[a], fc, kf, w0, w1, w2);
                 const I k = S::iadd(S::to_int(kf), padl);
-                acc = S::fma(w0, S::gather(row, k), acc);
-                acc = S::fma(w1, S::gather(row, S::iadd(k, 1)), acc);
-                acc = S::fma(w2, S::gather(row, S::iadd(k, 2)), acc);
+                const int k_a = S::first(k), k_b = S::last(k);
+                const int kmin = std::min(k_a, k_b) - 1, kmax = std::max(k_a, k_b) + 1;
+                if (kmax + 2 - kmin < 2 * L) {  // monotone in the chunk: one window of 2L bins
+                    const V lo = S::load(row + kmin), hi = S::load(row + kmin + L);
+                    const I rel = S::iadd(k, -kmin);
+                    acc = S::fma(w0, S::perm(lo, rel, hi), acc);
+                    acc = S::fma(w1, S::perm(lo, S::iadd(rel, 1), hi), acc);
+                    acc = S::fma(w2, S::perm(lo, S::iadd(rel, 2), hi), acc);
+                } else {
+                    acc = S::fma(w0, S::gather(row, k), acc);
+                    acc = S::fma(w1, S::gather(row, S::iadd(k, 1)), acc);
+                    acc = S::fma(w2, S::gather(row, S::iadd(k, 2)), acc);
+                }
             }
         }
         S::store_n(xrow + j0, acc, jhi - j0 + 1);
@@ -377,7 +406,7 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
 template <typename S>
 FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typename S::T s, const FanConst<S>& fc,
                                int padl, typename S::T Y, int cx, int jlo, int jhi, typename S::T* acc0,
-                               typename S::T* acc1) {
+                               size_t stride) {
     using T = typename S::T;
     using V = typename S::V;
     using I = typename S::I;
@@ -397,22 +426,13 @@ FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typen
         S::store(p0, S::mul(w0, v));
         S::store(p1, S::mul(w1, v));
         S::store(p2, S::mul(w2, v));
-        int l = 0;
-        for (; l + 1 < n; l += 2) {
-            T* q0 = acc0 + ks[l];
-            q0[0] += p0[l];
-            q0[1] += p1[l];
-            q0[2] += p2[l];
-            T* q1 = acc1 + ks[l + 1];
-            q1[0] += p0[l + 1];
-            q1[1] += p1[l + 1];
-            q1[2] += p2[l + 1];
-        }
-        if (l < n) {
-            T* q0 = acc0 + ks[l];
-            q0[0] += p0[l];
-            q0[1] += p1[l];
-            q0[2] += p2[l];
+        // lane l accumulates into acc0 + (l % 4) * stride: consecutive pixels, which share bins,
+        // do not wait on each other's stores
+        for (int l = 0; l < n; ++l) {
+            T* q = acc0 + (l & 3) * stride + ks[l];
+            q[0] += p0[l];
+            q[1] += p1[l];
+            q[2] += p2[l];
         }
     }
 }
@@ -572,23 +592,23 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
                              static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
         const size_t work = batch * na;
         const int nt = resolve_threads(threads, work);
-        aligned_buffer<T> accs(static_cast<size_t>(nt) * 2 * W);
+        aligned_buffer<T> accs(static_cast<size_t>(nt) * 4 * W);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (long w = 0; w < static_cast<long>(work); ++w) {
             const size_t b = w / na;
             const int a = static_cast<int>(w % na);
-            T* acc0 = accs.data() + static_cast<size_t>(thread_id()) * 2 * W;
-            T* acc1 = acc0 + W;
-            std::fill(acc0, acc0 + 2 * W, T(0));
+            T* acc0 = accs.data() + static_cast<size_t>(thread_id()) * 4 * W;
+            std::fill(acc0, acc0 + 4 * W, T(0));
             const T* xb = x + b * image_size();
             const T c = static_cast<T>(cos_[a]), s = static_cast<T>(sin_[a]);
             for (int i = 0; i < n; ++i) {
                 if (jlo_[i] > jhi_[i]) continue;
                 fan_forward_row<S>(xb + static_cast<size_t>(i) * m, c, s, fc, padl, static_cast<T>(cy - i), cx, jlo_[i],
-                                   jhi_[i], acc0, acc1);
+                                   jhi_[i], acc0, W);
             }
             T* out = sino + static_cast<size_t>(w) * nd;
-            for (int k = 0; k < nd; ++k) out[k] = acc0[padl + k] + acc1[padl + k];
+            for (int k = 0; k < nd; ++k)
+                out[k] = (acc0[padl + k] + acc0[W + padl + k]) + (acc0[2 * W + padl + k] + acc0[3 * W + padl + k]);
         }
         return;
     }
@@ -723,7 +743,7 @@ void Radon2D<T>::fan_backproject(const T* sino, T* x, size_t batch, int threads,
         const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
         const int cdet = nd / 2, cx = m / 2, cy = n / 2;
         const int ext = static_cast<int>(std::ceil(rsup_ * fmax_)) + 4;
-        const int padl = std::max(0, ext - cdet) + 4, padr = std::max(0, ext + 3 - (nd - cdet)) + 4;
+        const int padl = std::max(0, ext - cdet) + 4, padr = std::max(0, ext + 3 - (nd - cdet)) + 2 * S::L + 4;
         const size_t W = static_cast<size_t>(padl) + nd + padr;
         const FanConst<S> fc{static_cast<T>(g_.source_distance),
                              static_cast<T>((g_.source_distance + g_.detector_distance) / g_.det_spacing),

@@ -49,6 +49,12 @@ def _ramp_response(pad: int, spacing: float, name) -> np.ndarray:
     return ramp * win
 
 
+def _sampling_step(gaps: np.ndarray, period: float) -> float:
+    """The median of the non-zero gaps (repeated angles share their weight)."""
+    pos = gaps[gaps > 1e-12 * period]
+    return float(np.median(pos)) if pos.size else period
+
+
 def _angle_weights(theta_rad: np.ndarray, period: float) -> np.ndarray:
     """Quadrature weights of the angles on a circle of length ``period``: half the gaps to the two
     neighbours, where a gap longer than the median gap (a missing wedge, or the wrap-around of a
@@ -60,7 +66,7 @@ def _angle_weights(theta_rad: np.ndarray, period: float) -> np.ndarray:
     order = np.argsort(t, kind="stable")
     ts = t[order]
     gaps = np.diff(np.concatenate([ts, ts[:1] + period]))  # gap after each sorted angle
-    med = np.median(gaps)
+    med = _sampling_step(gaps, period)
     gaps = np.minimum(gaps, med)
     w_sorted = 0.5 * (gaps + np.roll(gaps, 1))
     w = np.empty(n)
@@ -98,6 +104,17 @@ class Radon2D:
         Precision of images, sinograms and arithmetic.
     workers : int, optional
         Threads per call (default: OpenMP's, i.e. ``OMP_NUM_THREADS`` or all cores).
+
+    Attributes
+    ----------
+    shape : (int, int)
+    theta : ndarray
+        The angles in degrees (float64), in the given order.
+    n_det, n_angles : int
+    sinogram_shape : (int, int)
+        ``(n_angles, n_det)``.
+    det_spacing, circle, geometry, source_distance, detector_distance, dtype, workers
+        As given (``source_distance`` and ``detector_distance`` are None for parallel beam).
 
     Notes
     -----
@@ -296,7 +313,7 @@ class Radon2D:
             return np.ones((1, u.size))
         t = np.sort(np.mod(th - th.min(), 2 * np.pi))
         gaps = np.diff(np.concatenate([t, t[:1] + 2 * np.pi]))
-        med = np.median(gaps)
+        med = _sampling_step(gaps, 2 * np.pi)
         # the scan range: the circle minus its largest gap (the gap wider than the sampling)
         big = int(np.argmax(gaps))
         if gaps[big] <= 1.5 * med:
