@@ -77,6 +77,62 @@ Frame frame_of(const RadonGeometry& g) {
                  g.det_spacing, g.source_distance, g.detector_distance, g.fan};
 }
 
+// ---- portable kernels for parallel beam with unit bins (no AVX-512): the hat, on padded rows ----
+// u is the bin position plus the padding, always > 0, so truncation is floor. The adjoint loop is
+// written for the compiler's vectoriser (gathers under AVX2, a target clone), the forward
+// scatters into four interleaved accumulators (consecutive pixels share bins).
+template <typename T>
+inline __attribute__((always_inline)) void hat_adjoint_row_impl(const T* sp, size_t W, int na, const double* base,
+                                                               const double* c, int jlo, int jhi, T* out) {
+    const int n = jhi - jlo + 1;
+    for (int j = 0; j < n; ++j) out[jlo + j] = T(0);
+    for (int a = 0; a < na; ++a) {
+        const T* __restrict row = sp + static_cast<size_t>(a) * W;
+        const T b0 = static_cast<T>(base[a] + jlo * c[a]), ca = static_cast<T>(c[a]);
+        T* __restrict o = out + jlo;
+        for (int j = 0; j < n; ++j) {
+            const T u = b0 + static_cast<T>(j) * ca;
+            const int k = static_cast<int>(u);
+            const T f = u - static_cast<T>(k);
+            const T v0 = row[k], v1 = row[k + 1];
+            o[j] += v0 + f * (v1 - v0);
+        }
+    }
+}
+template <typename T>
+inline __attribute__((always_inline)) void hat_forward_row_impl(const T* x, double base, double c, int jlo, int jhi,
+                                                               T* acc, size_t stride) {
+    const T b0 = static_cast<T>(base + jlo * c), ca = static_cast<T>(c);
+    for (int j = 0; j <= jhi - jlo; ++j) {
+        const T v = x[jlo + j];
+        const T u = b0 + static_cast<T>(j) * ca;
+        const int k = static_cast<int>(u);
+        const T f = u - static_cast<T>(k);
+        T* q = acc + (j & 3) * stride + k;
+        q[0] += v - v * f;
+        q[1] += v * f;
+    }
+}
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FS_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FS_CLONES
+#endif
+FS_CLONES void hat_adjoint_row(const float* sp, size_t W, int na, const double* base, const double* c, int jlo, int jhi,
+                               float* out) {
+    hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);
+}
+FS_CLONES void hat_adjoint_row(const double* sp, size_t W, int na, const double* base, const double* c, int jlo,
+                               int jhi, double* out) {
+    hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);
+}
+FS_CLONES void hat_forward_row(const float* x, double base, double c, int jlo, int jhi, float* acc, size_t stride) {
+    hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);
+}
+FS_CLONES void hat_forward_row(const double* x, double base, double c, int jlo, int jhi, double* acc, size_t stride) {
+    hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);
+}
+
 #ifdef FASTSHEAR_RADON_X86
 // ---- AVX-512 kernels for parallel beam with unit detector bins (the hat kernel) ----
 struct simd_f32 {
@@ -576,6 +632,77 @@ template <typename T> void Radon2D<T>::adjoint_generic(const T* sino, T* x, size
     }
 }
 
+// ---------------------------------------------------------------- portable hat kernels
+namespace {
+struct HatPad {
+    int padl;
+    size_t W;
+};
+HatPad hat_padding(int n, int m, int nd) {
+    // every pixel projects within `reach` bins of the centre; one more bin for the second tap
+    const double reach = std::hypot(n / 2.0 + 1, m / 2.0 + 1) + 2;
+    const int cdet = nd / 2;
+    const int padl = std::max(0, static_cast<int>(std::ceil(reach - cdet))) + 4;
+    const int padr = std::max(0, static_cast<int>(std::ceil(reach - (nd - 1 - cdet)))) + 4;
+    return {padl, static_cast<size_t>(padl) + nd + padr};
+}
+}  // namespace
+
+template <typename T> void Radon2D<T>::forward_hat(const T* x, T* sino, size_t batch, int threads) const {
+    const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+    const HatPad hp = hat_padding(n, m, nd);
+    const double cx = m / 2, cy = n / 2, cdet = nd / 2;
+    const size_t work = batch * na;
+    const int nt = resolve_threads(threads, work);
+    aligned_buffer<T> accs(static_cast<size_t>(nt) * 4 * hp.W);
+#pragma omp parallel for num_threads(nt) schedule(dynamic)
+    for (long w = 0; w < static_cast<long>(work); ++w) {
+        const size_t b = w / na;
+        const int a = static_cast<int>(w % na);
+        T* acc = accs.data() + static_cast<size_t>(thread_id()) * 4 * hp.W;
+        std::fill(acc, acc + 4 * hp.W, T(0));
+        const T* xb = x + b * image_size();
+        for (int i = 0; i < n; ++i) {
+            if (jlo_[i] > jhi_[i]) continue;
+            const double base = -cx * cos_[a] + (cy - i) * sin_[a] + cdet + hp.padl;
+            hat_forward_row(xb + static_cast<size_t>(i) * m, base, cos_[a], jlo_[i], jhi_[i], acc, hp.W);
+        }
+        T* out = sino + static_cast<size_t>(w) * nd;
+        const size_t W = hp.W, o = hp.padl;
+        for (int k = 0; k < nd; ++k) out[k] = (acc[o + k] + acc[W + o + k]) + (acc[2 * W + o + k] + acc[3 * W + o + k]);
+    }
+}
+
+template <typename T> void Radon2D<T>::adjoint_hat(const T* sino, T* x, size_t batch, int threads) const {
+    const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
+    const HatPad hp = hat_padding(n, m, nd);
+    const double cx = m / 2, cy = n / 2, cdet = nd / 2;
+    aligned_buffer<T> sp(static_cast<size_t>(na) * hp.W);
+    std::memset(static_cast<void*>(sp.data()), 0, sp.size() * sizeof(T));
+    const int nt = resolve_threads(threads, n);
+    std::vector<double> bases(static_cast<size_t>(nt) * na);
+    for (size_t b = 0; b < batch; ++b) {
+        const T* sb = sino + b * sino_size();
+        T* xb = x + b * image_size();
+#pragma omp parallel num_threads(nt)
+        {
+#pragma omp for schedule(static)
+            for (int a = 0; a < na; ++a)
+                std::copy(sb + static_cast<size_t>(a) * nd, sb + static_cast<size_t>(a + 1) * nd,
+                          sp.data() + a * hp.W + hp.padl);
+            double* base = bases.data() + static_cast<size_t>(thread_id()) * na;
+#pragma omp for schedule(dynamic, 4)
+            for (int i = 0; i < n; ++i) {
+                T* row = xb + static_cast<size_t>(i) * m;
+                std::fill(row, row + m, T(0));
+                if (jlo_[i] > jhi_[i]) continue;
+                for (int a = 0; a < na; ++a) base[a] = -cx * cos_[a] + (cy - i) * sin_[a] + cdet + hp.padl;
+                hat_adjoint_row(sp.data(), hp.W, na, base, cos_.data(), jlo_[i], jhi_[i], row);
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- dispatch
 template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch, int threads) const {
     if (batch == 0) return;
@@ -670,6 +797,10 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
         return;
     }
 #endif
+    if (kernel_ != 1 && !g_.fan && g_.det_spacing == 1.0) {
+        forward_hat(x, sino, batch, threads);
+        return;
+    }
     forward_generic(x, sino, batch, threads);
 }
 
@@ -733,6 +864,10 @@ template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch
         return;
     }
 #endif
+    if (kernel_ != 1 && !g_.fan && g_.det_spacing == 1.0) {
+        adjoint_hat(sino, x, batch, threads);
+        return;
+    }
     adjoint_generic(sino, x, batch, threads);
 }
 

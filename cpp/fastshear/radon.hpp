@@ -23,7 +23,8 @@
 // in-register permutes (a chunk of 16 pixels reads a window of 32 consecutive bins, and a chunk of
 // 16 bins a window of 32 consecutive pixels of a row or column); footprints narrower than 2 bins
 // (fan beam, other d) use gathers with the 3-tap footprint weights computed by one function for
-// both directions. Otherwise (no AVX-512, wide footprints) a portable scalar kernel.
+// both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels (AVX2
+// target clone); everything else (wide footprints) a portable scalar reference kernel.
 #pragma once
 
 #include <cstddef>
@@ -63,13 +64,16 @@ template <typename T> class Radon2D {
     // the weight 1 (parallel) or Ds^2 / (Ds + t)^2 (fan). Zero outside the circle if circle.
     void backproject_interp(const T* q, T* x, size_t batch, int threads) const;
 
-    // 0: fastest available kernels; 1: portable scalar kernels only (for tests and comparisons).
+    // 0: fastest available kernels; 1: the portable reference kernels only; 2: no AVX-512 (the
+    // portable kernels a CPU without AVX-512 runs). For tests and comparisons.
     void set_kernel(int k) { kernel_ = k; }
     bool vector_kernels() const;  // whether forward/adjoint would use the vector kernels now
 
   private:
     void forward_generic(const T* x, T* sino, size_t batch, int threads) const;
     void adjoint_generic(const T* sino, T* x, size_t batch, int threads) const;
+    void forward_hat(const T* x, T* sino, size_t batch, int threads) const;
+    void adjoint_hat(const T* sino, T* x, size_t batch, int threads) const;
 
     RadonGeometry g_;
     std::vector<double> cos_, sin_;

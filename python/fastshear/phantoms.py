@@ -1,5 +1,4 @@
-"""Test images: cartoon-like functions (Kutyniok, Def. 3.2) and ellipse phantoms with exact
-sinograms (Shepp-Logan, random ellipses).
+"""Test images: cartoon-like functions (Kutyniok, Def. 3.2).
 
 A cartoon-like function is ``f = f0 + f1 * 1_B``: two smooth functions ``f0, f1`` and the
 indicator of a set ``B`` whose boundary is a smooth closed curve. Shearlets approximate such
@@ -10,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import finite_vector, float_dtype, positive_float, positive_int, positive_shape
+from ._validation import positive_shape
+from ._validation import finite_vector, float_dtype, positive_float, positive_int
 
-__all__ = ["cartoon", "shepp_logan", "shepp_logan_ellipses", "random_ellipses", "ellipse_image",
-           "ellipse_sinogram"]
+__all__ = ["cartoon"]
 
 
 def _grid(shape):
@@ -76,7 +75,7 @@ def cartoon(shape=(256, 256), seed: int = 0, n_regions: int = 3, dtype=np.float6
 
 
 # ---------------------------------------------------------------------------------------------
-# Ellipse phantoms with analytic sinograms.
+# Ellipse phantoms with analytic sinograms (Shepp-Logan, random ellipses), for the Radon transform.
 #
 # An ellipse set is an ndarray (K, 6), one row [rho, a, b, x0, y0, phi] per ellipse, in PIXEL
 # units and Radon2D's geometry: centre (x0, y0) relative to pixel (N // 2, M // 2) with x growing
@@ -84,6 +83,7 @@ def cartoon(shape=(256, 256), seed: int = 0, n_regions: int = 3, dtype=np.float6
 # b; phi in degrees, counterclockwise from the x axis; rho the density added inside. A point
 # (x, y) is inside when
 #     ((x-x0) cos phi + (y-y0) sin phi)^2 / a^2 + (-(x-x0) sin phi + (y-y0) cos phi)^2 / b^2 <= 1.
+__all__ += ["shepp_logan", "shepp_logan_ellipses", "random_ellipses", "ellipse_image", "ellipse_sinogram"]
 
 # Modified Shepp-Logan (Toft 1996; MATLAB's phantom('Modified Shepp-Logan')), in units of the
 # half width: rho, a, b, x0, y0, phi (degrees).
