@@ -7,14 +7,53 @@ import fastshear
 from fastshear import cli
 
 
-def test_demo_writes_figure_and_prints_psnr(tmp_path, capsys):
-    rc = cli.main(["demo", "-o", str(tmp_path), "--size", "96", "--scales", "2"])
+def test_demo_limited_angle_ct(tmp_path, capsys):
+    import json
+
+    rc = cli.main(["demo", "-o", str(tmp_path), "--size", "96", "--scales", "2", "--iterations", "15",
+                   "--step", "3", "-q"])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "PSNR denoised" in out
-    assert (tmp_path / "denoise.png").stat().st_size > 1000
-    den = np.load(tmp_path / "denoised.npy")
-    assert den.shape == (96, 96)
+    for word in ("FBP", "TV", "shearlet-l1", "PSNR", "SSIM"):
+        assert word in out
+    assert (tmp_path / "limited_angle_ct.png").stat().st_size > 1000
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(report["metrics"]) == {"fbp", "tv", "shearlet-l1"}
+    assert report["theta"]["count"] == 41 and 0 < report["visible_shearlets"] < report["shearlets"]
+    assert np.load(tmp_path / "shearlet-l1.npy").shape == (96, 96)
+
+
+def test_reconstruct_command(tmp_path):
+    theta = np.arange(-45, 46, 5.0)
+    x = fastshear.phantoms.shepp_logan((80, 80))
+    np.save(tmp_path / "sino.npy", fastshear.Radon2D((80, 80), theta).forward(x))
+    rc = cli.main(["reconstruct", str(tmp_path / "sino.npy"), "--theta", "-45:45:5", "--shape", "80,80",
+                   "--method", "tv", "--iterations", "20", "-o", str(tmp_path / "rec"), "-q"])
+    assert rc == 0
+    assert np.load(tmp_path / "rec.npy").shape == (80, 80)
+    assert (tmp_path / "rec.png").stat().st_size > 500
+
+
+def _one_line_error(args, *needles):
+    r = subprocess.run([sys.executable, "-m", "fastshear"] + args, capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.strip().count("\n") == 0, r.stderr
+    for n in needles:
+        assert n in r.stderr, r.stderr
+
+
+def test_reconstruct_errors_are_one_line(tmp_path):
+    np.save(tmp_path / "s.npy", np.zeros((19, 80)))
+    base = ["reconstruct", str(tmp_path / "s.npy"), "--shape", "80,80", "-o", str(tmp_path / "o")]
+    _one_line_error(["reconstruct", str(tmp_path / "nope.npy"), "--theta=0:10:1", "--shape", "8,8", "-o", "x"],
+                    "no such file")
+    _one_line_error(base + ["--theta", "-45:45:1"], "91 angles", "19 rows")
+    _one_line_error(base + ["--theta", "0:90:5", "--method", "magic"], "invalid choice")
+    _one_line_error(base + ["--theta", "a:b"], "START:STOP:STEP")
+    _one_line_error(base + ["--theta", "0:90:5", "--shape", "80"], "N,M")
+    np.save(tmp_path / "v.npy", np.zeros(10))
+    _one_line_error(["reconstruct", str(tmp_path / "v.npy"), "--theta=0:9:1", "--shape", "8,8", "-o", "x"],
+                    "2D sinogram")
 
 
 def test_denoise_command(tmp_path):

@@ -7,6 +7,7 @@
 namespace fastshear_py {
 void add_shearlet2d(py::module_& m);
 void add_shearlet3d(py::module_& m);
+void add_prox(py::module_& m);
 void add_radon(py::module_& m);
 }
 
@@ -23,5 +24,6 @@ PYBIND11_MODULE(_core, m) {
           pybind11::call_guard<pybind11::gil_scoped_release>());
     fastshear_py::add_shearlet2d(m);
     fastshear_py::add_shearlet3d(m);
+    fastshear_py::add_prox(m);
     fastshear_py::add_radon(m);
 }

@@ -4,8 +4,9 @@ from . import phantoms
 from .shearlet import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
 from .shearlet3d import Shearlet3D, shearlet_denoise3d
 from .radon import Radon2D
+from . import ct, operators, solvers  # noqa: E402  (after the plans they use)
 
 __version__ = "0.1.0"
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__",
-           "Shearlet3D", "shearlet_denoise3d", "Radon2D"]
+           "Shearlet3D", "shearlet_denoise3d", "Radon2D", "ct", "operators", "solvers"]

@@ -131,6 +131,16 @@ class Shearlet2D:
     def n_shearlets(self) -> int:
         return int(self.indices.shape[0])
 
+    @property
+    def in_shape(self) -> tuple:
+        """Input shape ``(N, M)`` (the operator protocol of :mod:`fastshear.operators`)."""
+        return self.shape
+
+    @property
+    def out_shape(self) -> tuple:
+        """Output shape ``(K, N, M)`` (the operator protocol of :mod:`fastshear.operators`)."""
+        return (self.n_shearlets,) + self.shape
+
     def __repr__(self) -> str:
         return (
             f"Shearlet2D(shape={self.shape}, scales={self.scales}, shear_levels={list(self.shear_levels)}, "

@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+
+import fastshear
+from fastshear import ct, phantoms
+
+
+@pytest.fixture(scope="module")
+def sh():
+    return fastshear.Shearlet2D((128, 128), scales=3)
+
+
+def test_geometric_and_empirical_visibility_agree(sh):
+    theta = np.arange(-60, 61, 1.0)
+    geo = ct.visibility(sh, theta, "geometric")
+    emp = ct.visibility(sh, theta, "empirical")
+    assert geo.dtype == np.bool_ and geo.shape == (sh.n_shearlets,)
+    assert (geo == emp).mean() >= 0.9
+    idx = sh.indices
+    # horizontal-cone shearlets (frequencies within 45 degrees of the x axis) are all measured;
+    # the vertical cone's central shears (frequencies near 90 degrees) are in the missing wedge
+    assert geo[idx[:, 0] == 1].all()
+    central = (idx[:, 0] == 2) & (idx[:, 2] == 0)
+    assert not geo[central].any() and not emp[central].any()
+    scores = ct.empirical_scores(sh, theta)
+    assert np.all(scores[central] < 0.3) and np.all(scores[idx[:, 0] == 1] > 0.8)
+
+
+def test_visibility_full_and_rotated_ranges(sh):
+    assert ct.visibility(sh, np.arange(0, 180, 1.0)).all()
+    assert ct.visibility(sh, np.arange(0, 180, 1.0), "empirical").all()
+    # angles around 90 degrees see the vertical cone and not the horizontal one
+    vis = ct.visibility(sh, np.arange(70, 111, 1.0))
+    idx = sh.indices
+    assert vis[(idx[:, 0] == 2) & (idx[:, 2] == 0)].all()
+    assert not vis[(idx[:, 0] == 1) & (idx[:, 2] == 0)].any()
+    with pytest.raises(ValueError, match="method"):
+        ct.visibility(sh, [0.0], "magic")
+    with pytest.raises(ValueError, match="threshold"):
+        ct.visibility(sh, [0.0], threshold=2)
+
+
+def test_split_recombines(sh):
+    x = phantoms.shepp_logan((128, 128))
+    c = sh.forward(x)
+    mask = ct.visibility(sh, np.arange(-60, 61))
+    v, i = ct.split(c, mask)
+    np.testing.assert_array_equal(v + i, c)
+    assert not v[~mask].any() and not i[mask].any()
+    np.testing.assert_allclose(sh.inverse(v) + sh.inverse(i), x, atol=1e-10)
+    with pytest.raises(ValueError, match="match the mask"):
+        ct.split(c[:-1], mask)
+    with pytest.raises(TypeError, match="boolean"):
+        ct.split(c, mask.astype(int))
+
+
+def test_estimate_noise():
+    rng = np.random.default_rng(0)
+    assert ct.estimate_noise(0.3 * rng.standard_normal((50, 400))) == pytest.approx(0.3, rel=0.05)
+
+
+@pytest.fixture(scope="module")
+def scan():
+    n = 96
+    theta = np.arange(-60, 61, 2.0)
+    e = phantoms.shepp_logan_ellipses((n, n))
+    gt = phantoms.shepp_logan((n, n))
+    g = phantoms.ellipse_sinogram(e, theta, n)
+    g = g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(1).standard_normal(g.shape)
+    return gt, g, theta
+
+
+def rel(x, gt):
+    return np.linalg.norm(x - gt) / np.linalg.norm(gt)
+
+
+def test_reconstruct_methods_beat_fbp(scan):
+    gt, g, theta = scan
+    e_fbp = rel(ct.reconstruct(g, theta, gt.shape, "fbp"), gt)
+    e_sirt = rel(ct.reconstruct(g, theta, gt.shape, "sirt", max_iter=40), gt)
+    x_tv, info = ct.reconstruct(g, theta, gt.shape, "tv", max_iter=150, return_info=True)
+    x_sh = ct.reconstruct(g, theta, gt.shape, "shearlet-l1", scales=2, max_iter=60)
+    e_tv, e_sh = rel(x_tv, gt), rel(x_sh, gt)
+    assert e_sh < 0.8 * e_fbp and e_tv < 0.8 * e_fbp and e_sirt < e_fbp
+    assert x_sh.min() >= 0 and x_sh.dtype == np.float32
+    assert info["lam"] > 0 and len(info["history"]["objective"]) == info["iterations"]
+
+
+def test_reconstruct_bad_input(scan):
+    gt, g, theta = scan
+    with pytest.raises(ValueError, match="61 angles"):
+        ct.reconstruct(g[:-1], theta, gt.shape, "fbp")
+    with pytest.raises(ValueError, match="method must be one of"):
+        ct.reconstruct(g, theta, gt.shape, "art")
+    with pytest.raises(ValueError, match="2-D"):
+        ct.reconstruct(g[0], theta, gt.shape, "fbp")
+
+
+def test_ssim_matches_scikit_image(scan):
+    from skimage.metrics import structural_similarity
+
+    gt, g, theta = scan
+    x = ct.reconstruct(g, theta, gt.shape, "fbp")
+    ref = structural_similarity(gt, x.astype(np.float64), data_range=float(np.ptp(gt)))
+    assert ct.ssim(x, gt) == pytest.approx(ref, abs=1e-10)
+    m = ct.metrics(x, gt)
+    assert m["rel_error"] == pytest.approx(rel(x, gt)) and 5 < m["psnr"] < 60
