@@ -1,14 +1,11 @@
 // Array conversion shared by every binding file: checked views of C-contiguous numpy arrays and
-// FFTW-aligned output arrays. No algorithm lives here.
+// aligned output arrays. No algorithm lives here.
 #pragma once
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
-#include <sys/mman.h>
-
-#include <cstdlib>
-#include <new>
+#include "fastshear/fft.hpp"
 
 #include <cstddef>
 #include <string>
@@ -37,22 +34,13 @@ inline void require_shape(const py::array& a, const std::vector<py::ssize_t>& wa
     if (!ok) throw py::value_error(std::string(what) + ": expected shape " + shape_str(want) + ", got " + shape_str(got));
 }
 
-// A new C-contiguous array whose buffer is 64-byte aligned (FFTW's SIMD alignment, so band-wise
-// FFTs write straight into it); large buffers ask for transparent huge pages, which saves most of
-// the page faults of first touching a big coefficient array.
+// A new C-contiguous array on the core's allocator (64-byte aligned, huge pages when large), so
+// band-wise FFTs write straight into it.
 template <typename T> py::array_t<T> aligned_empty(const std::vector<py::ssize_t>& shape) {
     size_t n = 1;
     for (auto s : shape) n *= static_cast<size_t>(s);
-    size_t bytes = std::max<size_t>(n, 1) * sizeof(T);
-    constexpr size_t huge = size_t(2) << 20;
-    size_t align = bytes >= huge ? huge : 64;
-    bytes = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, bytes);
-    if (!p) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    if (align == huge) madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    py::capsule owner(p, [](void* q) { std::free(q); });
+    void* p = fastshear::alloc_aligned(n * sizeof(T));
+    py::capsule owner(p, [](void* q) { fastshear::free_aligned(q); });
     return py::array_t<T>(shape, static_cast<T*>(p), owner);
 }
 

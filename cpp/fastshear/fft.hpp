@@ -3,7 +3,7 @@
 // Planning is not thread-safe in FFTW, so every plan is created under one mutex and cached
 // for the life of the process (keyed by kind, precision and shape). Execution uses FFTW's
 // new-array functions, which are thread-safe, from any number of OpenMP threads. Plans are made
-// on fftw_malloc'ed buffers; an array whose alignment differs from the planning buffers goes
+// on aligned buffers (alloc_aligned); an array whose alignment differs from the planning buffers goes
 // through an aligned scratch buffer (an FFTW_UNALIGNED plan would lose SIMD).
 #pragma once
 
@@ -28,8 +28,6 @@ template <typename T> struct fftw_traits;
 template <> struct fftw_traits<double> {
     using plan = fftw_plan;
     using cpx = fftw_complex;
-    static void* malloc(size_t n) { return fftw_malloc(n); }
-    static void free(void* p) { fftw_free(p); }
     static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
     static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags) {
         return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
@@ -49,8 +47,6 @@ template <> struct fftw_traits<double> {
 template <> struct fftw_traits<float> {
     using plan = fftwf_plan;
     using cpx = fftwf_complex;
-    static void* malloc(size_t n) { return fftwf_malloc(n); }
-    static void free(void* p) { fftwf_free(p); }
     static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
     static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags) {
         return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
@@ -67,15 +63,19 @@ template <> struct fftw_traits<float> {
     static void destroy(plan p) { fftwf_destroy_plan(p); }
 };
 
-// An FFTW-aligned buffer of n elements of U (uninitialised).
+// Memory for FFT-sized buffers: 64-byte aligned (at least FFTW's SIMD alignment, so plans made on
+// one buffer run on any other); from 2 MB on, 2 MB aligned with transparent huge pages requested,
+// because first-touch 4 KB page faults of big fresh buffers cost as much as the transforms on some
+// virtual machines. The one allocator of the core and of the bindings' output arrays.
+void* alloc_aligned(size_t bytes);  // throws std::bad_alloc
+void free_aligned(void* p) noexcept;
+
+// An aligned buffer of n elements of U (uninitialised), see alloc_aligned.
 template <typename U> class aligned_buffer {
   public:
     aligned_buffer() = default;
     explicit aligned_buffer(size_t n) : n_(n) {
-        if (n) {
-            p_ = static_cast<U*>(fftw_malloc(n * sizeof(U)));
-            if (!p_) throw std::bad_alloc();
-        }
+        if (n) p_ = static_cast<U*>(alloc_aligned(n * sizeof(U)));
     }
     aligned_buffer(const aligned_buffer&) = delete;
     aligned_buffer& operator=(const aligned_buffer&) = delete;
@@ -92,7 +92,7 @@ template <typename U> class aligned_buffer {
     const U& operator[](size_t i) const { return p_[i]; }
 
   private:
-    void reset() { if (p_) fftw_free(p_); p_ = nullptr; }
+    void reset() { free_aligned(p_); p_ = nullptr; }
     U* p_ = nullptr;
     size_t n_ = 0;
 };

@@ -1,6 +1,5 @@
 #include "fastshear/shearlet3d.hpp"
 
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
@@ -70,32 +69,6 @@ void uv_acc(const T* __restrict in, const T* __restrict u, const T* __restrict v
     }
 }
 
-// Scratch of n values of U, 64-byte aligned; from 2 MB on it asks for transparent huge pages:
-// a synthesis touches tens of MB of fresh partial sums per call, and 4 KB page faults cost more
-// than the sums themselves on some virtual machines.
-template <typename U> class scratch {
-  public:
-    explicit scratch(size_t n) {
-        if (!n) return;
-        constexpr size_t huge = size_t(2) << 20;
-        size_t bytes = n * sizeof(U);
-        const size_t align = bytes >= huge ? huge : 64;
-        bytes = (bytes + align - 1) / align * align;
-        p_ = static_cast<U*>(std::aligned_alloc(align, bytes));
-        if (!p_) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-        if (align == huge) madvise(p_, bytes, MADV_HUGEPAGE);
-#endif
-    }
-    scratch(const scratch&) = delete;
-    scratch& operator=(const scratch&) = delete;
-    ~scratch() { std::free(p_); }
-    U* data() { return p_; }
-
-  private:
-    U* p_ = nullptr;
-};
-
 template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
 template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
@@ -104,7 +77,7 @@ constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results indepe
 size_t padded(size_t n) { return (n + 7) / 8 * 8; }  // 8 complex values: >= 64 bytes
 template <typename T> size_t padded_real(size_t n) { return (n + 15) / 16 * 16; }  // >= 64 bytes
 
-// Whether FFTW sees p as aligned like the fftw_malloc'ed buffers the plans were made on.
+// Whether FFTW sees p as aligned like the buffers the plans were made on (alloc_aligned).
 template <typename T> bool aligned_like_plan(const T* p) { return fftw_traits<T>::alignment_of(p) == 0; }
 
 }  // namespace
@@ -232,7 +205,7 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
     const size_t K = sel ? nsel : bands_.size();
     check_selection(sel, nsel);
     if (batch == 0 || K == 0) return;
-    scratch<cpx> spec(batch * S);
+    aligned_buffer<cpx> spec(batch * S);
     region_errors err;
     int nt = resolve_threads(threads, batch);
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -242,12 +215,12 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
 
     const size_t work = batch * K;
     nt = resolve_threads(threads, work);
-    scratch<cpx> tmp(static_cast<size_t>(nt) * S);
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
     // Bands that do not start on FFTW's alignment (odd volumes) go through a per-thread aligned
     // real buffer (the plan's own fallback would allocate one per call).
     const size_t R = padded_real<T>(N);
     const bool odd = !aligned_like_plan(out) || (N * sizeof(T)) % 64 != 0;
-    scratch<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
+    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
@@ -278,12 +251,12 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
         return;
     }
     const int nch = std::min<int>(static_cast<int>(K), kChunks);
-    scratch<cpx> part(static_cast<size_t>(nch) * S);
+    aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
-    scratch<cpx> tmp(static_cast<size_t>(nt) * S);
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
     const size_t R = padded_real<T>(N);
     const bool odd = !aligned_like_plan(c) || (N * sizeof(T)) % 64 != 0;
-    scratch<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
+    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
     region_errors err;
     const size_t slab = static_cast<size_t>(n2_) * h3_;
     const int nt2 = resolve_threads(threads, n1_);
