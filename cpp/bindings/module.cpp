@@ -6,6 +6,7 @@
 
 namespace fastshear_py {
 void add_shearlet2d(py::module_& m);
+void add_dense_net(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
     m.def("export_wisdom", &fastshear::export_wisdom, pybind11::arg("path_double"), pybind11::arg("path_float"),
           pybind11::call_guard<pybind11::gil_scoped_release>());
     fastshear_py::add_shearlet2d(m);
+    fastshear_py::add_dense_net(m);
 }

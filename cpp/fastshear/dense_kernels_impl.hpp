@@ -1,0 +1,177 @@
+// The dense-network kernels, written once with GCC/Clang vector extensions and compiled once per
+// instruction set (dense_kernels_{avx512,avx2,generic}.cpp define FS_KNS, FS_VBYTES, FS_MR).
+// Included only by those files.
+#include "dense_kernels.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#if !defined(FS_KNS) || !defined(FS_VBYTES) || !defined(FS_MR)
+#error "define FS_KNS, FS_VBYTES and FS_MR before including dense_kernels_impl.hpp"
+#endif
+
+#define FS_INLINE inline __attribute__((always_inline))
+
+namespace fastshear {
+namespace dense {
+namespace FS_KNS {
+
+template <typename T> struct vec;
+template <> struct vec<float> { typedef float type __attribute__((vector_size(FS_VBYTES))); };
+template <> struct vec<double> { typedef double type __attribute__((vector_size(FS_VBYTES))); };
+
+template <typename V, typename T> FS_INLINE V loadu(const T* p) {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+}
+template <typename V, typename T> FS_INLINE void storeu(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
+template <typename V> FS_INLINE V relu(V v) { return v < V{} ? V{} : v; }  // NaN stays NaN
+
+// One MR x NR tile (NR = 2 vectors): acc = (first ? bias : y) + x[0:M, 0:kc] * w[0:kc, 0:NR].
+template <typename T, int M>
+FS_INLINE void micro(const T* x, std::size_t ldx, const T* w, int kc, const T* bias, T* y, std::size_t ldy,
+                     int ncols, bool first, bool last_relu) {
+    using V = typename vec<T>::type;
+    constexpr int L = sizeof(V) / sizeof(T);
+    constexpr int NR = 2 * L;
+    V acc[M][2];
+    if (first) {
+        V b0 = bias ? loadu<V>(bias) : V{}, b1 = bias ? loadu<V>(bias + L) : V{};
+#pragma GCC unroll 16
+        for (int m = 0; m < M; ++m) acc[m][0] = b0, acc[m][1] = b1;
+    } else if (ncols == NR) {
+#pragma GCC unroll 16
+        for (int m = 0; m < M; ++m) acc[m][0] = loadu<V>(y + m * ldy), acc[m][1] = loadu<V>(y + m * ldy + L);
+    } else {
+        alignas(64) T t[NR] = {};
+        for (int m = 0; m < M; ++m) {
+            std::memcpy(t, y + m * ldy, ncols * sizeof(T));
+            acc[m][0] = loadu<V>(t), acc[m][1] = loadu<V>(t + L);
+        }
+    }
+    if constexpr (M == 1) {
+        // One row: four independent accumulator pairs hide the FMA latency.
+        V s[4][2] = {};
+        int k = 0;
+        for (; k + 4 <= kc; k += 4) {
+#pragma GCC unroll 4
+            for (int u = 0; u < 4; ++u) {
+                T a = x[k + u];
+                s[u][0] += a * loadu<V>(w + (k + u) * NR);
+                s[u][1] += a * loadu<V>(w + (k + u) * NR + L);
+            }
+        }
+        for (; k < kc; ++k) {
+            T a = x[k];
+            s[0][0] += a * loadu<V>(w + k * NR);
+            s[0][1] += a * loadu<V>(w + k * NR + L);
+        }
+        acc[0][0] += (s[0][0] + s[1][0]) + (s[2][0] + s[3][0]);
+        acc[0][1] += (s[0][1] + s[1][1]) + (s[2][1] + s[3][1]);
+    } else {
+        for (int k = 0; k < kc; ++k) {
+            V w0 = loadu<V>(w + k * NR), w1 = loadu<V>(w + k * NR + L);
+#pragma GCC unroll 16
+            for (int m = 0; m < M; ++m) {
+                T a = x[m * ldx + k];
+                acc[m][0] += a * w0;
+                acc[m][1] += a * w1;
+            }
+        }
+    }
+    if (last_relu) {
+#pragma GCC unroll 16
+        for (int m = 0; m < M; ++m) acc[m][0] = relu(acc[m][0]), acc[m][1] = relu(acc[m][1]);
+    }
+    if (ncols == NR) {
+#pragma GCC unroll 16
+        for (int m = 0; m < M; ++m) storeu(y + m * ldy, acc[m][0]), storeu(y + m * ldy + L, acc[m][1]);
+    } else {
+        alignas(64) T t[NR];
+        for (int m = 0; m < M; ++m) {
+            storeu(t, acc[m][0]), storeu(t + L, acc[m][1]);
+            std::memcpy(y + m * ldy, t, ncols * sizeof(T));
+        }
+    }
+}
+
+template <typename T, int M>
+void micro_rows(int m, const T* x, std::size_t ldx, const T* w, int kc, const T* bias, T* y, std::size_t ldy,
+                int ncols, bool first, bool last_relu) {
+    if (m == M)
+        micro<T, M>(x, ldx, w, kc, bias, y, ldy, ncols, first, last_relu);
+    else if constexpr (M > 1)
+        micro_rows<T, M - 1>(m, x, ldx, w, kc, bias, y, ldy, ncols, first, last_relu);
+}
+
+template <typename T> void gemm(const GemmArgs<T>& a) {
+    using V = typename vec<T>::type;
+    constexpr int L = sizeof(V) / sizeof(T);
+    constexpr int NR = 2 * L, MR = FS_MR;
+    // A K-block of one packed panel (kc x NR) stays in L1 while every row block passes over it.
+    constexpr int KC = 32768 / (NR * sizeof(T));
+    const int panels = (a.N + NR - 1) / NR;
+    const std::size_t rows = a.rows;
+    const std::size_t Kp = a.kstride ? a.kstride : a.K;
+    for (int k0 = 0; k0 < a.K; k0 += KC) {
+        const int kc = std::min(KC, a.K - k0);
+        const bool first = k0 == 0, last_relu = a.relu && k0 + kc >= a.K;
+        for (int p = 0; p < panels; ++p) {
+            const int ncols = std::min(NR, a.N - p * NR);
+            const T* w = a.packed + (p * Kp + k0) * NR;
+            const T* bias = a.bias ? a.bias + p * NR : nullptr;
+            T* y = a.y + p * NR;
+            std::size_t r = 0;
+            for (; r + MR <= rows; r += MR)
+                micro<T, MR>(a.x + r * a.ldx + k0, a.ldx, w, kc, bias, y + r * a.ldy, a.ldy, ncols, first, last_relu);
+            if (r < rows)
+                micro_rows<T, MR - 1>(static_cast<int>(rows - r), a.x + r * a.ldx + k0, a.ldx, w, kc, bias,
+                                      y + r * a.ldy, a.ldy, ncols, first, last_relu);
+        }
+    }
+}
+
+template <typename T, int U>
+FS_INLINE void csr_block(const int* col, const T* val, int b, int e, T bias, const T* xt, std::size_t ld, T* yt,
+                         bool do_relu) {
+    using V = typename vec<T>::type;
+    constexpr int L = sizeof(V) / sizeof(T);
+    V acc[U];
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) acc[u] = V{} + bias;
+    for (int i = b; i < e; ++i) {
+        const T v = val[i];
+        const T* xr = xt + static_cast<std::size_t>(col[i]) * ld;
+#pragma GCC unroll 8
+        for (int u = 0; u < U; ++u) acc[u] += v * loadu<V>(xr + u * L);
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) storeu(yt + u * L, do_relu ? relu(acc[u]) : acc[u]);
+}
+
+template <typename T> void csr(const CsrArgs<T>& a) {
+    using V = typename vec<T>::type;
+    constexpr int L = sizeof(V) / sizeof(T);
+    constexpr int U = 4;
+    for (int n = 0; n < a.N; ++n) {
+        const int b = a.rowptr[n], e = a.rowptr[n + 1];
+        const T bias = a.bias ? a.bias[n] : T(0);
+        T* yt = a.yt + static_cast<std::size_t>(n) * a.ld;
+        std::size_t c = 0;
+        for (; c + U * L <= a.cols; c += U * L)
+            csr_block<T, U>(a.col, a.val, b, e, bias, a.xt + c, a.ld, yt + c, a.relu);
+        for (; c < a.cols; c += L) csr_block<T, 1>(a.col, a.val, b, e, bias, a.xt + c, a.ld, yt + c, a.relu);
+    }
+}
+
+template <typename T> const Kernels<T>& table(const char* name) {
+    using V = typename vec<T>::type;
+    constexpr int L = sizeof(V) / sizeof(T);
+    static const Kernels<T> k{name, FS_MR, 2 * L, L, &gemm<T>, &csr<T>};
+    return k;
+}
+
+}  // namespace FS_KNS
+}  // namespace dense
+}  // namespace fastshear
