@@ -83,8 +83,8 @@ def _layers(weights, biases, dtype) -> tuple[list[np.ndarray], list[np.ndarray]]
         raise ValueError(f"got {len(weights)} weight matrices but {len(biases)} bias vectors")
     ws, bs = [], []
     for l, (w, b) in enumerate(zip(weights, biases)):
-        w = real_array(w, dtype, f"weights[{l}]")
-        b = real_array(b, dtype, f"biases[{l}]")
+        w = real_array(w, dtype, f"weights[{l}]").copy()  # own, read-only copies
+        b = real_array(b, dtype, f"biases[{l}]").copy()
         if w.ndim != 2 or 0 in w.shape:
             raise ValueError(f"weights[{l}] must be a non-empty 2-D array (N_l, N_l-1), got shape {w.shape}")
         if l and w.shape[1] != ws[-1].shape[0]:
