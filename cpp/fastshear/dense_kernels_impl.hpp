@@ -132,22 +132,38 @@ template <typename T> void gemm(const GemmArgs<T>& a) {
     }
 }
 
+// One row of the sparse matrix times U vectors of columns; two accumulator sets (even and odd
+// non-zeros) keep two FMA chains in flight per vector.
 template <typename T, int U>
 FS_INLINE void csr_block(const int* col, const T* val, int b, int e, T bias, const T* xt, std::size_t ld, T* yt,
                          bool do_relu) {
     using V = typename vec<T>::type;
     constexpr int L = sizeof(V) / sizeof(T);
-    V acc[U];
+    V acc[U], acc2[U];
 #pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) acc[u] = V{} + bias;
-    for (int i = b; i < e; ++i) {
-        const T v = val[i];
-        const T* xr = xt + static_cast<std::size_t>(col[i]) * ld;
+    for (int u = 0; u < U; ++u) acc[u] = V{} + bias, acc2[u] = V{};
+    int i = b;
+    for (; i + 2 <= e; i += 2) {
+        const T v0 = val[i], v1 = val[i + 1];
+        const T* x0 = xt + static_cast<std::size_t>(col[i]) * ld;
+        const T* x1 = xt + static_cast<std::size_t>(col[i + 1]) * ld;
 #pragma GCC unroll 8
-        for (int u = 0; u < U; ++u) acc[u] += v * loadu<V>(xr + u * L);
+        for (int u = 0; u < U; ++u) {
+            acc[u] += v0 * loadu<V>(x0 + u * L);
+            acc2[u] += v1 * loadu<V>(x1 + u * L);
+        }
+    }
+    if (i < e) {
+        const T v0 = val[i];
+        const T* x0 = xt + static_cast<std::size_t>(col[i]) * ld;
+#pragma GCC unroll 8
+        for (int u = 0; u < U; ++u) acc[u] += v0 * loadu<V>(x0 + u * L);
     }
 #pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) storeu(yt + u * L, do_relu ? relu(acc[u]) : acc[u]);
+    for (int u = 0; u < U; ++u) {
+        V r = acc[u] + acc2[u];
+        storeu(yt + u * L, do_relu ? relu(r) : r);
+    }
 }
 
 template <typename T> void csr(const CsrArgs<T>& a) {
@@ -161,6 +177,8 @@ template <typename T> void csr(const CsrArgs<T>& a) {
         std::size_t c = 0;
         for (; c + U * L <= a.cols; c += U * L)
             csr_block<T, U>(a.col, a.val, b, e, bias, a.xt + c, a.ld, yt + c, a.relu);
+        for (; c + 2 * L <= a.cols; c += 2 * L)
+            csr_block<T, 2>(a.col, a.val, b, e, bias, a.xt + c, a.ld, yt + c, a.relu);
         for (; c < a.cols; c += L) csr_block<T, 1>(a.col, a.val, b, e, bias, a.xt + c, a.ld, yt + c, a.relu);
     }
 }

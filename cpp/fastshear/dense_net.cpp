@@ -15,6 +15,9 @@ namespace {
 // onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
 constexpr std::size_t kParallelMacs = std::size_t(1) << 21;
 constexpr std::size_t kChunk = 256;  // rows per chunk: one chunk's activations stay in L2
+// Batches narrower than half a vector gather x[col] per non-zero weight; that beats the dense
+// kernel only on very sparse layers (measured: 512 x 512, batch 1, float32: 10 % density).
+constexpr double kFewRowsSparse = 0.1;
 
 std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) / m * m; }
 
@@ -133,39 +136,93 @@ template <typename T> std::size_t DenseNet<T>::complexity() const {
     return c;
 }
 
-// out (rows x out) = in (rows x in) W^T + b, then the layer's activation if fuse_act.
+// out (rows x out) = in (rows x in) W^T + b, then the layer's activation if fuse_act (dense kernel).
 template <typename T>
-void DenseNet<T>::layer_affine(const Layer& ly, const T* in, std::size_t rows, T* out, bool fuse_act,
-                               T* scratch) const {
+void DenseNet<T>::layer_affine(const Layer& ly, const T* in, std::size_t rows, T* out, bool fuse_act) const {
     const bool relu = fuse_act && ly.act == Activation::relu;
-    const std::size_t K = ly.in, N = ly.out;
-    if (ly.sparse && rows < static_cast<std::size_t>(k_->lanes)) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            const T* x = in + r * K;
-            T* y = out + r * N;
-            for (std::size_t o = 0; o < N; ++o) {
-                T s = ly.b[o];
-                for (int e = ly.rowptr[o]; e < ly.rowptr[o + 1]; ++e) s += ly.val[e] * x[ly.col[e]];
-                y[o] = relu && s < T(0) ? T(0) : s;
+    k_->gemm({in, static_cast<std::size_t>(ly.in), rows, ly.fwd.data(), ly.bias.data(), ly.in, ly.out, out,
+              static_cast<std::size_t>(ly.out), relu});
+    if (fuse_act && !relu) apply_activation(ly.act, out, rows * ly.out);
+}
+
+namespace {
+// dst (cols x rows, leading dimension ld) = src (rows x cols, leading dimension lds)^T, in tiles.
+template <typename T> void transpose(const T* src, std::size_t rows, std::size_t cols, std::size_t lds, T* dst,
+                                     std::size_t ld) {
+    constexpr std::size_t B = 16;
+    for (std::size_t r0 = 0; r0 < rows; r0 += B)
+        for (std::size_t c0 = 0; c0 < cols; c0 += B) {
+            const std::size_t r1 = std::min(rows, r0 + B), c1 = std::min(cols, c0 + B);
+            for (std::size_t c = c0; c < c1; ++c)
+                for (std::size_t r = r0; r < r1; ++r) dst[c * ld + r] = src[r * lds + c];
+        }
+}
+}  // namespace
+
+// Sparse layers run on transposed activations (features x batch, each non-zero weight one
+// vector FMA over the batch); consecutive sparse layers stay transposed. Batches narrower than
+// half a vector use a scalar CSR loop on the row-major activations instead, or the dense kernel
+// where the layer is not very sparse.
+template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::size_t rows, T* scratch) const {
+    const std::size_t lanes = k_->lanes, ld = round_up(rows, lanes);
+    T* buf[2] = {scratch, scratch + ld * max_width_};
+    auto other = [&](const T* cur) { return cur == buf[0] ? buf[1] : buf[0]; };
+    const T* in = x;
+    bool transposed = false;  // `in` is (width x ld) rather than (rows x width)
+    const std::size_t L = layers_.size();
+    for (std::size_t l = 0; l < L; ++l) {
+        const Layer& ly = *layers_[l];
+        const bool last = l + 1 == L;
+        const std::size_t K = ly.in, N = ly.out;
+        if (ly.sparse && 2 * rows >= lanes) {
+            if (!transposed) {
+                T* t = other(in);
+                transpose(in, rows, K, K, t, ld);
+                for (std::size_t k = 0; k < K && rows < ld; ++k) std::fill(t + k * ld + rows, t + (k + 1) * ld, T(0));
+                in = t;
+                transposed = true;
             }
+            T* out = other(in);
+            const bool relu = ly.act == Activation::relu;
+            k_->csr({ly.rowptr.data(), ly.col.data(), ly.val.data(), ly.b.data(), ly.out, in, out, ld, rows, relu});
+            if (!relu) apply_activation(ly.act, out, N * ld);
+            if (last) transpose(out, N, rows, ld, y, N);
+            in = out;
+            continue;
         }
-    } else if (ly.sparse) {
-        // Transposed activations: every non-zero weight becomes a vector FMA over the batch.
-        const std::size_t ld = round_up(rows, k_->lanes);
-        T* xt = scratch;
-        T* yt = scratch + K * ld;
-        for (std::size_t k = 0; k < K; ++k) {
-            T* d = xt + k * ld;
-            for (std::size_t r = 0; r < rows; ++r) d[r] = in[r * K + k];
-            std::fill(d + rows, d + ld, T(0));
+        if (transposed) {
+            T* t = other(in);
+            transpose(in, K, rows, ld, t, K);
+            in = t;
+            transposed = false;
         }
-        k_->csr({ly.rowptr.data(), ly.col.data(), ly.val.data(), ly.b.data(), ly.out, xt, yt, ld, rows, relu});
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t o = 0; o < N; ++o) out[r * N + o] = yt[o * ld + r];
-    } else {
-        k_->gemm({in, K, rows, ly.fwd.data(), ly.bias.data(), ly.in, ly.out, out, N, relu});
+        T* out = last ? y : other(in);
+        if (ly.sparse && ly.nnz <= kFewRowsSparse * K * N) {
+            const bool relu = ly.act == Activation::relu;
+            for (std::size_t r = 0; r < rows; ++r) {
+                const T* xr = in + r * K;
+                T* yr = out + r * N;
+                for (std::size_t o = 0; o < N; ++o) {
+                    T s0 = ly.b[o], s1 = 0, s2 = 0, s3 = 0;
+                    int e = ly.rowptr[o];
+                    const int end = ly.rowptr[o + 1];
+                    for (; e + 4 <= end; e += 4) {
+                        s0 += ly.val[e] * xr[ly.col[e]];
+                        s1 += ly.val[e + 1] * xr[ly.col[e + 1]];
+                        s2 += ly.val[e + 2] * xr[ly.col[e + 2]];
+                        s3 += ly.val[e + 3] * xr[ly.col[e + 3]];
+                    }
+                    for (; e < end; ++e) s0 += ly.val[e] * xr[ly.col[e]];
+                    const T s = (s0 + s1) + (s2 + s3);
+                    yr[o] = relu && s < T(0) ? T(0) : s;
+                }
+            }
+            if (!relu) apply_activation(ly.act, out, rows * N);
+        } else {
+            layer_affine(ly, in, rows, out, true);
+        }
+        in = out;
     }
-    if (fuse_act && ly.act != Activation::relu) apply_activation(ly.act, out, rows * N);
 }
 
 template <typename T>
@@ -188,23 +245,11 @@ void DenseNet<T>::run_chunks(std::size_t batch, int threads, F&& chunk_fn) const
     errs.rethrow();
 }
 
-template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::size_t rows, T* scratch) const {
-    const std::size_t act_n = rows * max_width_;
-    T* buf[2] = {scratch, scratch + act_n};
-    T* sparse_scratch = scratch + 2 * act_n;
-    const T* in = x;
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-        T* out = l + 1 == layers_.size() ? y : buf[l % 2];
-        layer_affine(*layers_[l], in, rows, out, true, sparse_scratch);
-        in = out;
-    }
-}
-
 template <typename T> void DenseNet<T>::forward(const T* x, T* y, std::size_t batch, int threads) const {
     const std::size_t n0 = widths_.front(), nl = widths_.back();
     run_chunks(batch, threads, [&](std::size_t r0, std::size_t rows) {
         const std::size_t ld = round_up(rows, k_->lanes);
-        T* s = thread_scratch<T>(2 * rows * max_width_ + 2 * max_width_ * ld);
+        T* s = thread_scratch<T>(2 * max_width_ * ld);
         forward_chunk(x + r0 * n0, y + r0 * nl, rows, s);
     });
 }
@@ -267,8 +312,7 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
 
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& ly = *layers_[l];
-        k_->gemm({A[l], static_cast<std::size_t>(ly.in), rows, ly.fwd.data(), ly.bias.data(), ly.in, ly.out, Z[l],
-                  static_cast<std::size_t>(ly.out), false});
+        layer_affine(ly, A[l], rows, Z[l], false);
         if (l + 1 < L) {
             T* a = const_cast<T*>(A[l + 1]);
             std::copy(Z[l], Z[l] + rows * ly.out, a);

@@ -60,7 +60,7 @@ template <typename T> class DenseNet {
     void forward_chunk(const T* x, T* y, std::size_t rows, T* scratch) const;
     void relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, const std::int64_t* target, const LrpParams& p,
                          T* scratch) const;
-    void layer_affine(const Layer& ly, const T* in, std::size_t rows, T* out, bool fuse_act, T* scratch) const;
+    void layer_affine(const Layer& ly, const T* in, std::size_t rows, T* out, bool fuse_act) const;
     void prepare_lrp() const;
 
     std::vector<int> widths_;

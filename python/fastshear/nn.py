@@ -26,9 +26,9 @@ ACTIVATIONS = ("relu", "sigmoid", "heaviside", "identity")
 RULES = ("epsilon", "zplus", "alphabeta")
 
 # A layer runs from CSR when at most this fraction of its weights is non-zero. Measured on this
-# machine (bench/RESULTS.md, "Dense networks"): CSR beats the packed dense kernel on a 512 x 512
-# layer at batch 64 below ~40 % density (float32 and float64) and is 4-5x faster at 10 %.
-SPARSE_BELOW = 0.3
+# machine (three 512 x 512 ReLU layers, batches 8-256, float32 and float64): CSR and the packed
+# dense kernel break even at 25-35 % density, CSR is 2.4-5x faster at 10 %, 5.5-8.5x at 5 %.
+SPARSE_BELOW = 0.25
 
 
 def _import_torch():
