@@ -81,7 +81,11 @@ def _kernels():
 
 
 KERNELS = _kernels()
-print("\nkernels:", KERNELS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _show_kernels():
+    print("\nkernels:", KERNELS)
 
 
 @pytest.mark.parametrize("net", NETS)
