@@ -14,7 +14,7 @@ namespace {
 // Below this many multiply-adds per call a second thread costs more than it saves (measured:
 // onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
 constexpr std::size_t kParallelMacs = std::size_t(1) << 21;
-constexpr std::size_t kChunk = 256;  // rows per chunk: one chunk's activations stay in L2
+constexpr std::size_t kChunk = 64;  // rows per chunk: a chunk of activations stays in L2 beside a weight panel
 // Batches narrower than half a vector gather x[col] per non-zero weight; that beats the dense
 // kernel only on very sparse layers (measured: 512 x 512, batch 1, float32: 10 % density).
 constexpr double kFewRowsSparse = 0.1;
