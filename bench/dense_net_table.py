@@ -31,7 +31,6 @@ def main(path):
             for B in (1, 64, 4096):
                 g = f"{net} B={B}"
                 if be == "ratio":
-                    r = [med.get((g, f"onnxruntime {t}t")), med.get((g, f"fastshear {t}t"))]
                     vals = [None if None in (a, f) else a / f for a, f in
                             [(med.get((g, f"onnxruntime {t}t")), med.get((g, f"fastshear {t}t"))) for t in (1, 2)]]
                     cells.append(" || ".join("-" if v is None else f"{v:.2f}x" for v in vals))

@@ -1,6 +1,7 @@
 #include "dense_net.hpp"
 
 #include "parallel.hpp"
+#include "task_pool.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -233,16 +234,9 @@ void DenseNet<T>::run_chunks(std::size_t batch, int threads, F&& chunk_fn) const
     std::size_t chunk = kChunk;
     if (want > 1) chunk = std::min(kChunk, round_up((batch + want - 1) / want, k_->mr));
     const std::size_t nchunks = (batch + chunk - 1) / chunk;
-    const int t = std::min<std::size_t>(want, nchunks);
-    if (t <= 1) {
-        for (std::size_t c = 0; c < nchunks; ++c) chunk_fn(c * chunk, std::min(chunk, batch - c * chunk));
-        return;
-    }
-    region_errors errs;
-#pragma omp parallel for schedule(dynamic) num_threads(t)
-    for (std::ptrdiff_t c = 0; c < static_cast<std::ptrdiff_t>(nchunks); ++c)
-        errs.run([&] { chunk_fn(c * chunk, std::min(chunk, batch - c * chunk)); });
-    errs.rethrow();
+    const int t = static_cast<int>(std::min<std::size_t>(want, nchunks));
+    task_pool::instance().run(nchunks, t,
+                              [&](std::size_t c) { chunk_fn(c * chunk, std::min(chunk, batch - c * chunk)); });
 }
 
 template <typename T> void DenseNet<T>::forward(const T* x, T* y, std::size_t batch, int threads) const {
