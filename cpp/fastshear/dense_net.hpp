@@ -56,7 +56,7 @@ template <typename T> class DenseNet {
     struct Layer;
 
   private:
-    template <typename F> void run_chunks(std::size_t batch, int threads, F&& chunk_fn) const;
+    template <typename F> void run_chunks(std::size_t batch, int threads, std::size_t max_chunk, F&& chunk_fn) const;
     void forward_chunk(const T* x, T* y, std::size_t rows, T* scratch) const;
     void relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, const std::int64_t* target, const LrpParams& p,
                          T* scratch) const;
