@@ -73,8 +73,10 @@ def _kernels():
     try:
         import torch
 
-        info["torch"] = f"{torch.__version__} cpu capability {torch.backends.cpu.get_cpu_capability()}, " \
-                        f"mkldnn {torch.backends.mkldnn.is_available()}"
+        cfg = torch.__config__.show()
+        blas = cfg.split("BLAS_INFO=")[1].split(",")[0] if "BLAS_INFO=" in cfg else "?"
+        info["torch"] = f"{torch.__version__}: Linear via {blas} sgemm, cpu capability " \
+                        f"{torch.backends.cpu.get_cpu_capability()}"
     except ImportError:
         pass
     return info
