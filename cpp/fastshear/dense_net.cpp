@@ -48,10 +48,11 @@ template <typename T> void apply_activation(Activation act, T* y, std::size_t n)
     }
 }
 
-template <typename T> void pack_matrix(const std::vector<T>& m, int K, int N, int nr, aligned_buffer<T>& dst) {
-    // m is K x N row-major
-    dst = aligned_buffer<T>(round_up(std::max(N, 1), nr) * std::max(K, 1));
-    dense::pack_panels(m.data(), N, 1, K, N, nr, dst.data());
+// Pack the K x N matrix M[k, n] = m[k * sk + n * sn] in panels for the GEMM kernel.
+template <typename T>
+void pack_matrix(const T* m, std::ptrdiff_t sk, std::ptrdiff_t sn, int K, int N, int nr, aligned_buffer<T>& dst) {
+    dst = aligned_buffer<T>(round_up(N, nr) * K);
+    dense::pack_panels(m, sk, sn, K, N, nr, dst.data());
 }
 
 template <typename T> void pack_bias(const T* b, int N, int nr, aligned_buffer<T>& dst) {
@@ -108,8 +109,7 @@ DenseNet<T>::DenseNet(const std::vector<int>& widths, const std::vector<const T*
         ly->w.assign(weights[l], weights[l] + n);
         ly->b.assign(biases[l], biases[l] + ly->out);
         ly->nnz = static_cast<std::size_t>(std::count_if(ly->w.begin(), ly->w.end(), [](T v) { return v != T(0); }));
-        ly->fwd = aligned_buffer<T>(round_up(ly->out, nr) * ly->in);
-        dense::pack_panels(ly->w.data(), 1, ly->in, ly->in, ly->out, nr, ly->fwd.data());
+        pack_matrix(ly->w.data(), 1, ly->in, ly->in, ly->out, nr, ly->fwd);  // W^T: K = in, N = out
         pack_bias(ly->b.data(), ly->out, nr, ly->bias);
         ly->sparse = static_cast<double>(ly->nnz) <= sparse_below * static_cast<double>(n);
         if (ly->sparse) {
@@ -261,7 +261,7 @@ template <typename T> void DenseNet<T>::prepare_lrp() const {
             Layer& ly = *p;
             const int K = ly.in, N = ly.out;
             // c = s W: the K' = N x N' = K matrix W itself.
-            pack_matrix(ly.w, N, K, nr, ly.bwd);
+            pack_matrix(ly.w.data(), K, 1, N, K, nr, ly.bwd);
             std::vector<T> f(static_cast<std::size_t>(2) * K * N), g(static_cast<std::size_t>(2) * N * K);
             for (int o = 0; o < N; ++o)
                 for (int i = 0; i < K; ++i) {
@@ -272,8 +272,8 @@ template <typename T> void DenseNet<T>::prepare_lrp() const {
                     g[static_cast<std::size_t>(o) * K + i] = vp;            // [W+; W-]: 2N x K
                     g[static_cast<std::size_t>(N + o) * K + i] = vn;
                 }
-            pack_matrix(f, 2 * K, N, nr, ly.fpm);
-            pack_matrix(g, 2 * N, K, nr, ly.bpm);
+            pack_matrix(f.data(), N, 1, 2 * K, N, nr, ly.fpm);
+            pack_matrix(g.data(), K, 1, 2 * N, K, nr, ly.bpm);
             std::vector<T> bp(N), bn(N);
             for (int o = 0; o < N; ++o) bp[o] = std::max(ly.b[o], T(0)), bn[o] = std::min(ly.b[o], T(0));
             pack_bias(bp.data(), N, nr, ly.bpos);
@@ -327,7 +327,10 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
         R[r * NL + t] = o[t];
     }
 
-    const T eps = static_cast<T>(p.epsilon), alpha = static_cast<T>(p.alpha), beta = static_cast<T>(p.beta);
+    // z-plus is alpha-beta with alpha = 1, beta = 0 (as in zennit).
+    const bool zplus = p.rule == LrpRule::zplus;
+    const T eps = static_cast<T>(p.epsilon), alpha = zplus ? T(1) : static_cast<T>(p.alpha),
+            beta = zplus ? T(0) : static_cast<T>(p.beta);
     const bool ab = p.rule != LrpRule::epsilon;
     const bool use_neg = ab && beta != T(0);
     for (std::size_t l = L; l-- > 0;) {

@@ -321,9 +321,8 @@ class DenseNet:
             if t.size and (t.min() < 0 or t.max() >= n_out):
                 raise ValueError(f"target must lie in [0, {n_out}) (the output width), got {np.asarray(target)!r}")
             tgt = np.ascontiguousarray(t.reshape(-1))
-        rule_name = "epsilon" if rule == "epsilon" else "alphabeta"
         t_ = self._threads if workers is None else resolve_workers(workers)
-        R, y = self._net.relevance(flat, tgt, rule_name, float(epsilon), alpha, beta, t_)
+        R, y = self._net.relevance(flat, tgt, rule, float(epsilon), alpha, beta, t_)
         R, y = R.reshape(a.shape), y.reshape(lead + (n_out,))
         return (R, y) if return_output else R
 
