@@ -79,6 +79,22 @@ def test_forward_matches_reference(widths, dtype, batch):
     np.testing.assert_allclose(net(x[0]), y[0], rtol=tol, atol=tol * np.abs(r).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_single_point_with_zero_inputs(dtype):
+    """Batch 1 skips the weights of zero inputs: zeros, -0.0 and NaN in x."""
+    W, b = make([40, 70, 70, 5], seed=4, dtype=dtype)
+    net = DenseNet(W, b, dtype=dtype)
+    x = np.random.default_rng(3).standard_normal(40).astype(dtype)
+    x[::3] = 0
+    x[1] = -0.0
+    r = ref_forward(W, b, x[None], ["relu"] * 2)[0]
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(net(x), r, rtol=tol, atol=tol * np.abs(r).max())
+    np.testing.assert_allclose(net(x), net(np.stack([x, x]))[0], rtol=tol, atol=tol * np.abs(r).max())
+    x[5] = np.nan
+    assert np.isnan(net(x)).all()
+
+
 @pytest.mark.parametrize("acts", [["sigmoid", "sigmoid"], ["heaviside", "relu"], ["identity", "sigmoid"]])
 def test_activations(acts):
     W, b = make([4, 30, 20, 3], seed=3)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #if !defined(FS_KNS) || !defined(FS_VBYTES) || !defined(FS_MR)
 #error "define FS_KNS, FS_VBYTES and FS_MR before including dense_kernels_impl.hpp"
@@ -105,10 +106,59 @@ void micro_rows(int m, const T* x, std::size_t ldx, const T* w, int kc, const T*
         micro_rows<T, M - 1>(m, x, ldx, w, kc, bias, y, ldy, ncols, first, last_relu);
 }
 
+// One row (batch 1): y = bias + sum over the non-zero x[k] of x[k] * w[k, :]. After a ReLU about
+// half of x is zero, and skipping those rows of the packed weights halves the bytes streamed,
+// which is what a matrix-vector product costs.
+template <typename T> void gemv(const GemmArgs<T>& a) {
+    using V = typename vec<T>::type;
+    constexpr int L = sizeof(V) / sizeof(T);
+    constexpr int NR = 2 * L;
+    thread_local std::vector<int> nz;
+    nz.resize(a.K);
+    int n = 0;
+    for (int k = 0; k < a.K; ++k)
+        if (a.x[k] != T(0)) nz[n++] = k;
+    const int* idx = nz.data();
+    const std::size_t Kp = a.kstride ? a.kstride : a.K;
+    const int panels = (a.N + NR - 1) / NR;
+    for (int p = 0; p < panels; ++p) {
+        const int ncols = std::min(NR, a.N - p * NR);
+        const T* w = a.packed + p * Kp * NR;
+        V s[4][2] = {};
+        if (a.bias) s[0][0] = loadu<V>(a.bias + p * NR), s[0][1] = loadu<V>(a.bias + p * NR + L);
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+#pragma GCC unroll 4
+            for (int u = 0; u < 4; ++u) {
+                const int k = idx[i + u];
+                const T xk = a.x[k];
+                s[u][0] += xk * loadu<V>(w + static_cast<std::size_t>(k) * NR);
+                s[u][1] += xk * loadu<V>(w + static_cast<std::size_t>(k) * NR + L);
+            }
+        }
+        for (; i < n; ++i) {
+            const int k = idx[i];
+            s[0][0] += a.x[k] * loadu<V>(w + static_cast<std::size_t>(k) * NR);
+            s[0][1] += a.x[k] * loadu<V>(w + static_cast<std::size_t>(k) * NR + L);
+        }
+        V r0 = (s[0][0] + s[1][0]) + (s[2][0] + s[3][0]), r1 = (s[0][1] + s[1][1]) + (s[2][1] + s[3][1]);
+        if (a.relu) r0 = relu(r0), r1 = relu(r1);
+        T* y = a.y + p * NR;
+        if (ncols == NR) {
+            storeu(y, r0), storeu(y + L, r1);
+        } else {
+            alignas(64) T t[NR];
+            storeu(t, r0), storeu(t + L, r1);
+            std::memcpy(y, t, ncols * sizeof(T));
+        }
+    }
+}
+
 template <typename T> void gemm(const GemmArgs<T>& a) {
     using V = typename vec<T>::type;
     constexpr int L = sizeof(V) / sizeof(T);
     constexpr int NR = 2 * L, MR = FS_MR;
+    if (a.rows == 1) return gemv(a);
     // A K-block of one packed panel (kc x NR) stays in L1 while every row block passes over it.
     constexpr int KC = 32768 / (NR * sizeof(T));
     const int panels = (a.N + NR - 1) / NR;
