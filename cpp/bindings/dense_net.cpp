@@ -42,20 +42,12 @@ template <typename T> void add_net(py::module_& m, const char* name) {
         .def("forward",
              [](const Net& net, carray<T> x, int threads) {
                  const py::ssize_t d = net.widths().front(), out = net.widths().back();
-                 if (x.ndim() == 1) {
-                     require_shape(x, {d}, "x");
-                     py::array_t<T> y(out);
-                     const T* xp = x.data();
-                     T* yp = y.mutable_data();
-                     py::gil_scoped_release nogil;
-                     net.forward(xp, yp, 1, threads);
-                     return y;
-                 }
-                 require_shape(x, {-1, d}, "x");
-                 py::array_t<T> y({x.shape(0), out});
+                 const bool single = x.ndim() == 1;  // (d,) -> (out,), else (B, d) -> (B, out)
+                 require_shape(x, single ? std::vector<py::ssize_t>{d} : std::vector<py::ssize_t>{-1, d}, "x");
+                 const size_t batch = single ? 1 : x.shape(0);
+                 py::array_t<T> y(single ? std::vector<py::ssize_t>{out} : std::vector<py::ssize_t>{x.shape(0), out});
                  const T* xp = x.data();
                  T* yp = y.mutable_data();
-                 size_t batch = x.shape(0);
                  py::gil_scoped_release nogil;
                  net.forward(xp, yp, batch, threads);
                  return y;
