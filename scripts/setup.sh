@@ -33,7 +33,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 VPY=.venv/bin/python
 stamp=.venv/.fastshear-build-deps
-extras=${FASTSHEAR_EXTRAS:-test,plot}
+extras=${FASTSHEAR_EXTRAS:-test,plot,dask}
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$extras" ]; then
   echo "fastshear setup: installing build and test dependencies" >&2
   $VPY -m pip install -q --upgrade pip
@@ -43,3 +43,21 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$extras" ]; then
 fi
 echo "fastshear setup: building fastshear (incremental)" >&2
 $VPY -m pip install -q --no-build-isolation ".[${extras}]"
+
+# PyTorch (the torch adapters, DenseNet.from_torch, nn.fit and their tests) only when a CPU wheel
+# of the pinned version is on this machine already (pip's find-links): never a multi-GB download.
+if ! $VPY -c "import torch" >/dev/null 2>&1; then
+  tmp=$(mktemp -d)
+  if $VPY -m pip download -q --no-deps --no-index -d "$tmp" "torch==2.13.0" >/dev/null 2>&1; then
+    echo "fastshear setup: installing the local PyTorch 2.13.0 wheel" >&2
+    $VPY -m pip install -q "$tmp"/torch-*.whl
+  else
+    echo "fastshear setup: no local PyTorch wheel; torch-based tests will be skipped" >&2
+  fi
+  rm -rf "$tmp"
+fi
+# zennit (LGPL) is the LRP oracle of the DenseNet tests. Its dependency on torchvision does not
+# load beside the local CPU torch, and the tests need only its torch part: no dependencies.
+if $VPY -c "import torch" >/dev/null 2>&1 && ! $VPY -m pip show -q zennit >/dev/null 2>&1; then
+  $VPY -m pip install -q --no-deps "zennit>=0.5" || echo "fastshear setup: zennit not installed; its LRP comparison will be skipped" >&2
+fi

@@ -9,6 +9,7 @@ void add_shearlet2d(py::module_& m);
 void add_shearlet3d(py::module_& m);
 void add_prox(py::module_& m);
 void add_radon(py::module_& m);
+void add_dense_net(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
     fastshear_py::add_shearlet3d(m);
     fastshear_py::add_prox(m);
     fastshear_py::add_radon(m);
+    fastshear_py::add_dense_net(m);
 }

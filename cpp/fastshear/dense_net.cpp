@@ -1,0 +1,432 @@
+#include "dense_net.hpp"
+
+#include "parallel.hpp"
+#include "task_pool.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace fastshear {
+
+namespace {
+
+// Below this many multiply-adds per call a second thread costs more than it saves (measured:
+// onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
+constexpr std::size_t kParallelMacs = std::size_t(1) << 21;
+// Rows per chunk. Forward: each chunk streams every weight once (from L3 for nets beyond L2), so
+// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP keeps every
+// layer's activations of a chunk: smaller chunks.
+constexpr std::size_t kChunkForward = 256, kChunkLrp = 64;
+// Batches narrower than half a vector gather x[col] per non-zero weight; that beats the dense
+// kernel only on very sparse layers (measured: 512 x 512, batch 1, float32: 10 % density).
+constexpr double kFewRowsSparse = 0.1;
+
+std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) / m * m; }
+
+template <typename T> T* thread_scratch(std::size_t n) {
+    thread_local std::vector<T> buf;
+    if (buf.size() < n) buf.resize(n);
+    return buf.data();
+}
+
+template <typename T> inline T stabilise(T z, T eps) { return z + (z >= T(0) ? eps : -eps); }
+
+template <typename T> void apply_activation(Activation act, T* y, std::size_t n) {
+    switch (act) {
+        case Activation::relu:
+            for (std::size_t i = 0; i < n; ++i) y[i] = y[i] < T(0) ? T(0) : y[i];
+            break;
+        case Activation::sigmoid:
+            for (std::size_t i = 0; i < n; ++i) y[i] = T(1) / (T(1) + std::exp(-y[i]));
+            break;
+        case Activation::heaviside:
+            for (std::size_t i = 0; i < n; ++i) y[i] = y[i] > T(0) ? T(1) : (y[i] <= T(0) ? T(0) : y[i]);
+            break;
+        case Activation::identity: break;
+    }
+}
+
+// Pack the K x N matrix M[k, n] = m[k * sk + n * sn] in panels for the GEMM kernel.
+template <typename T>
+void pack_matrix(const T* m, std::ptrdiff_t sk, std::ptrdiff_t sn, int K, int N, int nr, aligned_buffer<T>& dst) {
+    dst = aligned_buffer<T>(round_up(N, nr) * K);
+    dense::pack_panels(m, sk, sn, K, N, nr, dst.data());
+}
+
+template <typename T> void pack_bias(const T* b, int N, int nr, aligned_buffer<T>& dst) {
+    dst = aligned_buffer<T>(round_up(std::max(N, 1), nr));
+    std::fill(dst.data(), dst.data() + dst.size(), T(0));
+    std::copy(b, b + N, dst.data());
+}
+
+}  // namespace
+
+Activation parse_activation(const std::string& s) {
+    if (s == "relu") return Activation::relu;
+    if (s == "sigmoid") return Activation::sigmoid;
+    if (s == "heaviside") return Activation::heaviside;
+    if (s == "identity") return Activation::identity;
+    throw std::invalid_argument("activation must be one of relu, sigmoid, heaviside, identity; got '" + s + "'");
+}
+
+LrpRule parse_rule(const std::string& s) {
+    if (s == "epsilon") return LrpRule::epsilon;
+    if (s == "zplus") return LrpRule::zplus;
+    if (s == "alphabeta") return LrpRule::alphabeta;
+    throw std::invalid_argument("rule must be one of epsilon, zplus, alphabeta; got '" + s + "'");
+}
+
+template <typename T> struct DenseNet<T>::Layer {
+    int in = 0, out = 0;
+    Activation act = Activation::identity;
+    std::vector<T> w, b;              // W (out x in) row-major, b (out)
+    aligned_buffer<T> fwd, bias;      // W^T packed in panels, bias padded
+    bool sparse = false;
+    std::size_t nnz = 0;
+    std::vector<int> rowptr, col;     // CSR of W (sparse layers)
+    std::vector<T> val;
+    // LRP, packed on first use: W (out x in) for c = s W; [W+^T; W-^T]; [W+; W-]; bias parts.
+    aligned_buffer<T> bwd, fpm, bpm, bpos, bneg;
+};
+
+template <typename T>
+DenseNet<T>::DenseNet(const std::vector<int>& widths, const std::vector<const T*>& weights,
+                      const std::vector<const T*>& biases, const std::vector<Activation>& acts, double sparse_below)
+    : widths_(widths), k_(&dense::kernels<T>()) {
+    const std::size_t L = widths.size() < 2 ? 0 : widths.size() - 1;
+    if (L == 0 || weights.size() != L || biases.size() != L || acts.size() + 1 != L)
+        throw std::invalid_argument("DenseNet: inconsistent numbers of widths, weights, biases and activations");
+    const int nr = k_->nr;
+    for (std::size_t l = 0; l < L; ++l) {
+        auto ly = std::make_unique<Layer>();
+        ly->in = widths[l];
+        ly->out = widths[l + 1];
+        if (ly->in < 1 || ly->out < 1) throw std::invalid_argument("DenseNet: widths must be >= 1");
+        ly->act = l + 1 < L ? acts[l] : Activation::identity;
+        const std::size_t n = static_cast<std::size_t>(ly->in) * ly->out;
+        ly->w.assign(weights[l], weights[l] + n);
+        ly->b.assign(biases[l], biases[l] + ly->out);
+        ly->nnz = static_cast<std::size_t>(std::count_if(ly->w.begin(), ly->w.end(), [](T v) { return v != T(0); }));
+        pack_matrix(ly->w.data(), 1, ly->in, ly->in, ly->out, nr, ly->fwd);  // W^T: K = in, N = out
+        pack_bias(ly->b.data(), ly->out, nr, ly->bias);
+        ly->sparse = static_cast<double>(ly->nnz) <= sparse_below * static_cast<double>(n);
+        if (ly->sparse) {
+            ly->rowptr.assign(1, 0);
+            for (int o = 0; o < ly->out; ++o) {
+                for (int i = 0; i < ly->in; ++i) {
+                    T v = ly->w[static_cast<std::size_t>(o) * ly->in + i];
+                    if (v != T(0)) ly->col.push_back(i), ly->val.push_back(v);
+                }
+                ly->rowptr.push_back(static_cast<int>(ly->col.size()));
+            }
+        }
+        macs_per_row_ += ly->sparse ? ly->nnz : n;
+        max_width_ = std::max({max_width_, ly->in, ly->out});
+        layers_.push_back(std::move(ly));
+    }
+}
+
+template <typename T> DenseNet<T>::~DenseNet() = default;
+
+template <typename T> bool DenseNet<T>::layer_sparse(int l) const { return layers_.at(l)->sparse; }
+template <typename T> std::size_t DenseNet<T>::layer_nnz(int l) const { return layers_.at(l)->nnz; }
+template <typename T> const char* DenseNet<T>::kernel_name() const { return k_->name; }
+
+template <typename T> std::size_t DenseNet<T>::complexity() const {
+    std::size_t c = 0;
+    for (auto& ly : layers_) c += ly->nnz + std::count_if(ly->b.begin(), ly->b.end(), [](T v) { return v != T(0); });
+    return c;
+}
+
+// out (rows x out) = in (rows x in) W^T + b, then the layer's activation if fuse_act (dense kernel).
+template <typename T>
+void DenseNet<T>::layer_affine(const Layer& ly, const T* in, std::size_t rows, T* out, bool fuse_act) const {
+    const bool relu = fuse_act && ly.act == Activation::relu;
+    k_->gemm({in, static_cast<std::size_t>(ly.in), rows, ly.fwd.data(), ly.bias.data(), ly.in, ly.out, out,
+              static_cast<std::size_t>(ly.out), relu});
+    if (fuse_act && !relu) apply_activation(ly.act, out, rows * ly.out);
+}
+
+namespace {
+// dst (cols x rows, leading dimension ld) = src (rows x cols, leading dimension lds)^T, in tiles.
+template <typename T> void transpose(const T* src, std::size_t rows, std::size_t cols, std::size_t lds, T* dst,
+                                     std::size_t ld) {
+    constexpr std::size_t B = 16;
+    for (std::size_t r0 = 0; r0 < rows; r0 += B)
+        for (std::size_t c0 = 0; c0 < cols; c0 += B) {
+            const std::size_t r1 = std::min(rows, r0 + B), c1 = std::min(cols, c0 + B);
+            for (std::size_t c = c0; c < c1; ++c)
+                for (std::size_t r = r0; r < r1; ++r) dst[c * ld + r] = src[r * lds + c];
+        }
+}
+}  // namespace
+
+// Sparse layers run on transposed activations (features x batch, each non-zero weight one
+// vector FMA over the batch); consecutive sparse layers stay transposed. Batches narrower than
+// half a vector use a scalar CSR loop on the row-major activations instead, or the dense kernel
+// where the layer is not very sparse.
+template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::size_t rows, T* scratch) const {
+    const std::size_t lanes = k_->lanes, ld = round_up(rows, lanes);
+    T* buf[2] = {scratch, scratch + ld * max_width_};
+    auto other = [&](const T* cur) { return cur == buf[0] ? buf[1] : buf[0]; };
+    const T* in = x;
+    bool transposed = false;  // `in` is (width x ld) rather than (rows x width)
+    const std::size_t L = layers_.size();
+    for (std::size_t l = 0; l < L; ++l) {
+        const Layer& ly = *layers_[l];
+        const bool last = l + 1 == L;
+        const std::size_t K = ly.in, N = ly.out;
+        if (ly.sparse && 2 * rows >= lanes) {
+            if (!transposed) {
+                T* t = other(in);
+                transpose(in, rows, K, K, t, ld);
+                for (std::size_t k = 0; k < K && rows < ld; ++k) std::fill(t + k * ld + rows, t + (k + 1) * ld, T(0));
+                in = t;
+                transposed = true;
+            }
+            T* out = other(in);
+            const bool relu = ly.act == Activation::relu;
+            k_->csr({ly.rowptr.data(), ly.col.data(), ly.val.data(), ly.b.data(), ly.out, in, out, ld, rows, relu});
+            if (!relu) apply_activation(ly.act, out, N * ld);
+            if (last) transpose(out, N, rows, ld, y, N);
+            in = out;
+            continue;
+        }
+        if (transposed) {
+            T* t = other(in);
+            transpose(in, K, rows, ld, t, K);
+            in = t;
+            transposed = false;
+        }
+        T* out = last ? y : other(in);
+        if (ly.sparse && ly.nnz <= kFewRowsSparse * K * N) {
+            const bool relu = ly.act == Activation::relu;
+            for (std::size_t r = 0; r < rows; ++r) {
+                const T* xr = in + r * K;
+                T* yr = out + r * N;
+                for (std::size_t o = 0; o < N; ++o) {
+                    T s0 = ly.b[o], s1 = 0, s2 = 0, s3 = 0;
+                    int e = ly.rowptr[o];
+                    const int end = ly.rowptr[o + 1];
+                    for (; e + 4 <= end; e += 4) {
+                        s0 += ly.val[e] * xr[ly.col[e]];
+                        s1 += ly.val[e + 1] * xr[ly.col[e + 1]];
+                        s2 += ly.val[e + 2] * xr[ly.col[e + 2]];
+                        s3 += ly.val[e + 3] * xr[ly.col[e + 3]];
+                    }
+                    for (; e < end; ++e) s0 += ly.val[e] * xr[ly.col[e]];
+                    const T s = (s0 + s1) + (s2 + s3);
+                    yr[o] = relu && s < T(0) ? T(0) : s;
+                }
+            }
+            if (!relu) apply_activation(ly.act, out, rows * N);
+        } else {
+            layer_affine(ly, in, rows, out, true);
+        }
+        in = out;
+    }
+}
+
+template <typename T>
+template <typename F>
+void DenseNet<T>::run_chunks(std::size_t batch, int threads, std::size_t max_chunk, F&& chunk_fn) const {
+    if (batch == 0) return;
+    const int want = batch * macs_per_row_ < kParallelMacs ? 1 : resolve_threads(threads, batch);
+    std::size_t chunk = max_chunk;
+    if (want > 1) chunk = std::min(max_chunk, round_up((batch + want - 1) / want, k_->mr));
+    const std::size_t nchunks = (batch + chunk - 1) / chunk;
+    const int t = static_cast<int>(std::min<std::size_t>(want, nchunks));
+    task_pool::instance().run(nchunks, t,
+                              [&](std::size_t c) { chunk_fn(c * chunk, std::min(chunk, batch - c * chunk)); });
+}
+
+template <typename T> void DenseNet<T>::forward(const T* x, T* y, std::size_t batch, int threads) const {
+    const std::size_t n0 = widths_.front(), nl = widths_.back();
+    run_chunks(batch, threads, kChunkForward, [&](std::size_t r0, std::size_t rows) {
+        const std::size_t ld = round_up(rows, k_->lanes);
+        T* s = thread_scratch<T>(2 * max_width_ * ld);
+        forward_chunk(x + r0 * n0, y + r0 * nl, rows, s);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layer-wise relevance propagation.
+
+template <typename T> void DenseNet<T>::prepare_lrp() const {
+    std::call_once(lrp_once_, [this] {
+        const int nr = k_->nr;
+        for (auto& p : layers_) {
+            Layer& ly = *p;
+            const int K = ly.in, N = ly.out;
+            // c = s W: the K' = N x N' = K matrix W itself.
+            pack_matrix(ly.w.data(), K, 1, N, K, nr, ly.bwd);
+            std::vector<T> f(static_cast<std::size_t>(2) * K * N), g(static_cast<std::size_t>(2) * N * K);
+            for (int o = 0; o < N; ++o)
+                for (int i = 0; i < K; ++i) {
+                    T v = ly.w[static_cast<std::size_t>(o) * K + i];
+                    T vp = v > T(0) ? v : T(0), vn = v < T(0) ? v : T(0);
+                    f[static_cast<std::size_t>(i) * N + o] = vp;            // [W+^T; W-^T]: 2K x N
+                    f[static_cast<std::size_t>(K + i) * N + o] = vn;
+                    g[static_cast<std::size_t>(o) * K + i] = vp;            // [W+; W-]: 2N x K
+                    g[static_cast<std::size_t>(N + o) * K + i] = vn;
+                }
+            pack_matrix(f.data(), N, 1, 2 * K, N, nr, ly.fpm);
+            pack_matrix(g.data(), K, 1, 2 * N, K, nr, ly.bpm);
+            std::vector<T> bp(N), bn(N);
+            for (int o = 0; o < N; ++o) bp[o] = std::max(ly.b[o], T(0)), bn[o] = std::min(ly.b[o], T(0));
+            pack_bias(bp.data(), N, nr, ly.bpos);
+            pack_bias(bn.data(), N, nr, ly.bneg);
+        }
+    });
+}
+
+template <typename T>
+void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, const std::int64_t* target,
+                                  const LrpParams& p, T* scratch) const {
+    const std::size_t L = layers_.size(), W = max_width_;
+    // Activations A_0..A_{L-1} (A_0 = x) and affine outputs Z_1..Z_L of this chunk.
+    std::vector<const T*> A(L);
+    std::vector<T*> Z(L);
+    T* s = scratch;
+    A[0] = x;
+    for (std::size_t l = 0; l < L; ++l) {
+        Z[l] = s;
+        s += rows * layers_[l]->out;
+        if (l + 1 < L) {
+            A[l + 1] = s;
+            s += rows * layers_[l]->out;
+        }
+    }
+    T* R = s; s += rows * W;
+    T* Rn = s; s += rows * W;
+    T* S2 = s; s += rows * 2 * W;
+    T* A2 = s; s += rows * 2 * W;
+    T* C = s; s += rows * W;
+    T* Zp = s; s += rows * W;
+    T* Zn = s; s += rows * W;
+
+    for (std::size_t l = 0; l < L; ++l) {
+        const Layer& ly = *layers_[l];
+        layer_affine(ly, A[l], rows, Z[l], false);
+        if (l + 1 < L) {
+            T* a = const_cast<T*>(A[l + 1]);
+            std::copy(Z[l], Z[l] + rows * ly.out, a);
+            apply_activation(ly.act, a, rows * ly.out);
+        }
+    }
+    const std::size_t NL = widths_.back();
+    const T* out = Z[L - 1];
+    if (y) std::copy(out, out + rows * NL, y);
+    std::fill(R, R + rows * NL, T(0));
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* o = out + r * NL;
+        std::size_t t = target ? static_cast<std::size_t>(target[r])
+                               : static_cast<std::size_t>(std::max_element(o, o + NL) - o);
+        R[r * NL + t] = o[t];
+    }
+
+    // z-plus is alpha-beta with alpha = 1, beta = 0 (as in zennit).
+    const bool zplus = p.rule == LrpRule::zplus;
+    const T eps = static_cast<T>(p.epsilon), alpha = zplus ? T(1) : static_cast<T>(p.alpha),
+            beta = zplus ? T(0) : static_cast<T>(p.beta);
+    const bool ab = p.rule != LrpRule::epsilon;
+    const bool use_neg = ab && beta != T(0);
+    for (std::size_t l = L; l-- > 0;) {
+        const Layer& ly = *layers_[l];
+        const std::size_t K = ly.in, N = ly.out;
+        const T* a = A[l];
+        if (!ab) {
+            for (std::size_t i = 0; i < rows * N; ++i) S2[i] = R[i] / stabilise(Z[l][i], eps);
+            k_->gemm({S2, N, rows, ly.bwd.data(), nullptr, ly.out, ly.in, Rn, K, false});
+            for (std::size_t i = 0; i < rows * K; ++i) Rn[i] *= a[i];
+        } else {
+            const bool anyneg = std::any_of(a, a + rows * K, [](T v) { return v < T(0); });
+            // Zp = a+ W+^T + a- W-^T + b+,  Zn = a+ W-^T + a- W+^T + b-.
+            const T* fp = ly.fpm.data();
+            const std::size_t nr = k_->nr;
+            if (anyneg) {
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t k = 0; k < K; ++k) {
+                        T v = a[r * K + k];
+                        A2[r * 2 * K + k] = v > T(0) ? v : T(0);
+                        A2[r * 2 * K + K + k] = v < T(0) ? v : T(0);
+                    }
+                k_->gemm({A2, 2 * K, rows, fp, ly.bpos.data(), 2 * ly.in, ly.out, Zp, N, false});
+                if (use_neg) {
+                    for (std::size_t r = 0; r < rows; ++r)
+                        for (std::size_t k = 0; k < K; ++k) std::swap(A2[r * 2 * K + k], A2[r * 2 * K + K + k]);
+                    k_->gemm({A2, 2 * K, rows, fp, ly.bneg.data(), 2 * ly.in, ly.out, Zn, N, false});
+                }
+            } else {
+                // a >= 0: only the first (W+^T) or second (W-^T) half of [W+^T; W-^T].
+                dense::GemmArgs<T> g{a, K, rows, fp, ly.bpos.data(), ly.in, ly.out, Zp, N, false};
+                g.kstride = 2 * ly.in;
+                k_->gemm(g);
+                if (use_neg) {
+                    g.packed = fp + K * nr;
+                    g.bias = ly.bneg.data();
+                    g.y = Zn;
+                    k_->gemm(g);
+                }
+            }
+            // S2 = [alpha R / Zp | -beta R / Zn]; c+ = S2 [W+; W-] is the coefficient of a+.
+            const std::size_t N2 = use_neg ? 2 * N : N;
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t n = 0; n < N; ++n) {
+                    T rv = R[r * N + n];
+                    S2[r * N2 + n] = alpha * rv / stabilise(Zp[r * N + n], eps);
+                    if (use_neg) S2[r * N2 + N + n] = -beta * rv / stabilise(Zn[r * N + n], eps);
+                }
+            dense::GemmArgs<T> g{S2, N2, rows, ly.bpm.data(), nullptr, static_cast<int>(N2), ly.in, Rn, K, false};
+            g.kstride = 2 * ly.out;
+            k_->gemm(g);
+            if (!anyneg) {
+                for (std::size_t i = 0; i < rows * K; ++i) Rn[i] *= a[i];
+            } else {
+                // c- = [-beta R / Zn | alpha R / Zp] [W+; W-] is the coefficient of a-.
+                for (std::size_t r = 0; r < rows; ++r)
+                    for (std::size_t n = 0; n < N; ++n) {
+                        T rv = R[r * N + n];
+                        T sp = alpha * rv / stabilise(Zp[r * N + n], eps);
+                        T sn = use_neg ? -beta * rv / stabilise(Zn[r * N + n], eps) : T(0);
+                        S2[r * 2 * N + n] = sn;
+                        S2[r * 2 * N + N + n] = sp;
+                    }
+                dense::GemmArgs<T> h{S2, 2 * N, rows, ly.bpm.data(), nullptr, 2 * ly.out, ly.in, C, K, false};
+                k_->gemm(h);
+                for (std::size_t i = 0; i < rows * K; ++i) {
+                    T v = a[i];
+                    Rn[i] = v > T(0) ? v * Rn[i] : (v < T(0) ? v * C[i] : T(0));
+                }
+            }
+        }
+        std::swap(R, Rn);
+    }
+    std::copy(R, R + rows * widths_.front(), rel);
+}
+
+template <typename T>
+void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const std::int64_t* target,
+                            const LrpParams& p, int threads) const {
+    prepare_lrp();
+    const std::size_t n0 = widths_.front(), nl = widths_.back();
+    for (std::size_t b = 0; target && b < batch; ++b)
+        if (target[b] < 0 || target[b] >= static_cast<std::int64_t>(nl))
+            throw std::out_of_range("target " + std::to_string(target[b]) + " is not an output index in [0, " +
+                                    std::to_string(nl) + ")");
+    std::size_t per_row = 0;
+    for (auto& ly : layers_) per_row += 2 * ly->out;
+    per_row += 9 * static_cast<std::size_t>(max_width_);
+    run_chunks(batch, threads, kChunkLrp, [&](std::size_t r0, std::size_t rows) {
+        T* s = thread_scratch<T>(rows * per_row);
+        relevance_chunk(x + r0 * n0, rel + r0 * n0, y ? y + r0 * nl : nullptr, rows, target ? target + r0 : nullptr,
+                        p, s);
+    });
+}
+
+template class DenseNet<float>;
+template class DenseNet<double>;
+
+}  // namespace fastshear
