@@ -5,6 +5,7 @@
 #include "common.hpp"
 
 namespace fastshear_py {
+void add_fft(py::module_& m);
 void add_shearlet2d(py::module_& m);
 void add_shearlet3d(py::module_& m);
 void add_prox(py::module_& m);
@@ -23,6 +24,7 @@ PYBIND11_MODULE(_core, m) {
           pybind11::call_guard<pybind11::gil_scoped_release>());
     m.def("export_wisdom", &fastshear::export_wisdom, pybind11::arg("path_double"), pybind11::arg("path_float"),
           pybind11::call_guard<pybind11::gil_scoped_release>());
+    fastshear_py::add_fft(m);
     fastshear_py::add_shearlet2d(m);
     fastshear_py::add_shearlet3d(m);
     fastshear_py::add_prox(m);

@@ -28,6 +28,9 @@ template <typename T> void add_bank(py::module_& m, const char* name) {
             std::copy(b.dual_weights().begin(), b.dual_weights().end(), w.mutable_data());
             return w;
         })
+        .def_property_readonly("band_energies", [](const Bank& b) {
+            return py::array_t<double>(static_cast<py::ssize_t>(b.band_energies().size()), b.band_energies().data());
+        })
         .def("forward",
              [](const Bank& b, carray<T> x, int threads) {
                  require_shape(x, {-1, b.rows(), b.cols()}, "forward input");

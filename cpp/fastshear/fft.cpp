@@ -1,5 +1,7 @@
 #include "fastshear/fft.hpp"
 
+#include "fastshear/parallel.hpp"
+
 #include <sys/mman.h>
 
 #include <atomic>
@@ -163,6 +165,20 @@ template <typename T> void fft_plan<T>::c2c(cpx* in, cpx* out) const {
                      reinterpret_cast<cx*>(out_ok ? out : ob.data()));
     if (!out_ok) std::memcpy(out, ob.data(), cpx_n_ * sizeof(cpx));
 }
+
+template <typename T>
+void rfft2_batch(const T* x, std::complex<T>* out, size_t batch, int n, int m, int threads) {
+    const auto& plan = fft_plan<T>::get(fft_kind::r2c, {n, m});
+    const size_t P = static_cast<size_t>(n) * m, H = static_cast<size_t>(n) * (m / 2 + 1);
+    region_errors err;
+    const int nt = resolve_threads(threads, batch);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (long b = 0; b < static_cast<long>(batch); ++b) err.run([&] { plan.r2c(x + b * P, out + b * H); });
+    err.rethrow();
+}
+
+template void rfft2_batch<float>(const float*, std::complex<float>*, size_t, int, int, int);
+template void rfft2_batch<double>(const double*, std::complex<double>*, size_t, int, int, int);
 
 template class fft_plan<float>;
 template class fft_plan<double>;

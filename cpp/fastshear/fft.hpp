@@ -125,6 +125,11 @@ template <typename T> class fft_plan {
     int real_align_, cpx_align_;
 };
 
+// A batch of 2D real-to-complex FFTs, x: (batch, n, m) -> out: (batch, n, m/2+1), unnormalised,
+// threads over the batch (0: OpenMP's default).
+template <typename T>
+void rfft2_batch(const T* x, std::complex<T>* out, size_t batch, int n, int m, int threads);
+
 // Planner rigour: FFTW_MEASURE by default. set_planner_effort(0) selects FFTW_ESTIMATE
 // (fast planning, slower transforms), 1 MEASURE, 2 PATIENT. Affects plans created later.
 void set_planner_effort(int effort);

@@ -66,13 +66,23 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     inv_w_ = aligned_buffer<T>(H);
     weights_.assign(H, 0.0);
     const double scale = 1.0 / (static_cast<double>(n) * m);
+    // A column of the half spectrum stands for itself and its mirror, except column 0 and, for
+    // even M, column M/2.
+    std::vector<double> mult(mh_, 2.0);
+    mult[0] = 1.0;
+    if (m % 2 == 0) mult[mh_ - 1] = 1.0;
+    energies_.assign(k, 0.0);
     for (int i = 0; i < k; ++i) {
         const std::complex<double>* f = filters + static_cast<size_t>(i) * H;
         cpx* dst = filt_.data() + static_cast<size_t>(i) * H;
+        double e = 0.0;
         for (size_t j = 0; j < H; ++j) {
-            weights_[j] += std::norm(f[j]);
+            const double a = std::norm(f[j]);
+            weights_[j] += a;
+            e += mult[j % mh_] * a;
             dst[j] = cpx(static_cast<T>(f[j].real() * scale), static_cast<T>(f[j].imag() * scale));
         }
+        energies_[i] = e;
     }
     for (size_t j = 0; j < H; ++j) inv_w_[j] = weights_[j] > 0 ? static_cast<T>(1.0 / weights_[j]) : T(0);
     r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n, m});

@@ -37,6 +37,8 @@ template <typename T> class FilterBank2D {
 
     // sum_i |psi_i|^2 on the half spectrum (N, M/2+1).
     const std::vector<double>& dual_weights() const { return weights_; }
+    // sum over all frequencies of |psi_i|^2, per band (the half spectrum counted with its mirror).
+    const std::vector<double>& band_energies() const { return energies_; }
 
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
@@ -45,6 +47,7 @@ template <typename T> class FilterBank2D {
     aligned_buffer<cpx> filt_;    // psi_i / (N M)
     aligned_buffer<T> inv_w_;     // 1 / W
     std::vector<double> weights_; // W
+    std::vector<double> energies_;
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
 };

@@ -29,7 +29,6 @@ __all__ = [
     "choose_filters",
     "smallest_side",
     "full_from_half",
-    "half_weights",
     "shearlet_indices_2d",
     "shearlet_spectra_2d",
     "shearlet_spectra_2d_uncentred",
@@ -181,6 +180,14 @@ def _cascade(h: np.ndarray, last: np.ndarray, n: int) -> list[np.ndarray]:
     return out
 
 
+def _rfft2(x: np.ndarray) -> np.ndarray:
+    """numpy.fft.rfft2 over the last two axes of a real (k, n, m) stack, with the core's FFTW."""
+    from . import _core  # the extension; imported here so the construction stays importable
+
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return _core.rfft2(x)
+
+
 def _embed1(f: np.ndarray, n: int) -> np.ndarray:
     """A 1D filter embedded (centred) into length n, then ifftshifted: index 0 is its centre."""
     return np.fft.ifftshift(_pad(f[None, :], (1, n))[0])
@@ -252,18 +259,15 @@ def _half_spectra_cached(rows, cols, scales, levels, full):
     cfg = choose_filters(rows, cols, scales, levels)
     mh = cols // 2 + 1
     W1, B1, low0 = _plane_filters(rows, cols, scales, levels, cfg)
-    # Half spectra (uncentred, the last axis cut to cols//2 + 1) of the wedges; for cone 2 the
-    # wedges are built on the transposed plane and cut along their first axis.
-    H1 = {lv: np.fft.rfft2(w) for lv, w in W1.items()}
+    # Half spectra (uncentred, the last axis cut to cols//2 + 1) of the wedges. Cone 2's wedges
+    # are built on the transposed plane (the same plane when square) and transposed back; cut
+    # along the plane's columns, they are the rfft2 of the transposed spatial wedges.
+    H1 = {lv: _rfft2(w) for lv, w in W1.items()}
     if rows == cols:
-        # the transposed plane is the same plane: cut the cone-1 wedges the other way
-        W2, B2 = None, B1
-        H2 = {lv: np.ascontiguousarray(_half_full(h, cols)[:, :mh, :].transpose(0, 2, 1))
-              for lv, h in H1.items()}
+        W2, B2 = W1, B1
     else:
         W2, B2, _ = _plane_filters(cols, rows, scales, levels, cfg)
-        H2 = {lv: np.ascontiguousarray(np.fft.rfft2(w, axes=(2, 1)).transpose(0, 2, 1))
-              for lv, w in W2.items()}
+    H2 = {lv: _rfft2(w.transpose(0, 2, 1)) for lv, w in W2.items()}
     idx = shearlet_indices_2d(levels, full)
     spec = np.empty((len(idx), rows, mh), dtype=np.complex128)
     cb1 = [np.conj(b[:mh])[None, :] for b in B1]  # cone 1: bandpass along the columns
@@ -292,15 +296,6 @@ def _half_full(half: np.ndarray, cols: int) -> np.ndarray:
     ci = (-np.arange(mh, cols)) % cols
     full[..., mh:] = np.conj(half[..., ri[:, None], ci[None, :]])
     return full
-
-
-def half_weights(cols: int) -> np.ndarray:
-    """How often each column of a half spectrum (length cols//2 + 1) occurs in the full one."""
-    w = np.full(cols // 2 + 1, 2.0)
-    w[0] = 1.0
-    if cols % 2 == 0:
-        w[-1] = 1.0
-    return w
 
 
 def full_from_half(half: np.ndarray, cols: int) -> np.ndarray:

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import _core, _fftw
-from ._shearlab import default_shear_levels, full_from_half, half_weights, shearlet_spectra_2d
+from ._shearlab import default_shear_levels, full_from_half, shearlet_spectra_2d
 from ._validation import check_shape, float_dtype, positive_shape, real_array, resolve_workers
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
@@ -31,8 +31,7 @@ def _system(shape, scales, levels, full, dtype_name):
     _fftw.load()
     bank = bank_cls(half, shape[1])
     _fftw.save_if_new()
-    w = half_weights(shape[1])
-    rms = np.sqrt((np.abs(half) ** 2 * w).sum(axis=(1, 2)) / (shape[0] * shape[1]))
+    rms = np.sqrt(bank.band_energies / (shape[0] * shape[1]))
     dw = bank.dual_weights
     return bank, idx, config, rms, (float(dw.min()), float(dw.max()))
 
