@@ -345,7 +345,6 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
             const bool anyneg = std::any_of(a, a + rows * K, [](T v) { return v < T(0); });
             // Zp = a+ W+^T + a- W-^T + b+,  Zn = a+ W-^T + a- W+^T + b-.
             const T* fp = ly.fpm.data();
-            const std::size_t nr = k_->nr;
             if (anyneg) {
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t k = 0; k < K; ++k) {
@@ -354,22 +353,17 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
                         A2[r * 2 * K + K + k] = v < T(0) ? v : T(0);
                     }
                 k_->gemm({A2, 2 * K, rows, fp, ly.bpos.data(), 2 * ly.in, ly.out, Zp, N, false});
-                if (use_neg) {
-                    for (std::size_t r = 0; r < rows; ++r)
-                        for (std::size_t k = 0; k < K; ++k) std::swap(A2[r * 2 * K + k], A2[r * 2 * K + K + k]);
-                    k_->gemm({A2, 2 * K, rows, fp, ly.bneg.data(), 2 * ly.in, ly.out, Zn, N, false});
-                }
             } else {
-                // a >= 0: only the first (W+^T) or second (W-^T) half of [W+^T; W-^T].
+                // a >= 0: only the first (W+^T) half of [W+^T; W-^T].
                 dense::GemmArgs<T> g{a, K, rows, fp, ly.bpos.data(), ly.in, ly.out, Zp, N, false};
                 g.kstride = 2 * ly.in;
                 k_->gemm(g);
-                if (use_neg) {
-                    g.packed = fp + K * nr;
-                    g.bias = ly.bneg.data();
-                    g.y = Zn;
-                    k_->gemm(g);
-                }
+            }
+            // Zn needs no product of its own: Z = W a + b = Zp + Zn (b = b+ + b-, and for a of
+            // either sign W a = W+ a+ + W- a- + W+ a- + W- a+), so Zn = Z - Zp.
+            if (use_neg) {
+                const T* z = Z[l];
+                for (std::size_t i = 0; i < rows * N; ++i) Zn[i] = z[i] - Zp[i];
             }
             // S2 = [alpha R / Zp | -beta R / Zn]; c+ = S2 [W+; W-] is the coefficient of a+.
             const std::size_t N2 = use_neg ? 2 * N : N;
