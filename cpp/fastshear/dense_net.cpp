@@ -286,6 +286,16 @@ template <typename T>
 void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, const std::int64_t* target,
                                   const LrpParams& p, T* scratch) const {
     const std::size_t L = layers_.size(), W = max_width_;
+    // z-plus is alpha-beta with alpha = 1, beta = 0 (as in zennit).
+    const bool zplus = p.rule == LrpRule::zplus;
+    const T eps = static_cast<T>(p.epsilon), alpha = zplus ? T(1) : static_cast<T>(p.alpha),
+            beta = zplus ? T(0) : static_cast<T>(p.beta);
+    const bool ab = p.rule != LrpRule::epsilon;
+    const bool use_neg = ab && beta != T(0);
+    // The hidden layers' pre-activations Z are needed by epsilon (its denominator) and by
+    // alpha-beta with beta != 0 (z- = Z - z+); z-plus needs only the activations.
+    const bool keep_z = !ab || use_neg;
+
     // Activations A_0..A_{L-1} (A_0 = x) and affine outputs Z_1..Z_L of this chunk.
     std::vector<const T*> A(L);
     std::vector<T*> Z(L);
@@ -309,11 +319,21 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
 
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& ly = *layers_[l];
-        layer_affine(ly, A[l], rows, Z[l], false);
-        if (l + 1 < L) {
+        const std::size_t n = rows * ly.out;
+        if (l + 1 == L) {
+            layer_affine(ly, A[l], rows, Z[l], false);
+        } else if (!keep_z) {
+            layer_affine(ly, A[l], rows, const_cast<T*>(A[l + 1]), true);
+        } else {
+            layer_affine(ly, A[l], rows, Z[l], false);
             T* a = const_cast<T*>(A[l + 1]);
-            std::copy(Z[l], Z[l] + rows * ly.out, a);
-            apply_activation(ly.act, a, rows * ly.out);
+            const T* z = Z[l];
+            if (ly.act == Activation::relu) {
+                for (std::size_t i = 0; i < n; ++i) a[i] = z[i] < T(0) ? T(0) : z[i];
+            } else {
+                std::copy(z, z + n, a);
+                apply_activation(ly.act, a, n);
+            }
         }
     }
     const std::size_t NL = widths_.back();
@@ -327,23 +347,25 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
         R[r * NL + t] = o[t];
     }
 
-    // z-plus is alpha-beta with alpha = 1, beta = 0 (as in zennit).
-    const bool zplus = p.rule == LrpRule::zplus;
-    const T eps = static_cast<T>(p.epsilon), alpha = zplus ? T(1) : static_cast<T>(p.alpha),
-            beta = zplus ? T(0) : static_cast<T>(p.beta);
-    const bool ab = p.rule != LrpRule::epsilon;
-    const bool use_neg = ab && beta != T(0);
     for (std::size_t l = L; l-- > 0;) {
         const Layer& ly = *layers_[l];
         const std::size_t K = ly.in, N = ly.out;
         const T* a = A[l];
         if (!ab) {
-            for (std::size_t i = 0; i < rows * N; ++i) S2[i] = R[i] / stabilise(Z[l][i], eps);
+            k_->lrp_ratio(R, Z[l], T(1), eps, S2, rows * N);
             k_->gemm({S2, N, rows, ly.bwd.data(), nullptr, ly.out, ly.in, Rn, K, false});
             for (std::size_t i = 0; i < rows * K; ++i) Rn[i] *= a[i];
         } else {
-            const bool anyneg = std::any_of(a, a + rows * K, [](T v) { return v < T(0); });
-            // Zp = a+ W+^T + a- W-^T + b+,  Zn = a+ W-^T + a- W+^T + b-.
+            // The input of a layer after a ReLU, sigmoid or Heaviside step is never negative;
+            // only the network's input and identity layers' outputs need looking at.
+            const Activation in_act = l == 0 ? Activation::identity : layers_[l - 1]->act;
+            bool anyneg = false;
+            if (in_act == Activation::identity) {
+                T m = T(0);
+                for (std::size_t i = 0; i < rows * K; ++i) m = a[i] < m ? a[i] : m;
+                anyneg = m < T(0);
+            }
+            // Zp = a+ W+^T + a- W-^T + b+ (the part of Z that alpha weighs).
             const T* fp = ly.fpm.data();
             if (anyneg) {
                 for (std::size_t r = 0; r < rows; ++r)
@@ -361,35 +383,37 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
             }
             // Zn needs no product of its own: Z = W a + b = Zp + Zn (b = b+ + b-, and for a of
             // either sign W a = W+ a+ + W- a- + W+ a- + W- a+), so Zn = Z - Zp.
-            if (use_neg) {
-                const T* z = Z[l];
-                for (std::size_t i = 0; i < rows * N; ++i) Zn[i] = z[i] - Zp[i];
-            }
+            if (use_neg) k_->sub(Z[l], Zp, Zn, rows * N);
             // S2 = [alpha R / Zp | -beta R / Zn]; c+ = S2 [W+; W-] is the coefficient of a+.
             const std::size_t N2 = use_neg ? 2 * N : N;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t n = 0; n < N; ++n) {
-                    T rv = R[r * N + n];
-                    S2[r * N2 + n] = alpha * rv / stabilise(Zp[r * N + n], eps);
-                    if (use_neg) S2[r * N2 + N + n] = -beta * rv / stabilise(Zn[r * N + n], eps);
+            if (!use_neg) {
+                k_->lrp_ratio(R, Zp, alpha, eps, S2, rows * N);
+            } else {
+                for (std::size_t r = 0; r < rows; ++r) {
+                    k_->lrp_ratio(R + r * N, Zp + r * N, alpha, eps, S2 + r * N2, N);
+                    k_->lrp_ratio(R + r * N, Zn + r * N, -beta, eps, S2 + r * N2 + N, N);
                 }
+            }
             dense::GemmArgs<T> g{S2, N2, rows, ly.bpm.data(), nullptr, static_cast<int>(N2), ly.in, Rn, K, false};
             g.kstride = 2 * ly.out;
             k_->gemm(g);
             if (!anyneg) {
                 for (std::size_t i = 0; i < rows * K; ++i) Rn[i] *= a[i];
             } else {
-                // c- = [-beta R / Zn | alpha R / Zp] [W+; W-] is the coefficient of a-.
-                for (std::size_t r = 0; r < rows; ++r)
-                    for (std::size_t n = 0; n < N; ++n) {
-                        T rv = R[r * N + n];
-                        T sp = alpha * rv / stabilise(Zp[r * N + n], eps);
-                        T sn = use_neg ? -beta * rv / stabilise(Zn[r * N + n], eps) : T(0);
-                        S2[r * 2 * N + n] = sn;
-                        S2[r * 2 * N + N + n] = sp;
+                // c- = [-beta R / Zn | alpha R / Zp] [W+; W-] is the coefficient of a-; without
+                // beta it is (alpha R / Zp) W-, the second half of [W+; W-] alone.
+                if (use_neg) {
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        std::copy(S2 + r * N2 + N, S2 + r * N2 + 2 * N, A2 + r * N2);
+                        std::copy(S2 + r * N2, S2 + r * N2 + N, A2 + r * N2 + N);
                     }
-                dense::GemmArgs<T> h{S2, 2 * N, rows, ly.bpm.data(), nullptr, 2 * ly.out, ly.in, C, K, false};
-                k_->gemm(h);
+                    dense::GemmArgs<T> h{A2, N2, rows, ly.bpm.data(), nullptr, 2 * ly.out, ly.in, C, K, false};
+                    k_->gemm(h);
+                } else {
+                    dense::GemmArgs<T> h{S2, N, rows, ly.bpm.data() + N * k_->nr, nullptr, ly.out, ly.in, C, K, false};
+                    h.kstride = 2 * ly.out;
+                    k_->gemm(h);
+                }
                 for (std::size_t i = 0; i < rows * K; ++i) {
                     T v = a[i];
                     Rn[i] = v > T(0) ? v * Rn[i] : (v < T(0) ? v * C[i] : T(0));
