@@ -16,9 +16,12 @@ namespace {
 // onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
 constexpr std::size_t kParallelMacs = std::size_t(1) << 21;
 // Rows per chunk. Forward: each chunk streams every weight once (from L3 for nets beyond L2), so
-// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP keeps every
-// layer's activations of a chunk: smaller chunks.
-constexpr std::size_t kChunkForward = 256, kChunkLrp = 64;
+// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP streams two
+// or three matrices per layer (W^T, W+^T and W+ or [W+; W-]) per chunk, and those of a 512-wide
+// net are larger than L2, so its chunks are as large too (measured: 256 rows took 0.2-0.3 forward
+// passes less than 64 on 64-512x6-256), unless the chunk's activations (every layer's are kept)
+// would exceed kLrpScratch bytes.
+constexpr std::size_t kChunkForward = 256, kChunkLrp = 256, kLrpScratch = std::size_t(16) << 20;
 // Batches narrower than half a vector gather x[col] per non-zero weight; that beats the dense
 // kernel only on very sparse layers (measured: 512 x 512, batch 1, float32: 10 % density).
 constexpr double kFewRowsSparse = 0.1;
@@ -437,7 +440,9 @@ void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const s
     std::size_t per_row = 0;
     for (auto& ly : layers_) per_row += 2 * ly->out;
     per_row += 9 * static_cast<std::size_t>(max_width_);
-    run_chunks(batch, threads, kChunkLrp, [&](std::size_t r0, std::size_t rows) {
+    const std::size_t chunk =
+        std::max<std::size_t>(k_->mr, std::min(kChunkLrp, kLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+    run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
         T* s = thread_scratch<T>(rows * per_row);
         relevance_chunk(x + r0 * n0, rel + r0 * n0, y ? y + r0 * nl : nullptr, rows, target ? target + r0 : nullptr,
                         p, s);
