@@ -191,6 +191,20 @@ def test_relevance_matches_reference(rule, kw, acts):
                                            kw.get("beta", 0.0), target=2), rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("rule,kw", LRP_CASES)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_relevance_many_chunks(rule, kw, workers):
+    """Batches larger than one LRP chunk (256 rows), with an identity hidden layer (negative inputs
+    to the next layer), on one and two threads, against the numpy reference."""
+    acts = ["relu", "identity"]
+    W, b = make([12, 96, 80, 5], seed=5)
+    net = DenseNet(W, b, activation=acts, dtype=np.float64)
+    x = np.random.default_rng(6).standard_normal((700, 12))
+    R = net.relevance(x, rule=rule, workers=workers, **kw)
+    ref = ref_lrp(W, b, x, acts, rule, kw.get("epsilon", 1e-6), kw.get("alpha", 1.0), kw.get("beta", 0.0))
+    np.testing.assert_allclose(R, ref, rtol=1e-9, atol=1e-12)
+
+
 def test_relevance_float32_batched_and_single():
     W, b = make([16, 64, 64, 8], seed=2, dtype=np.float32)
     net = DenseNet(W, b)

@@ -43,6 +43,10 @@ template <typename T> struct Kernels {
     int mr, nr, lanes;
     void (*gemm)(const GemmArgs<T>&);
     void (*csr)(const CsrArgs<T>&);
+    // LRP's element-wise steps, vectorised with the same instruction set as the GEMM:
+    // s[i] = (scale * r[i]) / (z[i] + eps sign(z[i])) with sign(0) = +1;  d[i] = a[i] - b[i].
+    void (*lrp_ratio)(const T* r, const T* z, T scale, T eps, T* s, std::size_t n);
+    void (*sub)(const T* a, const T* b, T* d, std::size_t n);
 };
 
 template <typename T> const Kernels<T>& kernels();

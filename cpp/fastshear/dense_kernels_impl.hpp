@@ -233,10 +233,22 @@ template <typename T> void csr(const CsrArgs<T>& a) {
     }
 }
 
+template <typename T>
+void lrp_ratio(const T* __restrict r, const T* __restrict z, T scale, T eps, T* __restrict s, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const T zi = z[i];
+        s[i] = (scale * r[i]) / (zi + (zi >= T(0) ? eps : -eps));
+    }
+}
+
+template <typename T> void sub(const T* __restrict a, const T* __restrict b, T* __restrict d, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) d[i] = a[i] - b[i];
+}
+
 template <typename T> const Kernels<T>& table(const char* name) {
     using V = typename vec<T>::type;
     constexpr int L = sizeof(V) / sizeof(T);
-    static const Kernels<T> k{name, FS_MR, 2 * L, L, &gemm<T>, &csr<T>};
+    static const Kernels<T> k{name, FS_MR, 2 * L, L, &gemm<T>, &csr<T>, &lrp_ratio<T>, &sub<T>};
     return k;
 }
 

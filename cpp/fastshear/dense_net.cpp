@@ -16,9 +16,12 @@ namespace {
 // onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
 constexpr std::size_t kParallelMacs = std::size_t(1) << 21;
 // Rows per chunk. Forward: each chunk streams every weight once (from L3 for nets beyond L2), so
-// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP keeps every
-// layer's activations of a chunk: smaller chunks.
-constexpr std::size_t kChunkForward = 256, kChunkLrp = 64;
+// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP streams two
+// or three matrices per layer (W^T, W+^T and W+ or [W+; W-]) per chunk, and those of a 512-wide
+// net are larger than L2, so its chunks are as large too (measured: 256 rows took 0.2-0.3 forward
+// passes less than 64 on 64-512x6-256), unless the chunk's activations (every layer's are kept)
+// would exceed kLrpScratch bytes.
+constexpr std::size_t kChunkForward = 256, kChunkLrp = 256, kLrpScratch = std::size_t(16) << 20;
 // Batches narrower than half a vector gather x[col] per non-zero weight; that beats the dense
 // kernel only on very sparse layers (measured: 512 x 512, batch 1, float32: 10 % density).
 constexpr double kFewRowsSparse = 0.1;
@@ -286,6 +289,16 @@ template <typename T>
 void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, const std::int64_t* target,
                                   const LrpParams& p, T* scratch) const {
     const std::size_t L = layers_.size(), W = max_width_;
+    // z-plus is alpha-beta with alpha = 1, beta = 0 (as in zennit).
+    const bool zplus = p.rule == LrpRule::zplus;
+    const T eps = static_cast<T>(p.epsilon), alpha = zplus ? T(1) : static_cast<T>(p.alpha),
+            beta = zplus ? T(0) : static_cast<T>(p.beta);
+    const bool ab = p.rule != LrpRule::epsilon;
+    const bool use_neg = ab && beta != T(0);
+    // The hidden layers' pre-activations Z are needed by epsilon (its denominator) and by
+    // alpha-beta with beta != 0 (z- = Z - z+); z-plus needs only the activations.
+    const bool keep_z = !ab || use_neg;
+
     // Activations A_0..A_{L-1} (A_0 = x) and affine outputs Z_1..Z_L of this chunk.
     std::vector<const T*> A(L);
     std::vector<T*> Z(L);
@@ -309,11 +322,21 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
 
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& ly = *layers_[l];
-        layer_affine(ly, A[l], rows, Z[l], false);
-        if (l + 1 < L) {
+        const std::size_t n = rows * ly.out;
+        if (l + 1 == L) {
+            layer_affine(ly, A[l], rows, Z[l], false);
+        } else if (!keep_z) {
+            layer_affine(ly, A[l], rows, const_cast<T*>(A[l + 1]), true);
+        } else {
+            layer_affine(ly, A[l], rows, Z[l], false);
             T* a = const_cast<T*>(A[l + 1]);
-            std::copy(Z[l], Z[l] + rows * ly.out, a);
-            apply_activation(ly.act, a, rows * ly.out);
+            const T* z = Z[l];
+            if (ly.act == Activation::relu) {
+                for (std::size_t i = 0; i < n; ++i) a[i] = z[i] < T(0) ? T(0) : z[i];
+            } else {
+                std::copy(z, z + n, a);
+                apply_activation(ly.act, a, n);
+            }
         }
     }
     const std::size_t NL = widths_.back();
@@ -327,25 +350,26 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
         R[r * NL + t] = o[t];
     }
 
-    // z-plus is alpha-beta with alpha = 1, beta = 0 (as in zennit).
-    const bool zplus = p.rule == LrpRule::zplus;
-    const T eps = static_cast<T>(p.epsilon), alpha = zplus ? T(1) : static_cast<T>(p.alpha),
-            beta = zplus ? T(0) : static_cast<T>(p.beta);
-    const bool ab = p.rule != LrpRule::epsilon;
-    const bool use_neg = ab && beta != T(0);
     for (std::size_t l = L; l-- > 0;) {
         const Layer& ly = *layers_[l];
         const std::size_t K = ly.in, N = ly.out;
         const T* a = A[l];
         if (!ab) {
-            for (std::size_t i = 0; i < rows * N; ++i) S2[i] = R[i] / stabilise(Z[l][i], eps);
+            k_->lrp_ratio(R, Z[l], T(1), eps, S2, rows * N);
             k_->gemm({S2, N, rows, ly.bwd.data(), nullptr, ly.out, ly.in, Rn, K, false});
             for (std::size_t i = 0; i < rows * K; ++i) Rn[i] *= a[i];
         } else {
-            const bool anyneg = std::any_of(a, a + rows * K, [](T v) { return v < T(0); });
-            // Zp = a+ W+^T + a- W-^T + b+,  Zn = a+ W-^T + a- W+^T + b-.
+            // The input of a layer after a ReLU, sigmoid or Heaviside step is never negative;
+            // only the network's input and identity layers' outputs need looking at.
+            const Activation in_act = l == 0 ? Activation::identity : layers_[l - 1]->act;
+            bool anyneg = false;
+            if (in_act == Activation::identity) {
+                T m = T(0);
+                for (std::size_t i = 0; i < rows * K; ++i) m = a[i] < m ? a[i] : m;
+                anyneg = m < T(0);
+            }
+            // Zp = a+ W+^T + a- W-^T + b+ (the part of Z that alpha weighs).
             const T* fp = ly.fpm.data();
-            const std::size_t nr = k_->nr;
             if (anyneg) {
                 for (std::size_t r = 0; r < rows; ++r)
                     for (std::size_t k = 0; k < K; ++k) {
@@ -354,48 +378,45 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
                         A2[r * 2 * K + K + k] = v < T(0) ? v : T(0);
                     }
                 k_->gemm({A2, 2 * K, rows, fp, ly.bpos.data(), 2 * ly.in, ly.out, Zp, N, false});
-                if (use_neg) {
-                    for (std::size_t r = 0; r < rows; ++r)
-                        for (std::size_t k = 0; k < K; ++k) std::swap(A2[r * 2 * K + k], A2[r * 2 * K + K + k]);
-                    k_->gemm({A2, 2 * K, rows, fp, ly.bneg.data(), 2 * ly.in, ly.out, Zn, N, false});
-                }
             } else {
-                // a >= 0: only the first (W+^T) or second (W-^T) half of [W+^T; W-^T].
+                // a >= 0: only the first (W+^T) half of [W+^T; W-^T].
                 dense::GemmArgs<T> g{a, K, rows, fp, ly.bpos.data(), ly.in, ly.out, Zp, N, false};
                 g.kstride = 2 * ly.in;
                 k_->gemm(g);
-                if (use_neg) {
-                    g.packed = fp + K * nr;
-                    g.bias = ly.bneg.data();
-                    g.y = Zn;
-                    k_->gemm(g);
-                }
             }
+            // Zn needs no product of its own: Z = W a + b = Zp + Zn (b = b+ + b-, and for a of
+            // either sign W a = W+ a+ + W- a- + W+ a- + W- a+), so Zn = Z - Zp.
+            if (use_neg) k_->sub(Z[l], Zp, Zn, rows * N);
             // S2 = [alpha R / Zp | -beta R / Zn]; c+ = S2 [W+; W-] is the coefficient of a+.
             const std::size_t N2 = use_neg ? 2 * N : N;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t n = 0; n < N; ++n) {
-                    T rv = R[r * N + n];
-                    S2[r * N2 + n] = alpha * rv / stabilise(Zp[r * N + n], eps);
-                    if (use_neg) S2[r * N2 + N + n] = -beta * rv / stabilise(Zn[r * N + n], eps);
+            if (!use_neg) {
+                k_->lrp_ratio(R, Zp, alpha, eps, S2, rows * N);
+            } else {
+                for (std::size_t r = 0; r < rows; ++r) {
+                    k_->lrp_ratio(R + r * N, Zp + r * N, alpha, eps, S2 + r * N2, N);
+                    k_->lrp_ratio(R + r * N, Zn + r * N, -beta, eps, S2 + r * N2 + N, N);
                 }
+            }
             dense::GemmArgs<T> g{S2, N2, rows, ly.bpm.data(), nullptr, static_cast<int>(N2), ly.in, Rn, K, false};
             g.kstride = 2 * ly.out;
             k_->gemm(g);
             if (!anyneg) {
                 for (std::size_t i = 0; i < rows * K; ++i) Rn[i] *= a[i];
             } else {
-                // c- = [-beta R / Zn | alpha R / Zp] [W+; W-] is the coefficient of a-.
-                for (std::size_t r = 0; r < rows; ++r)
-                    for (std::size_t n = 0; n < N; ++n) {
-                        T rv = R[r * N + n];
-                        T sp = alpha * rv / stabilise(Zp[r * N + n], eps);
-                        T sn = use_neg ? -beta * rv / stabilise(Zn[r * N + n], eps) : T(0);
-                        S2[r * 2 * N + n] = sn;
-                        S2[r * 2 * N + N + n] = sp;
+                // c- = [-beta R / Zn | alpha R / Zp] [W+; W-] is the coefficient of a-; without
+                // beta it is (alpha R / Zp) W-, the second half of [W+; W-] alone.
+                if (use_neg) {
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        std::copy(S2 + r * N2 + N, S2 + r * N2 + 2 * N, A2 + r * N2);
+                        std::copy(S2 + r * N2, S2 + r * N2 + N, A2 + r * N2 + N);
                     }
-                dense::GemmArgs<T> h{S2, 2 * N, rows, ly.bpm.data(), nullptr, 2 * ly.out, ly.in, C, K, false};
-                k_->gemm(h);
+                    dense::GemmArgs<T> h{A2, N2, rows, ly.bpm.data(), nullptr, 2 * ly.out, ly.in, C, K, false};
+                    k_->gemm(h);
+                } else {
+                    dense::GemmArgs<T> h{S2, N, rows, ly.bpm.data() + N * k_->nr, nullptr, ly.out, ly.in, C, K, false};
+                    h.kstride = 2 * ly.out;
+                    k_->gemm(h);
+                }
                 for (std::size_t i = 0; i < rows * K; ++i) {
                     T v = a[i];
                     Rn[i] = v > T(0) ? v * Rn[i] : (v < T(0) ? v * C[i] : T(0));
@@ -419,7 +440,9 @@ void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const s
     std::size_t per_row = 0;
     for (auto& ly : layers_) per_row += 2 * ly->out;
     per_row += 9 * static_cast<std::size_t>(max_width_);
-    run_chunks(batch, threads, kChunkLrp, [&](std::size_t r0, std::size_t rows) {
+    const std::size_t chunk =
+        std::max<std::size_t>(k_->mr, std::min(kChunkLrp, kLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+    run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
         T* s = thread_scratch<T>(rows * per_row);
         relevance_chunk(x + r0 * n0, rel + r0 * n0, y ? y + r0 * nl : nullptr, rows, target ? target + r0 : nullptr,
                         p, s);
