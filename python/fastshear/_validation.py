@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["float_dtype", "real_array", "check_shape", "resolve_workers", "positive_shape", "finite_vector",
+__all__ = ["float_dtype", "real_array", "check_shape", "resolve_workers", "call_threads", "positive_shape", "finite_vector",
            "positive_int", "positive_float"]
 
 
@@ -55,6 +55,11 @@ def resolve_workers(workers) -> int:
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
         raise ValueError(f"workers must be None or an integer >= 1, got {workers!r}")
     return int(workers)
+
+
+def call_threads(plan_threads: int, workers) -> int:
+    """Threads for one call: the plan's (already resolved) unless ``workers`` overrides it."""
+    return plan_threads if workers is None else resolve_workers(workers)
 
 
 def positive_shape(shape, ndim: int, name: str = "shape") -> tuple[int, ...]:

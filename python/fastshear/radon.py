@@ -12,7 +12,8 @@ import threading
 import numpy as np
 
 from . import _core, _fftw
-from ._validation import (check_shape, finite_vector, float_dtype, positive_float, positive_int,
+from ._validation import (call_threads, check_shape, finite_vector, float_dtype, positive_float,
+                          positive_int,
                           positive_shape, real_array, resolve_workers)
 
 __all__ = ["Radon2D", "FBP_FILTERS"]
@@ -218,9 +219,6 @@ class Radon2D:
                 f"det_spacing={self.det_spacing}, circle={self.circle}, geometry={self.geometry!r}"
                 f"{extra}, dtype={self.dtype.name})")
 
-    def _threads_for(self, workers):
-        return self._threads if workers is None else resolve_workers(workers)
-
     def forward(self, x, *, workers=None) -> np.ndarray:
         """Forward projection (line integrals).
 
@@ -246,7 +244,7 @@ class Radon2D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "image size of this Radon2D")
         lead = a.shape[:-2]
-        s = self._plan.forward(a.reshape((-1,) + self.shape), self._threads_for(workers))
+        s = self._plan.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
         return s.reshape(lead + self.sinogram_shape)
 
     def adjoint(self, s, *, workers=None) -> np.ndarray:
@@ -271,7 +269,7 @@ class Radon2D:
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         lead = a.shape[:-2]
-        x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), self._threads_for(workers), False)
+        x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), call_threads(self._threads, workers), False)
         return x.reshape(lead + self.shape)
 
     # ------------------------------------------------------------------ FBP
@@ -376,7 +374,7 @@ class Radon2D:
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         pre, response, pad = self._fbp_setup(filter)
         lead = a.shape[:-2]
-        t = self._threads_for(workers)
+        t = call_threads(self._threads, workers)
         _fftw.load()
         q = self._plan.filter(a.reshape((-1,) + self.sinogram_shape), pre, response, pad, t)
         _fftw.save_if_new()

@@ -14,7 +14,8 @@ import numpy as np
 
 from . import _core, _fftw
 from ._shearlab import default_shear_levels, full_from_half, shearlet_spectra_2d
-from ._validation import check_shape, float_dtype, positive_shape, real_array, resolve_workers
+from ._validation import (call_threads, check_shape, float_dtype, positive_shape, real_array,
+                          resolve_workers)
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
 
@@ -146,9 +147,6 @@ class Shearlet2D:
             f"full={self.full}, dtype={self.dtype.name}, K={self.n_shearlets})"
         )
 
-    def _threads_for(self, workers):
-        return self._threads if workers is None else resolve_workers(workers)
-
     def forward(self, x, *, workers=None) -> np.ndarray:
         """Shearlet coefficients of ``x``.
 
@@ -166,7 +164,7 @@ class Shearlet2D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "image size of this Shearlet2D")
         lead = a.shape[:-2]
-        c = self._bank.forward(a.reshape((-1,) + self.shape), self._threads_for(workers))
+        c = self._bank.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
         return c.reshape(lead + (self.n_shearlets,) + self.shape)
 
     def _synth(self, c, workers, dual):
@@ -174,7 +172,7 @@ class Shearlet2D:
         check_shape(a, (self.n_shearlets,) + self.shape, "coefficients", "K shearlet bands of N x M")
         lead = a.shape[:-3]
         x = self._bank.adjoint(a.reshape((-1, self.n_shearlets) + self.shape),
-                               self._threads_for(workers), dual)
+                               call_threads(self._threads, workers), dual)
         return x.reshape(lead + self.shape)
 
     def adjoint(self, c, *, workers=None) -> np.ndarray:

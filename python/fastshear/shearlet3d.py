@@ -26,7 +26,8 @@ from ._shearlab import (
     shearlet_spectra_2d_uncentred,
     smallest_side,
 )
-from ._validation import check_shape, float_dtype, positive_shape, real_array, resolve_workers
+from ._validation import (call_threads, check_shape, float_dtype, positive_shape, real_array,
+                          resolve_workers)
 from .shearlet import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -246,9 +247,6 @@ class Shearlet3D:
             f"K={self.n_shearlets})"
         )
 
-    def _threads_for(self, workers):
-        return self._threads if workers is None else resolve_workers(workers)
-
     def _selection(self, bands):
         """(index array or None, whether an int dropped the band axis)."""
         if bands is None:
@@ -306,7 +304,7 @@ class Shearlet3D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "volume size of this Shearlet3D")
         lead = a.shape[:-3]
-        c = self._bank.forward(a.reshape((-1,) + self.shape), sel, self._threads_for(workers))
+        c = self._bank.forward(a.reshape((-1,) + self.shape), sel, call_threads(self._threads, workers))
         k = self.n_shearlets if sel is None else len(sel)
         c = c.reshape(lead + (k,) + self.shape)
         return c[..., 0, :, :, :] if drop else c
@@ -323,7 +321,7 @@ class Shearlet3D:
         lead = a.shape[:-4]
         batch = int(np.prod(lead, dtype=np.int64))
         x = self._bank.adjoint(np.ascontiguousarray(a).reshape((batch, k) + self.shape), sel,
-                               self._threads_for(workers), dual)
+                               call_threads(self._threads, workers), dual)
         return x.reshape(lead + self.shape)
 
     def adjoint(self, c, *, bands=None, workers=None) -> np.ndarray:
