@@ -7,6 +7,14 @@
 //   inverse:  x   = irfft2(sum_i rfft2(c_i) * psi_i / W),  W = sum_i |psi_i|^2
 // Every call takes a batch of B images and a thread count. Sums over bands are taken in a fixed
 // order of fixed chunks, so results are bitwise independent of the number of threads.
+//
+// Two choices are made once, at construction:
+// - real filters: when every spectrum is real up to rounding (max |imag| <= 1e-14 max |psi| over
+//   the bank, true of ShearLab's default filters on most sizes), only the real parts are kept
+//   (half the memory to stream, cheaper products); otherwise the complex spectra are used.
+// - paired synthesis: two bands a, b of a chunk go through one complex FFT of z = c_a + i c_b,
+//   split afterwards with F(c_a)(w) = (Z(w) + conj Z(-w))/2, F(c_b)(w) = (Z(w) - conj Z(-w))/2i.
+//   Chosen where FFTW's complex FFT beats two real ones (single precision).
 #pragma once
 
 #include <complex>
@@ -39,17 +47,26 @@ template <typename T> class FilterBank2D {
     const std::vector<double>& dual_weights() const { return weights_; }
     // sum over all frequencies of |psi_i|^2, per band (the half spectrum counted with its mirror).
     const std::vector<double>& band_energies() const { return energies_; }
+    // Whether the real-filter path is in use (see above).
+    bool real_filters() const { return real_; }
+    // Whether synthesis transforms bands in pairs (see above).
+    bool paired_synthesis() const { return pairs_; }
 
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
 
+    template <bool Real> void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
+
     int n_, m_, k_, mh_;
-    aligned_buffer<cpx> filt_;    // psi_i / (N M)
+    bool real_ = false, pairs_ = false;
+    aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
+    aligned_buffer<T> filt_r_;    // Re psi_i / (N M), real path
     aligned_buffer<T> inv_w_;     // 1 / W
     std::vector<double> weights_; // W
     std::vector<double> energies_;
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
+    const fft_plan<T>* c2c_ = nullptr;  // paired synthesis only
 };
 
 extern template class FilterBank2D<float>;
