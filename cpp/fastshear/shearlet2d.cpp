@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -79,21 +80,16 @@ namespace {
             z[2 * j + 1] = b[j];                                                                \
         }                                                                                       \
     }                                                                                           \
-    /* One row of a paired synthesis. z: row r of Z = fft2(c_a + i c_b) (m values), zr: row    \
-       (N-r)%N; for the half-row columns j < mh, with x+iy = Z(r,j), u+iv = Z(-r,-j):          \
-       F(c_a) = ((x+u) + i(y-v))/2, F(c_b) = ((y+v) + i(u-x))/2; acc += F(c_a) pa + F(c_b) pb.  \
-       Real filters pa, pb (mh values each). */                                                 \
+    /* One row of a paired synthesis. z: row r of Z = fft2(c_a + i c_b), zr: row (N-r)%N of Z   \
+       reversed (zr[j] = Z(-r, -j), see reverse_row); for the half-row columns j < mh, with     \
+       x+iy = Z(r,j), u+iv = Z(-r,-j): F(c_a) = ((x+u) + i(y-v))/2, F(c_b) = ((y+v) + i(u-x))/2, \
+       acc += F(c_a) pa + F(c_b) pb. Real filters pa, pb (mh values each). */                   \
     FASTSHEAR_CLONES void pair_mac_real(const T* __restrict z, const T* __restrict zr,          \
                                         const T* __restrict pa, const T* __restrict pb,         \
-                                        T* __restrict acc, size_t mh, size_t m) {               \
+                                        T* __restrict acc, size_t mh) {                         \
         const T h = T(0.5);                                                                     \
-        {                                                                                       \
-            T x = z[0], y = z[1], u = zr[0], v = zr[1];                                         \
-            acc[0] += h * ((x + u) * pa[0] + (y + v) * pb[0]);                                  \
-            acc[1] += h * ((y - v) * pa[0] + (u - x) * pb[0]);                                  \
-        }                                                                                       \
-        for (size_t j = 1; j < mh; ++j) {                                                       \
-            T x = z[2 * j], y = z[2 * j + 1], u = zr[2 * (m - j)], v = zr[2 * (m - j) + 1];     \
+        for (size_t j = 0; j < mh; ++j) {                                                       \
+            T x = z[2 * j], y = z[2 * j + 1], u = zr[2 * j], v = zr[2 * j + 1];                 \
             acc[2 * j] += h * ((x + u) * pa[j] + (y + v) * pb[j]);                              \
             acc[2 * j + 1] += h * ((y - v) * pa[j] + (u - x) * pb[j]);                          \
         }                                                                                       \
@@ -101,11 +97,10 @@ namespace {
     /* The same with complex filters pa, pb (mh interleaved values each). */                    \
     FASTSHEAR_CLONES void pair_mac_cpx(const T* __restrict z, const T* __restrict zr,           \
                                        const T* __restrict pa, const T* __restrict pb,          \
-                                       T* __restrict acc, size_t mh, size_t m) {                \
+                                       T* __restrict acc, size_t mh) {                          \
         const T h = T(0.5);                                                                     \
         for (size_t j = 0; j < mh; ++j) {                                                       \
-            const size_t k = j ? m - j : 0;                                                     \
-            T x = z[2 * j], y = z[2 * j + 1], u = zr[2 * k], v = zr[2 * k + 1];                 \
+            T x = z[2 * j], y = z[2 * j + 1], u = zr[2 * j], v = zr[2 * j + 1];                 \
             T ar = x + u, ai = y - v, br = y + v, bi = u - x;                                   \
             T qr = pa[2 * j], qi = pa[2 * j + 1], sr = pb[2 * j], si = pb[2 * j + 1];           \
             acc[2 * j] += h * (ar * qr - ai * qi + br * sr - bi * si);                          \
@@ -116,11 +111,30 @@ namespace {
 FASTSHEAR_KERNELS(float)
 FASTSHEAR_KERNELS(double)
 #undef FASTSHEAR_KERNELS
+
+// rev[j] = row[(m - j) % m] for the complex values j < mh of a row of m: the mirrored frequencies
+// of a row, in the order of the half row. A complex float moves as one 64-bit unit (vectorised).
+typedef uint64_t u64_alias __attribute__((may_alias));
+FASTSHEAR_CLONES void reverse_row(const float* row, float* rev, size_t mh, size_t m) {
+    const u64_alias* s = reinterpret_cast<const u64_alias*>(row);
+    u64_alias* d = reinterpret_cast<u64_alias*>(rev);
+    d[0] = s[0];
+    for (size_t j = 1; j < mh; ++j) d[j] = s[m - j];
+}
+void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
+    rev[0] = row[0];
+    rev[1] = row[1];
+    for (size_t j = 1; j < mh; ++j) {
+        rev[2 * j] = row[2 * (m - j)];
+        rev[2 * j + 1] = row[2 * (m - j) + 1];
+    }
+}
 #undef FASTSHEAR_CLONES
 
 template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
 template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
+inline size_t up8(size_t v) { return (v + 7) / 8 * 8; }  // complex values in 64-byte multiples
 constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
 constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
 
@@ -211,8 +225,16 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
     err.rethrow();
 }
 
-// Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc (half spectrum).
-// Scratch t: H complex values, or with paired synthesis 2 N M (+ alignment) complex values.
+// Complex values of per-thread scratch of a synthesis, in parts of 64-byte multiples: with paired
+// synthesis z and Z (N M each) and a reversed row (M/2+1), else the spectrum of a band (H); then a
+// copy of a band (N M reals).
+template <typename T> size_t FilterBank2D<T>::scratch_size() const {
+    const size_t P = static_cast<size_t>(n_) * m_;
+    return (pairs_ ? 2 * up8(P) + up8(mh_) : up8(half_size())) + up8((P + 1) / 2);
+}
+
+// Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc (half spectrum),
+// in scratch t (scratch_size()).
 template <typename T>
 template <bool Real>
 void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const {
@@ -221,22 +243,24 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
     if (pairs_ && hi - lo >= 2) {
         std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
         cpx* z = t;
-        cpx* Z = t + (P + 7) / 8 * 8;
+        cpx* Z = z + up8(P);
+        cpx* rev = Z + up8(P);
         for (; i + 1 < hi; i += 2) {
             interleave(c + i * P, c + (i + 1) * P, re(z), P);
             c2c_->c2c(z, Z);
             for (size_t r = 0; r < static_cast<size_t>(n_); ++r) {
                 const size_t rr = r ? n_ - r : 0;
+                reverse_row(re(Z + rr * m), re(rev), mh, m);
                 if constexpr (Real)
-                    pair_mac_real(re(Z + r * m), re(Z + rr * m), filt_r_.data() + i * H + r * mh,
-                                  filt_r_.data() + (i + 1) * H + r * mh, re(acc + r * mh), mh, m);
+                    pair_mac_real(re(Z + r * m), re(rev), filt_r_.data() + i * H + r * mh,
+                                  filt_r_.data() + (i + 1) * H + r * mh, re(acc + r * mh), mh);
                 else
-                    pair_mac_cpx(re(Z + r * m), re(Z + rr * m), re(filt_.data() + i * H + r * mh),
-                                 re(filt_.data() + (i + 1) * H + r * mh), re(acc + r * mh), mh, m);
+                    pair_mac_cpx(re(Z + r * m), re(rev), re(filt_.data() + i * H + r * mh),
+                                 re(filt_.data() + (i + 1) * H + r * mh), re(acc + r * mh), mh);
             }
         }
     }
-    T* buf = reinterpret_cast<T*>(t + ((pairs_ ? (P + 7) / 8 * 8 + P : H) + 7) / 8 * 8);
+    T* buf = reinterpret_cast<T*>(t + (pairs_ ? 2 * up8(P) + up8(mh) : up8(H)));
     for (; i < hi; ++i) {
         // A band is read from memory once, by a streaming copy into a cached buffer: FFTW reading
         // it directly from memory is slower (by about 0.15 ms per 512 x 512 band in float64).
@@ -263,9 +287,33 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
     const int nch = std::min(k_, kChunks);
     const size_t per_block = std::max<size_t>(1, kItemsPerBlock / nch);  // images per block
     const size_t block = std::min(batch, per_block);
-    aligned_buffer<cpx> part(block * nch * H);
     int nt = resolve_threads(threads, block * nch);
-    const size_t scratch = ((pairs_ ? (P + 7) / 8 * 8 + P : H) + 7) / 8 * 8 + (P / 2 + 8) / 8 * 8;
+    const size_t scratch = scratch_size();
+    auto chunk = [&](size_t b, int ch, cpx* acc, cpx* t) {
+        const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
+        if (real_)
+            synth_chunk<true>(c + b * K * P, acc, t, lo, hi);
+        else
+            synth_chunk<false>(c + b * K * P, acc, t, lo, hi);
+    };
+    if (nt == 1) {
+        // One thread: the chunks of an image one after the other, each added to the total while
+        // it is still in cache (the same sums in the same order as the parallel code below).
+        aligned_buffer<cpx> sums(2 * up8(H) + scratch);
+        cpx* total = sums.data();
+        cpx* acc = total + up8(H);
+        cpx* t = acc + up8(H);
+        for (size_t b = 0; b < batch; ++b) {
+            for (int ch = 0; ch < nch; ++ch) {
+                chunk(b, ch, ch ? acc : total, t);
+                if (ch) add_to(re(total), re(acc), H);
+            }
+            if (dual) scale_by(re(total), inv_w_.data(), H);
+            c2r_->c2r(total, out + b * P);
+        }
+        return;
+    }
+    aligned_buffer<cpx> part(block * nch * H);
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * scratch);
     region_errors err;
 
@@ -276,14 +324,8 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (long w = 0; w < static_cast<long>(work); ++w) {
             err.run([&] {
-                const size_t b = b0 + w / nch, ch = w % nch;
-                const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
-                cpx* acc = part.data() + static_cast<size_t>(w) * H;
-                cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * scratch;
-                if (real_)
-                    synth_chunk<true>(c + b * K * P, acc, t, lo, hi);
-                else
-                    synth_chunk<false>(c + b * K * P, acc, t, lo, hi);
+                chunk(b0 + w / nch, static_cast<int>(w % nch), part.data() + static_cast<size_t>(w) * H,
+                      tmp.data() + static_cast<size_t>(thread_id()) * scratch);
             });
         }
         err.rethrow();

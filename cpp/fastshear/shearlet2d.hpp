@@ -55,6 +55,7 @@ template <typename T> class FilterBank2D {
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
 
+    size_t scratch_size() const;
     template <bool Real> void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
 
     int n_, m_, k_, mh_;
