@@ -88,6 +88,8 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
         cn *= (i + 1 == dims.size()) ? static_cast<size_t>(dims[i] / 2 + 1) : static_cast<size_t>(dims[i]);
     }
     if (kind == fft_kind::c2c_forward || kind == fft_kind::c2c_backward) cn = rn;
+    // the transforms of a batch lie one after the other
+    const int rdist = static_cast<int>(rn), cdist = static_cast<int>(cn);
     rn *= howmany;
     cn *= howmany;
     aligned_buffer<T> rbuf(kind == fft_kind::r2c || kind == fft_kind::c2r ? rn : 1);
@@ -98,16 +100,16 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
     unsigned flags = planner_flags();
     switch (kind) {
         case fft_kind::r2c:
-            p = traits::r2c(rank, dims.data(), howmany, rbuf.data(), reinterpret_cast<cx*>(cbuf.data()), flags);
+            p = traits::r2c(rank, dims.data(), howmany, rbuf.data(), reinterpret_cast<cx*>(cbuf.data()), flags, rdist, cdist);
             break;
         case fft_kind::c2r:
-            p = traits::c2r(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()), rbuf.data(), flags);
+            p = traits::c2r(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()), rbuf.data(), flags, cdist, rdist);
             break;
         case fft_kind::c2c_forward:
         case fft_kind::c2c_backward:
             p = traits::c2c(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()),
                             reinterpret_cast<cx*>(cbuf2.data()),
-                            kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD, flags);
+                            kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD, flags, cdist, cdist);
             break;
     }
     if (!p) throw std::runtime_error("FFTW could not create a plan");

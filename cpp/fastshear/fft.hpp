@@ -29,14 +29,15 @@ template <> struct fftw_traits<double> {
     using plan = fftw_plan;
     using cpx = fftw_complex;
     static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
-    static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags) {
-        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    // idist, odist: distance between the transforms of a batch (howmany > 1), in elements
+    static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags, int idist = 0, int odist = 0) {
+        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
     }
-    static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags) {
-        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags, int idist = 0, int odist = 0) {
+        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
     }
-    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
-        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, sign, flags);
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags, int idist = 0, int odist = 0) {
+        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
     }
     static void exec_r2c(plan p, double* in, cpx* out) { fftw_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, cpx* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
@@ -48,14 +49,15 @@ template <> struct fftw_traits<float> {
     using plan = fftwf_plan;
     using cpx = fftwf_complex;
     static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
-    static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags) {
-        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    // idist, odist: distance between the transforms of a batch (howmany > 1), in elements
+    static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags, int idist = 0, int odist = 0) {
+        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
     }
-    static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags) {
-        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+    static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags, int idist = 0, int odist = 0) {
+        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
     }
-    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
-        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, sign, flags);
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags, int idist = 0, int odist = 0) {
+        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
     }
     static void exec_r2c(plan p, float* in, cpx* out) { fftwf_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }

@@ -129,6 +129,24 @@ void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
         rev[2 * j + 1] = row[2 * (m - j) + 1];
     }
 }
+// b = a^T for complex a of rows x cols (b: cols x rows), in 16 x 16 blocks. A complex float moves
+// as one 64-bit unit.
+template <typename U> void transpose_units(const U* a, U* b, size_t rows, size_t cols) {
+    constexpr size_t B = 16;
+    for (size_t i0 = 0; i0 < rows; i0 += B)
+        for (size_t j0 = 0; j0 < cols; j0 += B) {
+            const size_t i1 = std::min(rows, i0 + B), j1 = std::min(cols, j0 + B);
+            for (size_t j = j0; j < j1; ++j)
+                for (size_t i = i0; i < i1; ++i) b[j * rows + i] = a[i * cols + j];
+        }
+}
+struct __attribute__((may_alias)) cd_unit { double re, im; };
+void transpose(const float* a, float* b, size_t rows, size_t cols) {
+    transpose_units(reinterpret_cast<const u64_alias*>(a), reinterpret_cast<u64_alias*>(b), rows, cols);
+}
+void transpose(const double* a, double* b, size_t rows, size_t cols) {
+    transpose_units(reinterpret_cast<const cd_unit*>(a), reinterpret_cast<cd_unit*>(b), rows, cols);
+}
 #undef FASTSHEAR_CLONES
 
 template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
@@ -145,7 +163,6 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     : n_(n), m_(m), k_(k), mh_(m / 2 + 1) {
     if (n < 1 || m < 1 || k < 1) throw std::invalid_argument("FilterBank2D: sizes must be positive");
     const size_t H = half_size();
-    filt_ = aligned_buffer<cpx>(static_cast<size_t>(k) * H);
     inv_w_ = aligned_buffer<T>(H);
     weights_.assign(H, 0.0);
     const double scale = 1.0 / (static_cast<double>(n) * m);
@@ -193,7 +210,24 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     for (size_t j = 0; j < H; ++j) inv_w_[j] = weights_[j] > 0 ? static_cast<T>(1.0 / weights_[j]) : T(0);
     r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n, m});
     c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n, m});
-    if (pairs_) c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
+    if (real_) {
+        // the synthesis works on transposed spectra (M/2+1, N): a second copy of the filters
+        filt_t_ = aligned_buffer<T>(KH);
+        for (int i = 0; i < k; ++i) {
+            const T* src = filt_r_.data() + static_cast<size_t>(i) * H;
+            T* dst = filt_t_.data() + static_cast<size_t>(i) * H;
+            for (int r = 0; r < n; ++r)
+                for (int c = 0; c < mh_; ++c) dst[static_cast<size_t>(c) * n + r] = src[static_cast<size_t>(r) * mh_ + c];
+        }
+        rows_r2c_ = &fft_plan<T>::get(fft_kind::r2c, {m}, n);
+        cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, mh_);
+        if (pairs_) {
+            rows_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, n);
+            cols_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, m);
+        }
+    } else if (pairs_) {
+        c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
+    }
 }
 
 template <typename T>
@@ -225,58 +259,79 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
     err.rethrow();
 }
 
-// Complex values of per-thread scratch of a synthesis, in parts of 64-byte multiples: with paired
-// synthesis z and Z (N M each) and a reversed row (M/2+1), else the spectrum of a band (H); then a
-// copy of a band (N M reals).
+// Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired
+// synthesis z and Z (N M each) and a reversed row, else two spectra of a band (H each); then, at
+// buffer_offset(), a copy of a band (N M reals).
+template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
+    const size_t P = static_cast<size_t>(n_) * m_;
+    return pairs_ ? 2 * up8(P) + up8(std::max(n_, mh_)) : 2 * up8(half_size());
+}
 template <typename T> size_t FilterBank2D<T>::scratch_size() const {
     const size_t P = static_cast<size_t>(n_) * m_;
-    return (pairs_ ? 2 * up8(P) + up8(mh_) : up8(half_size())) + up8((P + 1) / 2);
+    return buffer_offset() + up8((P + 1) / 2);
 }
 
-// Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc (half spectrum),
-// in scratch t (scratch_size()).
+// Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc, in scratch t
+// (scratch_size()). Real filters: acc is the transposed half spectrum (M/2+1, N) and the
+// transforms are rows, a transpose, then contiguous column transforms (FFTW's 2D plans copy
+// columns to buffers and back). Complex filters: acc is the half spectrum (N, M/2+1).
 template <typename T>
-template <bool Real>
 void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const {
-    const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, mh = mh_, m = m_;
+    const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, mh = mh_, m = m_, n = n_;
     size_t i = lo;
+    bool first = true;  // the first band of a chunk sets acc (no zeroing pass)
     if (pairs_ && hi - lo >= 2) {
         std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
+        first = false;
         cpx* z = t;
         cpx* Z = z + up8(P);
         cpx* rev = Z + up8(P);
         for (; i + 1 < hi; i += 2) {
             interleave(c + i * P, c + (i + 1) * P, re(z), P);
-            c2c_->c2c(z, Z);
-            for (size_t r = 0; r < static_cast<size_t>(n_); ++r) {
-                const size_t rr = r ? n_ - r : 0;
-                reverse_row(re(Z + rr * m), re(rev), mh, m);
-                if constexpr (Real)
-                    pair_mac_real(re(Z + r * m), re(rev), filt_r_.data() + i * H + r * mh,
-                                  filt_r_.data() + (i + 1) * H + r * mh, re(acc + r * mh), mh);
-                else
-                    pair_mac_cpx(re(Z + r * m), re(rev), re(filt_.data() + i * H + r * mh),
-                                 re(filt_.data() + (i + 1) * H + r * mh), re(acc + r * mh), mh);
+            if (real_) {
+                rows_->c2c(z, Z);
+                transpose(re(Z), re(z), n, m);
+                cols_->c2c(z, Z);  // Z: fft2 transposed, (M, N)
+                const T* fa = filt_t_.data() + i * H;
+                const T* fb = fa + H;
+                for (size_t col = 0; col < mh; ++col) {
+                    reverse_row(re(Z + (col ? m - col : 0) * n), re(rev), n, n);
+                    pair_mac_real(re(Z + col * n), re(rev), fa + col * n, fb + col * n, re(acc + col * n), n);
+                }
+            } else {
+                c2c_->c2c(z, Z);
+                const cpx* fa = filt_.data() + i * H;
+                const cpx* fb = fa + H;
+                for (size_t r = 0; r < n; ++r) {
+                    reverse_row(re(Z + (r ? n - r : 0) * m), re(rev), mh, m);
+                    pair_mac_cpx(re(Z + r * m), re(rev), re(fa + r * mh), re(fb + r * mh), re(acc + r * mh), mh);
+                }
             }
         }
     }
-    T* buf = reinterpret_cast<T*>(t + (pairs_ ? 2 * up8(P) + up8(mh) : up8(H)));
-    for (; i < hi; ++i) {
+    cpx* t1 = t;
+    cpx* t2 = t + (pairs_ ? up8(P) : up8(H));
+    T* buf = reinterpret_cast<T*>(t + buffer_offset());
+    for (; i < hi; ++i, first = false) {
         // A band is read from memory once, by a streaming copy into a cached buffer: FFTW reading
         // it directly from memory is slower (by about 0.15 ms per 512 x 512 band in float64).
         std::memcpy(buf, c + i * P, P * sizeof(T));
-        r2c_->r2c(buf, t);
-        const bool first = i == lo;  // the first band of a chunk sets acc (no zeroing pass)
-        if constexpr (Real) {
+        if (real_) {
+            rows_r2c_->r2c(buf, t1);
+            transpose(re(t1), re(t2), n, mh);
+            cols_h_->c2c(t2, t1);  // t1: rfft2 transposed, (M/2+1, N)
+            const T* f = filt_t_.data() + i * H;
             if (first)
-                mul_real(re(t), filt_r_.data() + i * H, re(acc), H);
+                mul_real(re(t1), f, re(acc), H);
             else
-                mac_real(re(t), filt_r_.data() + i * H, re(acc), H);
+                mac_real(re(t1), f, re(acc), H);
         } else {
+            r2c_->r2c(buf, t1);
+            const cpx* f = filt_.data() + i * H;
             if (first)
-                mul_plain(re(t), re(filt_.data() + i * H), re(acc), H);
+                mul_plain(re(t1), re(f), re(acc), H);
             else
-                mul_acc(re(t), re(filt_.data() + i * H), re(acc), H);
+                mul_acc(re(t1), re(f), re(acc), H);
         }
     }
 }
@@ -290,11 +345,16 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
     int nt = resolve_threads(threads, block * nch);
     const size_t scratch = scratch_size();
     auto chunk = [&](size_t b, int ch, cpx* acc, cpx* t) {
-        const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
-        if (real_)
-            synth_chunk<true>(c + b * K * P, acc, t, lo, hi);
-        else
-            synth_chunk<false>(c + b * K * P, acc, t, lo, hi);
+        synth_chunk(c + b * K * P, acc, t, ch * K / nch, (ch + 1) * K / nch);
+    };
+    // sum (in acc) -> weighted half spectrum -> image; tmp: H complex values
+    auto finish = [&](cpx* acc, cpx* tmp, T* x) {
+        if (real_) {
+            transpose(re(acc), re(tmp), mh_, n_);
+            acc = tmp;
+        }
+        if (dual) scale_by(re(acc), inv_w_.data(), H);
+        c2r_->c2r(acc, x);
     };
     if (nt == 1) {
         // One thread: the chunks of an image one after the other, each added to the total while
@@ -308,12 +368,12 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
                 chunk(b, ch, ch ? acc : total, t);
                 if (ch) add_to(re(total), re(acc), H);
             }
-            if (dual) scale_by(re(total), inv_w_.data(), H);
-            c2r_->c2r(total, out + b * P);
+            finish(total, acc, out + b * P);
         }
         return;
     }
-    aligned_buffer<cpx> part(block * nch * H);
+    const size_t stride = static_cast<size_t>(std::max(nch, 2)) * H;  // per image: chunks, >= 2
+    aligned_buffer<cpx> part(block * stride);
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * scratch);
     region_errors err;
 
@@ -324,7 +384,8 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (long w = 0; w < static_cast<long>(work); ++w) {
             err.run([&] {
-                chunk(b0 + w / nch, static_cast<int>(w % nch), part.data() + static_cast<size_t>(w) * H,
+                const size_t bb = w / nch, ch = w % nch;
+                chunk(b0 + bb, static_cast<int>(ch), part.data() + bb * stride + ch * H,
                       tmp.data() + static_cast<size_t>(thread_id()) * scratch);
             });
         }
@@ -334,10 +395,9 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
 #pragma omp parallel for num_threads(nt2) schedule(static)
         for (long bb = 0; bb < static_cast<long>(nb); ++bb) {
             err.run([&] {
-                cpx* acc = part.data() + static_cast<size_t>(bb) * nch * H;
+                cpx* acc = part.data() + static_cast<size_t>(bb) * stride;
                 for (int ch = 1; ch < nch; ++ch) add_to(re(acc), re(acc + static_cast<size_t>(ch) * H), H);
-                if (dual) scale_by(re(acc), inv_w_.data(), H);
-                c2r_->c2r(acc, out + (b0 + bb) * P);
+                finish(acc, acc + H, out + (b0 + bb) * P);
             });
         }
         err.rethrow();

@@ -55,19 +55,28 @@ template <typename T> class FilterBank2D {
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
 
+    size_t buffer_offset() const;
     size_t scratch_size() const;
-    template <bool Real> void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
+    void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
 
     int n_, m_, k_, mh_;
     bool real_ = false, pairs_ = false;
     aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
     aligned_buffer<T> filt_r_;    // Re psi_i / (N M), real path
+    aligned_buffer<T> filt_t_;    // the same transposed, (K, M/2+1, N), for the synthesis
     aligned_buffer<T> inv_w_;     // 1 / W
     std::vector<double> weights_; // W
     std::vector<double> energies_;
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
-    const fft_plan<T>* c2c_ = nullptr;  // paired synthesis only
+    const fft_plan<T>* c2c_ = nullptr;  // paired synthesis with complex filters
+    // synthesis with real filters on transposed spectra: rows (N transforms of length M), a
+    // transpose, columns (transforms of length N): r2c rows and M/2+1 columns for single bands,
+    // c2c rows and M columns for pairs
+    const fft_plan<T>* rows_r2c_ = nullptr;
+    const fft_plan<T>* cols_h_ = nullptr;
+    const fft_plan<T>* rows_ = nullptr;
+    const fft_plan<T>* cols_ = nullptr;
 };
 
 extern template class FilterBank2D<float>;
