@@ -129,23 +129,28 @@ void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
         rev[2 * j + 1] = row[2 * (m - j) + 1];
     }
 }
-// b = a^T for complex a of rows x cols (b: cols x rows), in 16 x 16 blocks. A complex float moves
-// as one 64-bit unit.
-template <typename U> void transpose_units(const U* a, U* b, size_t rows, size_t cols) {
+// b[j ldb + i] = a[i lda + j] for i < rows, j < cols: a transpose of complex values, in 16 x 16
+// tiles. A complex float moves as one 64-bit unit.
+template <typename U>
+void transpose_units(const U* a, size_t lda, U* b, size_t ldb, size_t rows, size_t cols) {
     constexpr size_t B = 16;
     for (size_t i0 = 0; i0 < rows; i0 += B)
         for (size_t j0 = 0; j0 < cols; j0 += B) {
             const size_t i1 = std::min(rows, i0 + B), j1 = std::min(cols, j0 + B);
             for (size_t j = j0; j < j1; ++j)
-                for (size_t i = i0; i < i1; ++i) b[j * rows + i] = a[i * cols + j];
+                for (size_t i = i0; i < i1; ++i) b[j * ldb + i] = a[i * lda + j];
         }
 }
 struct __attribute__((may_alias)) cd_unit { double re, im; };
-void transpose(const float* a, float* b, size_t rows, size_t cols) {
-    transpose_units(reinterpret_cast<const u64_alias*>(a), reinterpret_cast<u64_alias*>(b), rows, cols);
+void transpose(const float* a, size_t lda, float* b, size_t ldb, size_t rows, size_t cols) {
+    transpose_units(reinterpret_cast<const u64_alias*>(a), lda, reinterpret_cast<u64_alias*>(b), ldb, rows, cols);
 }
-void transpose(const double* a, double* b, size_t rows, size_t cols) {
-    transpose_units(reinterpret_cast<const cd_unit*>(a), reinterpret_cast<cd_unit*>(b), rows, cols);
+void transpose(const double* a, size_t lda, double* b, size_t ldb, size_t rows, size_t cols) {
+    transpose_units(reinterpret_cast<const cd_unit*>(a), lda, reinterpret_cast<cd_unit*>(b), ldb, rows, cols);
+}
+// b = a^T for a of rows x cols
+template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols) {
+    transpose(a, cols, b, rows, rows, cols);
 }
 #undef FASTSHEAR_CLONES
 
@@ -153,6 +158,7 @@ template <typename T> const T* re(const std::complex<T>* p) { return reinterpret
 template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
 inline size_t up8(size_t v) { return (v + 7) / 8 * 8; }  // complex values in 64-byte multiples
+constexpr size_t kColBlock = 16;  // columns transformed at once by a single-band synthesis
 constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
 constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
 
@@ -220,7 +226,9 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
                 for (int c = 0; c < mh_; ++c) dst[static_cast<size_t>(c) * n + r] = src[static_cast<size_t>(r) * mh_ + c];
         }
         rows_r2c_ = &fft_plan<T>::get(fft_kind::r2c, {m}, n);
-        cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, mh_);
+        cblk_ = std::min<size_t>(kColBlock, mh_);
+        cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_));
+        if (mh_ % cblk_) cols_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(mh_ % cblk_));
         if (pairs_) {
             rows_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, n);
             cols_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, m);
@@ -260,11 +268,14 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
 }
 
 // Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired
-// synthesis z and Z (N M each) and a reversed row, else two spectra of a band (H each); then, at
-// buffer_offset(), a copy of a band (N M reals).
-template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
+// synthesis z and Z (N M each) and a reversed row, else the spectrum of a band (H); at
+// block_offset() two blocks of columns (cblk_ N each); at buffer_offset() a band (N M reals).
+template <typename T> size_t FilterBank2D<T>::block_offset() const {
     const size_t P = static_cast<size_t>(n_) * m_;
-    return pairs_ ? 2 * up8(P) + up8(std::max(n_, mh_)) : 2 * up8(half_size());
+    return pairs_ ? 2 * up8(P) + up8(std::max(n_, mh_)) : up8(half_size());
+}
+template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
+    return block_offset() + 2 * up8(cblk_ * n_);
 }
 template <typename T> size_t FilterBank2D<T>::scratch_size() const {
     const size_t P = static_cast<size_t>(n_) * m_;
@@ -310,7 +321,8 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
         }
     }
     cpx* t1 = t;
-    cpx* t2 = t + (pairs_ ? up8(P) : up8(H));
+    cpx* t2 = t + block_offset();
+    cpx* t3 = t2 + up8(cblk_ * n);
     T* buf = reinterpret_cast<T*>(t + buffer_offset());
     for (; i < hi; ++i, first = false) {
         // A band is read from memory once, by a streaming copy into a cached buffer: FFTW reading
@@ -318,13 +330,18 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
         std::memcpy(buf, c + i * P, P * sizeof(T));
         if (real_) {
             rows_r2c_->r2c(buf, t1);
-            transpose(re(t1), re(t2), n, mh);
-            cols_h_->c2c(t2, t1);  // t1: rfft2 transposed, (M/2+1, N)
-            const T* f = filt_t_.data() + i * H;
-            if (first)
-                mul_real(re(t1), f, re(acc), H);
-            else
-                mac_real(re(t1), f, re(acc), H);
+            // the columns in blocks: transposed into t2, transformed into t3 and multiplied while
+            // cached (the transposed spectrum (M/2+1, N) is never stored whole)
+            for (size_t c0 = 0; c0 < mh; c0 += cblk_) {
+                const size_t nc = std::min(cblk_, mh - c0), len = nc * n;
+                transpose(re(t1 + c0), mh, re(t2), n, n, nc);
+                (nc == cblk_ ? cols_h_ : cols_rem_)->c2c(t2, t3);
+                const T* f = filt_t_.data() + i * H + c0 * n;
+                if (first)
+                    mul_real(re(t3), f, re(acc + c0 * n), len);
+                else
+                    mac_real(re(t3), f, re(acc + c0 * n), len);
+            }
         } else {
             r2c_->r2c(buf, t1);
             const cpx* f = filt_.data() + i * H;

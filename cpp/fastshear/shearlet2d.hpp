@@ -55,6 +55,7 @@ template <typename T> class FilterBank2D {
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
 
+    size_t block_offset() const;
     size_t buffer_offset() const;
     size_t scratch_size() const;
     void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
@@ -74,7 +75,9 @@ template <typename T> class FilterBank2D {
     // transpose, columns (transforms of length N): r2c rows and M/2+1 columns for single bands,
     // c2c rows and M columns for pairs
     const fft_plan<T>* rows_r2c_ = nullptr;
-    const fft_plan<T>* cols_h_ = nullptr;
+    const fft_plan<T>* cols_h_ = nullptr;   // cblk_ columns
+    const fft_plan<T>* cols_rem_ = nullptr; // the last (M/2+1) % cblk_ columns
+    size_t cblk_ = 1;
     const fft_plan<T>* rows_ = nullptr;
     const fft_plan<T>* cols_ = nullptr;
 };
