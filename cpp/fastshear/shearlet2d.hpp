@@ -12,9 +12,13 @@
 // - real filters: when every spectrum is real up to rounding (max |imag| <= 1e-14 max |psi| over
 //   the bank, true of ShearLab's default filters on most sizes), only the real parts are kept
 //   (half the memory to stream, cheaper products); otherwise the complex spectra are used.
+//   With real filters the synthesis works on transposed spectra (M/2+1, N): row FFTs, a blocked
+//   transpose, contiguous column FFTs (FFTW's 2D plans copy columns to buffers and back), with
+//   a transposed copy of the filters (so the filters take as much memory as complex ones).
 // - paired synthesis: two bands a, b of a chunk go through one complex FFT of z = c_a + i c_b,
 //   split afterwards with F(c_a)(w) = (Z(w) + conj Z(-w))/2, F(c_b)(w) = (Z(w) - conj Z(-w))/2i.
 //   Chosen where FFTW's complex FFT beats two real ones (single precision).
+// Each band of a synthesis is read from memory once, by a copy into a cached buffer.
 #pragma once
 
 #include <complex>
