@@ -15,59 +15,60 @@ namespace fastshear {
 
 namespace {
 
-// The kernels work on interleaved (re, im) arrays of n complex values.
-
-// out = in * conj(s * v)       (s a complex scalar, v a vector)
-template <typename T>
-void sv_conj(const T* __restrict in, T sr, T si, const T* __restrict v, T* __restrict out, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = sr * vr - si * vi, wi = -(sr * vi + si * vr);  // conj(s v)
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        out[2 * z] = xr * wr - xi * wi;
-        out[2 * z + 1] = xr * wi + xi * wr;
+// The kernels work on interleaved (re, im) arrays of n complex values. They are compiled for
+// AVX-512, AVX2 and the baseline and picked at run time (the distributed build carries no -march
+// flag); without this the float kernels ran at baseline SSE2 and cost as much as the float FFTs.
+#define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FASTSHEAR_KERNELS(T)                                                                      \
+    /* out = in * conj(s * v)       (s a complex scalar, v a vector) */                           \
+    FASTSHEAR_CLONES void sv_conj(const T* __restrict in, T sr, T si, const T* __restrict v,     \
+                                  T* __restrict out, size_t n) {                                  \
+        for (size_t z = 0; z < n; ++z) {                                                          \
+            T vr = v[2 * z], vi = v[2 * z + 1];                                                   \
+            T wr = sr * vr - si * vi, wi = -(sr * vi + si * vr);                                  \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
+            out[2 * z] = xr * wr - xi * wi;                                                       \
+            out[2 * z + 1] = xr * wi + xi * wr;                                                   \
+        }                                                                                         \
+    }                                                                                             \
+    /* out = in * conj(u * v) */                                                                  \
+    FASTSHEAR_CLONES void uv_conj(const T* __restrict in, const T* __restrict u,                 \
+                                  const T* __restrict v, T* __restrict out, size_t n) {           \
+        for (size_t z = 0; z < n; ++z) {                                                          \
+            T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];                 \
+            T wr = ur * vr - ui * vi, wi = -(ur * vi + ui * vr);                                  \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
+            out[2 * z] = xr * wr - xi * wi;                                                       \
+            out[2 * z + 1] = xr * wi + xi * wr;                                                   \
+        }                                                                                         \
+    }                                                                                             \
+    /* acc += in * (s * v) */                                                                     \
+    FASTSHEAR_CLONES void sv_acc(const T* __restrict in, T sr, T si, const T* __restrict v,      \
+                                 T* __restrict acc, size_t n) {                                   \
+        for (size_t z = 0; z < n; ++z) {                                                          \
+            T vr = v[2 * z], vi = v[2 * z + 1];                                                   \
+            T wr = sr * vr - si * vi, wi = sr * vi + si * vr;                                     \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
+            acc[2 * z] += xr * wr - xi * wi;                                                      \
+            acc[2 * z + 1] += xr * wi + xi * wr;                                                  \
+        }                                                                                         \
+    }                                                                                             \
+    /* acc += in * (u * v) */                                                                     \
+    FASTSHEAR_CLONES void uv_acc(const T* __restrict in, const T* __restrict u,                  \
+                                 const T* __restrict v, T* __restrict acc, size_t n) {            \
+        for (size_t z = 0; z < n; ++z) {                                                          \
+            T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];                 \
+            T wr = ur * vr - ui * vi, wi = ur * vi + ui * vr;                                     \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
+            acc[2 * z] += xr * wr - xi * wi;                                                      \
+            acc[2 * z + 1] += xr * wi + xi * wr;                                                  \
+        }                                                                                         \
     }
-}
 
-// out = in * conj(u * v)
-template <typename T>
-void uv_conj(const T* __restrict in, const T* __restrict u, const T* __restrict v, T* __restrict out, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = ur * vr - ui * vi, wi = -(ur * vi + ui * vr);
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        out[2 * z] = xr * wr - xi * wi;
-        out[2 * z + 1] = xr * wi + xi * wr;
-    }
-}
-
-// acc += in * (s * v)
-template <typename T>
-void sv_acc(const T* __restrict in, T sr, T si, const T* __restrict v, T* __restrict acc, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = sr * vr - si * vi, wi = sr * vi + si * vr;
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        acc[2 * z] += xr * wr - xi * wi;
-        acc[2 * z + 1] += xr * wi + xi * wr;
-    }
-}
-
-// acc += in * (u * v)
-template <typename T>
-void uv_acc(const T* __restrict in, const T* __restrict u, const T* __restrict v, T* __restrict acc, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = ur * vr - ui * vi, wi = ur * vi + ui * vr;
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        acc[2 * z] += xr * wr - xi * wi;
-        acc[2 * z + 1] += xr * wi + xi * wr;
-    }
-}
+FASTSHEAR_KERNELS(float)
+FASTSHEAR_KERNELS(double)
+#undef FASTSHEAR_KERNELS
+#undef FASTSHEAR_CLONES
 
 template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
 template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
