@@ -15,54 +15,58 @@ namespace fastshear {
 
 namespace {
 
-// The kernels work on interleaved (re, im) arrays of n complex values. They are compiled for
+// The kernels work on rows of n interleaved (re, im) complex values. They are compiled for
 // AVX-512, AVX2 and the baseline and picked at run time (the distributed build carries no -march
 // flag); without this the float kernels ran at baseline SSE2 and cost as much as the float FFTs.
 #define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define FASTSHEAR_KERNELS(T)                                                                      \
-    /* out = in * conj(s * v)       (s a complex scalar, v a vector) */                           \
-    FASTSHEAR_CLONES void sv_conj(const T* __restrict in, T sr, T si, const T* __restrict v,     \
-                                  T* __restrict out, size_t n) {                                  \
-        for (size_t z = 0; z < n; ++z) {                                                          \
-            T vr = v[2 * z], vi = v[2 * z + 1];                                                   \
-            T wr = sr * vr - si * vi, wi = -(sr * vi + si * vr);                                  \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
-            out[2 * z] = xr * wr - xi * wi;                                                       \
-            out[2 * z + 1] = xr * wi + xi * wr;                                                   \
-        }                                                                                         \
-    }                                                                                             \
-    /* out = in * conj(u * v) */                                                                  \
-    FASTSHEAR_CLONES void uv_conj(const T* __restrict in, const T* __restrict u,                 \
-                                  const T* __restrict v, T* __restrict out, size_t n) {           \
-        for (size_t z = 0; z < n; ++z) {                                                          \
-            T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];                 \
-            T wr = ur * vr - ui * vi, wi = -(ur * vi + ui * vr);                                  \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
-            out[2 * z] = xr * wr - xi * wi;                                                       \
-            out[2 * z + 1] = xr * wi + xi * wr;                                                   \
-        }                                                                                         \
-    }                                                                                             \
-    /* acc += in * (s * v) */                                                                     \
-    FASTSHEAR_CLONES void sv_acc(const T* __restrict in, T sr, T si, const T* __restrict v,      \
-                                 T* __restrict acc, size_t n) {                                   \
-        for (size_t z = 0; z < n; ++z) {                                                          \
-            T vr = v[2 * z], vi = v[2 * z + 1];                                                   \
-            T wr = sr * vr - si * vi, wi = sr * vi + si * vr;                                     \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
-            acc[2 * z] += xr * wr - xi * wi;                                                      \
-            acc[2 * z + 1] += xr * wi + xi * wr;                                                  \
-        }                                                                                         \
-    }                                                                                             \
-    /* acc += in * (u * v) */                                                                     \
-    FASTSHEAR_CLONES void uv_acc(const T* __restrict in, const T* __restrict u,                  \
-                                 const T* __restrict v, T* __restrict acc, size_t n) {            \
-        for (size_t z = 0; z < n; ++z) {                                                          \
-            T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];                 \
-            T wr = ur * vr - ui * vi, wi = ur * vi + ui * vr;                                     \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                 \
-            acc[2 * z] += xr * wr - xi * wi;                                                      \
-            acc[2 * z + 1] += xr * wi + xi * wr;                                                  \
-        }                                                                                         \
+#define FASTSHEAR_KERNELS(T)                                                                               \
+    /* out = in * conj(s)   (s a complex scalar) */                                                        \
+    FASTSHEAR_CLONES void s_conj(const T* __restrict in, T sr, T si, T* __restrict out, size_t n) {        \
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
+            out[2 * z] = xr * sr + xi * si;                                                                \
+            out[2 * z + 1] = xi * sr - xr * si;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* out = in * s */                                                                                     \
+    FASTSHEAR_CLONES void s_mul(const T* __restrict in, T sr, T si, T* __restrict out, size_t n) {         \
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
+            out[2 * z] = xr * sr - xi * si;                                                                \
+            out[2 * z + 1] = xr * si + xi * sr;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* acc += in * s */                                                                                    \
+    FASTSHEAR_CLONES void s_acc(const T* __restrict in, T sr, T si, T* __restrict acc, size_t n) {         \
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
+            acc[2 * z] += xr * sr - xi * si;                                                               \
+            acc[2 * z + 1] += xr * si + xi * sr;                                                           \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* out = in * conj(v)   (v a vector) */                                                                \
+    FASTSHEAR_CLONES void v_conj(const T* __restrict in, const T* __restrict v, T* __restrict out, size_t n) {\
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
+            out[2 * z] = xr * vr + xi * vi;                                                                \
+            out[2 * z + 1] = xi * vr - xr * vi;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* out = in * v */                                                                                     \
+    FASTSHEAR_CLONES void v_mul(const T* __restrict in, const T* __restrict v, T* __restrict out, size_t n) {\
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
+            out[2 * z] = xr * vr - xi * vi;                                                                \
+            out[2 * z + 1] = xr * vi + xi * vr;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* acc += in * v */                                                                                    \
+    FASTSHEAR_CLONES void v_acc(const T* __restrict in, const T* __restrict v, T* __restrict acc, size_t n) {\
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
+            acc[2 * z] += xr * vr - xi * vi;                                                               \
+            acc[2 * z + 1] += xr * vi + xi * vr;                                                           \
+        }                                                                                                  \
     }
 
 FASTSHEAR_KERNELS(float)
@@ -155,42 +159,64 @@ FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::comple
     }
     r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n1, n2, n3});
     c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n1, n2, n3});
+    for (int a = 0; a < 2; ++a) {
+        inv_axis_[a] = &fft_plan<T>::get_axis(fft_kind::c2c_backward, {n1, n2, h3_}, a);
+        fwd_axis_[a] = &fft_plan<T>::get_axis(fft_kind::c2c_forward, {n1, n2, h3_}, a);
+    }
+    c2r_z_ = &fft_plan<T>::get_axis(fft_kind::c2r, {n1, n2, n3}, 2);
+    r2c_z_ = &fft_plan<T>::get_axis(fft_kind::r2c, {n1, n2, n3}, 2);
 }
 
-template <typename T> void FilterBank3D<T>::apply_conj(int j, const cpx* in, cpx* out) const {
+template <typename T> typename FilterBank3D<T>::Factor FilterBank3D<T>::first(int j) const {
     const Band3D& b = bands_[j];
-    const size_t n2 = n2_, h3 = h3_, s12 = static_cast<size_t>(n1_) * n2, s13 = n1_ * h3, s32 = n2 * h3;
-    for (size_t x = 0; x < static_cast<size_t>(n1_); ++x) {
+    return Factor{b.form == 1 ? 1 : 0, b.ia};
+}
+
+template <typename T> typename FilterBank3D<T>::Factor FilterBank3D<T>::second(int j) const {
+    const Band3D& b = bands_[j];
+    return Factor{b.form == 2 ? 1 : 2, b.ib};
+}
+
+template <typename T> void FilterBank3D<T>::apply(Factor f, Op op, const cpx* in, cpx* out) const {
+    const size_t n1 = n1_, n2 = n2_, h3 = h3_;
+    for (size_t x = 0; x < n1; ++x) {
         for (size_t y = 0; y < n2; ++y) {
             const size_t o = (x * n2 + y) * h3;
-            if (b.form == 1) {
-                uv_conj(re(in + o), re(p13_.data() + b.ia * s13 + x * h3), re(p32t_.data() + b.ib * s32 + y * h3),
-                        re(out + o), h3);
-            } else {
-                const cpx s = p12_[b.ia * s12 + x * n2 + y];
-                const cpx* v = b.form == 0 ? p32t_.data() + b.ib * s32 + y * h3 : p13_.data() + b.ib * s13 + x * h3;
-                sv_conj(re(in + o), s.real(), s.imag(), re(v), re(out + o), h3);
+            const T* a = re(in + o);
+            T* r = re(out + o);
+            if (f.stack == 0) {  // p12(x, y): one value per row
+                const cpx s = p12_[(static_cast<size_t>(f.index) * n1 + x) * n2 + y];
+                if (op == Op::conj_mul) s_conj(a, s.real(), s.imag(), r, h3);
+                else if (op == Op::mul) s_mul(a, s.real(), s.imag(), r, h3);
+                else s_acc(a, s.real(), s.imag(), r, h3);
+            } else {  // p13(x, z) or p32t(y, z): one row of values
+                const T* v = f.stack == 1 ? re(p13_.data() + (static_cast<size_t>(f.index) * n1 + x) * h3)
+                                          : re(p32t_.data() + (static_cast<size_t>(f.index) * n2 + y) * h3);
+                if (op == Op::conj_mul) v_conj(a, v, r, h3);
+                else if (op == Op::mul) v_mul(a, v, r, h3);
+                else v_acc(a, v, r, h3);
             }
         }
     }
 }
 
-template <typename T> void FilterBank3D<T>::accumulate(int j, const cpx* in, cpx* acc) const {
-    const Band3D& b = bands_[j];
-    const size_t n2 = n2_, h3 = h3_, s12 = static_cast<size_t>(n1_) * n2, s13 = n1_ * h3, s32 = n2 * h3;
-    for (size_t x = 0; x < static_cast<size_t>(n1_); ++x) {
-        for (size_t y = 0; y < n2; ++y) {
-            const size_t o = (x * n2 + y) * h3;
-            if (b.form == 1) {
-                uv_acc(re(in + o), re(p13_.data() + b.ia * s13 + x * h3), re(p32t_.data() + b.ib * s32 + y * h3),
-                       re(acc + o), h3);
-            } else {
-                const cpx s = p12_[b.ia * s12 + x * n2 + y];
-                const cpx* v = b.form == 0 ? p32t_.data() + b.ib * s32 + y * h3 : p13_.data() + b.ib * s13 + x * h3;
-                sv_acc(re(in + o), s.real(), s.imag(), re(v), re(acc + o), h3);
-            }
+template <typename T>
+std::vector<std::pair<size_t, size_t>> FilterBank3D<T>::groups(const int* sel, size_t lo, size_t hi) const {
+    std::vector<std::pair<size_t, size_t>> g;
+    auto band = [&](size_t i) { return sel ? sel[i] : static_cast<int>(i); };
+    size_t start = lo;
+    for (size_t i = lo + 1; i <= hi; ++i) {
+        bool split = i == hi;
+        if (!split) {
+            const Band3D &a = bands_[band(i - 1)], &b = bands_[band(i)];
+            split = a.form != b.form || a.ia != b.ia;
+        }
+        if (split) {
+            g.emplace_back(start, i);
+            start = i;
         }
     }
+    return g;
 }
 
 template <typename T> void FilterBank3D<T>::check_selection(const int* sel, size_t nsel) const {
@@ -214,9 +240,10 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
         err.run([&] { r2c_->r2c(x + b * N, spec.data() + b * S); });
     err.rethrow();
 
-    const size_t work = batch * K;
+    const auto grp = groups(sel, 0, K);
+    const size_t G = grp.size(), work = batch * G;
     nt = resolve_threads(threads, work);
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
+    aligned_buffer<cpx> tmp(2 * static_cast<size_t>(nt) * S);  // per thread: the group's and the band's
     // Bands that do not start on FFTW's alignment (odd volumes) go through a per-thread aligned
     // real buffer (the plan's own fallback would allocate one per call).
     const size_t R = padded_real<T>(N);
@@ -225,16 +252,25 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
-            const size_t b = w / K, i = w % K;
-            cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
-            apply_conj(sel ? sel[i] : static_cast<int>(i), spec.data() + b * S, t);
-            T* dst = out + static_cast<size_t>(w) * N;
-            if (odd && !aligned_like_plan(dst)) {
-                T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
-                c2r_->c2r(t, r);
-                std::memcpy(dst, r, N * sizeof(T));
-            } else {
-                c2r_->c2r(t, dst);
+            const size_t b = w / G;
+            const auto [lo, hi] = grp[w % G];
+            const int j0 = sel ? sel[lo] : static_cast<int>(lo);
+            const int ax = shared_axis(j0);
+            cpx* v = tmp.data() + 2 * static_cast<size_t>(thread_id()) * S;
+            cpx* t = v + S;
+            apply(first(j0), Op::conj_mul, spec.data() + b * S, v);
+            inv_axis_[ax]->c2c(v, v);
+            for (size_t i = lo; i < hi; ++i) {
+                apply(second(sel ? sel[i] : static_cast<int>(i)), Op::conj_mul, v, t);
+                inv_axis_[1 - ax]->c2c(t, t);
+                T* dst = out + (b * K + i) * N;
+                if (odd && !aligned_like_plan(dst)) {
+                    T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
+                    c2r_z_->c2r(t, r);
+                    std::memcpy(dst, r, N * sizeof(T));
+                } else {
+                    c2r_z_->c2r(t, dst);
+                }
             }
         });
     }
@@ -254,7 +290,7 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
     const int nch = std::min<int>(static_cast<int>(K), kChunks);
     aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
+    aligned_buffer<cpx> tmp(2 * static_cast<size_t>(nt) * S);  // per thread: the band's and the group's
     const size_t R = padded_real<T>(N);
     const bool odd = !aligned_like_plan(c) || (N * sizeof(T)) % 64 != 0;
     aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
@@ -263,23 +299,32 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
     const int nt2 = resolve_threads(threads, n1_);
 
     for (size_t b = 0; b < batch; ++b) {
-        // partial sums over fixed chunks of bands, each in band order
+        // partial sums over fixed chunks of bands, each in band order; inside a chunk, the bands
+        // of a group are summed before their shared pass and first factor
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (int ch = 0; ch < nch; ++ch) {
             err.run([&] {
                 const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
                 cpx* acc = part.data() + static_cast<size_t>(ch) * S;
-                cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
+                cpx* t = tmp.data() + 2 * static_cast<size_t>(thread_id()) * S;
+                cpx* g = t + S;
                 std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
-                for (size_t i = lo; i < hi; ++i) {
-                    const T* src = c + (b * K + i) * N;
-                    if (odd && !aligned_like_plan(src)) {
-                        T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
-                        std::memcpy(r, src, N * sizeof(T));
-                        src = r;
+                for (const auto& [g0, g1] : groups(sel, lo, hi)) {
+                    const int j0 = sel ? sel[g0] : static_cast<int>(g0);
+                    const int ax = shared_axis(j0);
+                    for (size_t i = g0; i < g1; ++i) {
+                        const T* src = c + (b * K + i) * N;
+                        if (odd && !aligned_like_plan(src)) {
+                            T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
+                            std::memcpy(r, src, N * sizeof(T));
+                            src = r;
+                        }
+                        r2c_z_->r2c(src, t);
+                        fwd_axis_[1 - ax]->c2c(t, t);
+                        apply(second(sel ? sel[i] : static_cast<int>(i)), i == g0 ? Op::mul : Op::acc, t, g);
                     }
-                    r2c_->r2c(src, t);
-                    accumulate(sel ? sel[i] : static_cast<int>(i), t, acc);
+                    fwd_axis_[ax]->c2c(g, g);
+                    apply(first(j0), Op::acc, g, acc);
                 }
             });
         }

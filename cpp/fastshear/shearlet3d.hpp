@@ -22,10 +22,17 @@
 //   inverse:  x   = irfftn(sum_j rfftn(c_j) * S_j / W),  W = sum_j |S_j|^2
 // Sums over bands are taken in a fixed order of fixed chunks, so results are bitwise independent
 // of the number of threads.
+//
+// Consecutive bands that share their first factor (ShearLab's order: one pyramid, scale and first
+// shear, all second shears) share one of the three FFT passes: for S = A(x, y) B(y, z),
+//   irfftn(X conj(A) conj(B)) = c2r_z(ifft_y(conj(B) ifft_x(conj(A) X))),
+// since B does not depend on the x frequency; ifft_x(conj(A) X) is computed once per group.
+// The synthesis does the same backwards: sum_j A B_j F(c_j) = A fft_x(sum_j B_j fft_y(rfft_z(c_j))).
 #pragma once
 
 #include <complex>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "fastshear/fft.hpp"
@@ -72,10 +79,21 @@ template <typename T> class FilterBank3D {
   private:
     void synthesize(const T* c, T* out, size_t batch, const int* sel, size_t nsel, int threads, bool dual) const;
     void check_selection(const int* sel, size_t nsel) const;
-    // out = in * conj(S_j)   (in and out may be the same array)
-    void apply_conj(int j, const cpx* in, cpx* out) const;
-    // acc += in * S_j
-    void accumulate(int j, const cpx* in, cpx* acc) const;
+    // The runs [start, end) within [lo, hi) of the band list (sel, or 0..K-1 when null) whose
+    // bands share their first factor (same form and ia), in order.
+    std::vector<std::pair<size_t, size_t>> groups(const int* sel, size_t lo, size_t hi) const;
+
+    // A factor of a response: which 2D stack (0: p12, 1: p13, 2: p32t) and which slice.
+    struct Factor {
+        int stack, index;
+    };
+    enum class Op { conj_mul, mul, acc };  // out = in * conj(f), out = in * f, out += in * f
+    void apply(Factor f, Op op, const cpx* in, cpx* out) const;
+    // A response S = A * B: A is the first factor (shared by a group), B the band's own; the
+    // shared axis is one that B does not depend on, the band's axis one that A does not.
+    Factor first(int j) const;
+    Factor second(int j) const;
+    int shared_axis(int j) const { return bands_[j].form == 2 ? 1 : 0; }
 
     int n1_, n2_, n3_, h3_;
     size_t stride_;                // padded half_size(): every scratch volume stays SIMD-aligned
@@ -85,6 +103,12 @@ template <typename T> class FilterBank3D {
     std::vector<double> weights_;  // W
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
+    // The 3D FFT as three passes (x and y: in-place c2c; z: real), so that a group of bands with
+    // a common first factor shares the pass along the axis its second factors do not depend on.
+    const fft_plan<T>* inv_axis_[2];  // c2c backward along x, y
+    const fft_plan<T>* fwd_axis_[2];  // c2c forward along x, y
+    const fft_plan<T>* c2r_z_;
+    const fft_plan<T>* r2c_z_;
 };
 
 extern template class FilterBank3D<float>;
