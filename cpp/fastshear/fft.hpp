@@ -25,18 +25,30 @@ namespace fastshear {
 
 template <typename T> struct fftw_traits;
 
+// Distance between consecutive transforms of a batch (FFTW's idist / odist): the values of one
+// array of shape n, and of its half spectrum (last axis n/2+1).
+inline int real_dist(int rank, const int* n) {
+    int d = 1;
+    for (int i = 0; i < rank; ++i) d *= n[i];
+    return d;
+}
+inline int half_dist(int rank, const int* n) { return real_dist(rank - 1, n) * (n[rank - 1] / 2 + 1); }
+
 template <> struct fftw_traits<double> {
     using plan = fftw_plan;
     using cpx = fftw_complex;
     static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
     static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags) {
-        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                        half_dist(rank, n), flags);
     }
     static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags) {
-        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
+                                        real_dist(rank, n), flags);
     }
     static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
-        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, sign, flags);
+        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                    real_dist(rank, n), sign, flags);
     }
     using iodim = fftw_iodim;
     static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
@@ -59,13 +71,16 @@ template <> struct fftw_traits<float> {
     using cpx = fftwf_complex;
     static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
     static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags) {
-        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                        half_dist(rank, n), flags);
     }
     static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags) {
-        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, flags);
+        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
+                                        real_dist(rank, n), flags);
     }
     static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
-        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, 0, out, nullptr, 1, 0, sign, flags);
+        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                    real_dist(rank, n), sign, flags);
     }
     using iodim = fftwf_iodim;
     static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {

@@ -28,14 +28,6 @@ namespace {
             out[2 * z + 1] = xi * sr - xr * si;                                                            \
         }                                                                                                  \
     }                                                                                                      \
-    /* out = in * s */                                                                                     \
-    FASTSHEAR_CLONES void s_mul(const T* __restrict in, T sr, T si, T* __restrict out, size_t n) {         \
-        for (size_t z = 0; z < n; ++z) {                                                                   \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
-            out[2 * z] = xr * sr - xi * si;                                                                \
-            out[2 * z + 1] = xr * si + xi * sr;                                                            \
-        }                                                                                                  \
-    }                                                                                                      \
     /* acc += in * s */                                                                                    \
     FASTSHEAR_CLONES void s_acc(const T* __restrict in, T sr, T si, T* __restrict acc, size_t n) {         \
         for (size_t z = 0; z < n; ++z) {                                                                   \
@@ -80,7 +72,6 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
 constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results independent of threads)
 
 size_t padded(size_t n) { return (n + 7) / 8 * 8; }  // 8 complex values: >= 64 bytes
-template <typename T> size_t padded_real(size_t n) { return (n + 15) / 16 * 16; }  // >= 64 bytes
 
 // Whether FFTW sees p as aligned like the buffers the plans were made on (alloc_aligned).
 template <typename T> bool aligned_like_plan(const T* p) { return fftw_traits<T>::alignment_of(p) == 0; }
@@ -162,19 +153,15 @@ FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::comple
     for (int a = 0; a < 2; ++a) {
         inv_axis_[a] = &fft_plan<T>::get_axis(fft_kind::c2c_backward, {n1, n2, h3_}, a);
         fwd_axis_[a] = &fft_plan<T>::get_axis(fft_kind::c2c_forward, {n1, n2, h3_}, a);
+        const int rows = a == 0 ? n2 : n1;  // a slab at fixed x holds (y, z); at fixed y, (x, z)
+        slab_c2r_[a] = &fft_plan<T>::get(fft_kind::c2r, {rows, n3});
+        slab_r2c_[a] = &fft_plan<T>::get(fft_kind::r2c, {rows, n3});
     }
-    c2r_z_ = &fft_plan<T>::get_axis(fft_kind::c2r, {n1, n2, n3}, 2);
-    r2c_z_ = &fft_plan<T>::get_axis(fft_kind::r2c, {n1, n2, n3}, 2);
 }
 
 template <typename T> typename FilterBank3D<T>::Factor FilterBank3D<T>::first(int j) const {
     const Band3D& b = bands_[j];
     return Factor{b.form == 1 ? 1 : 0, b.ia};
-}
-
-template <typename T> typename FilterBank3D<T>::Factor FilterBank3D<T>::second(int j) const {
-    const Band3D& b = bands_[j];
-    return Factor{b.form == 2 ? 1 : 2, b.ib};
 }
 
 template <typename T> void FilterBank3D<T>::apply(Factor f, Op op, const cpx* in, cpx* out) const {
@@ -187,13 +174,11 @@ template <typename T> void FilterBank3D<T>::apply(Factor f, Op op, const cpx* in
             if (f.stack == 0) {  // p12(x, y): one value per row
                 const cpx s = p12_[(static_cast<size_t>(f.index) * n1 + x) * n2 + y];
                 if (op == Op::conj_mul) s_conj(a, s.real(), s.imag(), r, h3);
-                else if (op == Op::mul) s_mul(a, s.real(), s.imag(), r, h3);
                 else s_acc(a, s.real(), s.imag(), r, h3);
             } else {  // p13(x, z) or p32t(y, z): one row of values
                 const T* v = f.stack == 1 ? re(p13_.data() + (static_cast<size_t>(f.index) * n1 + x) * h3)
                                           : re(p32t_.data() + (static_cast<size_t>(f.index) * n2 + y) * h3);
                 if (op == Op::conj_mul) v_conj(a, v, r, h3);
-                else if (op == Op::mul) v_mul(a, v, r, h3);
                 else v_acc(a, v, r, h3);
             }
         }
@@ -217,6 +202,71 @@ std::vector<std::pair<size_t, size_t>> FilterBank3D<T>::groups(const int* sel, s
         }
     }
     return g;
+}
+
+template <typename T>
+void FilterBank3D<T>::slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const {
+    const size_t rows = a == 0 ? n2_ : n1_, n3 = n3_;
+    if (dstride == n3 && aligned_like_plan(dst)) {
+        slab_c2r_[a]->c2r(sb, dst);
+        return;
+    }
+    slab_c2r_[a]->c2r(sb, rb);
+    for (size_t r = 0; r < rows; ++r) std::memcpy(dst + r * dstride, rb + r * n3, n3 * sizeof(T));
+}
+
+template <typename T>
+void FilterBank3D<T>::slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const {
+    const size_t rows = a == 0 ? n2_ : n1_, n3 = n3_;
+    if (!(sstride == n3 && aligned_like_plan(src))) {  // gather the rows into an aligned buffer
+        for (size_t r = 0; r < rows; ++r) std::memcpy(rb + r * n3, src + r * sstride, n3 * sizeof(T));
+        src = rb;
+    }
+    slab_r2c_[a]->r2c(src, sb);
+}
+
+template <typename T>
+void FilterBank3D<T>::band_forward(int j, const cpx* v, T* out, cpx* sb, T* rb) const {
+    const Band3D& b = bands_[j];
+    const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
+    if (b.form != 2) {  // B = p32t(y, z); slabs at fixed x are contiguous in v and in out
+        const T* B = re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3);
+        for (size_t x = 0; x < n1; ++x) {
+            for (size_t y = 0; y < n2; ++y)
+                v_conj(re(v + (x * n2 + y) * h3), B + 2 * y * h3, re(sb + y * h3), h3);
+            slab_c2r(0, sb, rb, out + x * n2 * n3, n3);
+        }
+    } else {  // B = p13(x, z); slabs at fixed y: rows x of v and out
+        const T* B = re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
+        for (size_t y = 0; y < n2; ++y) {
+            for (size_t x = 0; x < n1; ++x)
+                v_conj(re(v + (x * n2 + y) * h3), B + 2 * x * h3, re(sb + x * h3), h3);
+            slab_c2r(1, sb, rb, out + y * n3, n2 * n3);
+        }
+    }
+}
+
+template <typename T>
+void FilterBank3D<T>::band_synthesis(int j, const T* c, cpx* g, bool first_band, cpx* sb, T* rb) const {
+    const Band3D& b = bands_[j];
+    const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
+    auto put = [&](const T* in, const T* f, cpx* dst) {
+        if (first_band) v_mul(in, f, re(dst), h3);
+        else v_acc(in, f, re(dst), h3);
+    };
+    if (b.form != 2) {
+        const T* B = re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3);
+        for (size_t x = 0; x < n1; ++x) {
+            slab_r2c(0, c + x * n2 * n3, n3, sb, rb);
+            for (size_t y = 0; y < n2; ++y) put(re(sb + y * h3), B + 2 * y * h3, g + (x * n2 + y) * h3);
+        }
+    } else {
+        const T* B = re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
+        for (size_t y = 0; y < n2; ++y) {
+            slab_r2c(1, c + y * n3, n2 * n3, sb, rb);
+            for (size_t x = 0; x < n1; ++x) put(re(sb + x * h3), B + 2 * x * h3, g + (x * n2 + y) * h3);
+        }
+    }
 }
 
 template <typename T> void FilterBank3D<T>::check_selection(const int* sel, size_t nsel) const {
@@ -243,35 +293,21 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
     const auto grp = groups(sel, 0, K);
     const size_t G = grp.size(), work = batch * G;
     nt = resolve_threads(threads, work);
-    aligned_buffer<cpx> tmp(2 * static_cast<size_t>(nt) * S);  // per thread: the group's and the band's
-    // Bands that do not start on FFTW's alignment (odd volumes) go through a per-thread aligned
-    // real buffer (the plan's own fallback would allocate one per call).
-    const size_t R = padded_real<T>(N);
-    const bool odd = !aligned_like_plan(out) || (N * sizeof(T)) % 64 != 0;
-    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
+    const size_t SB = slab_complex(), RB = slab_real();
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * (S + SB));  // per thread: the group's volume, a slab
+    aligned_buffer<T> rtmp(static_cast<size_t>(nt) * RB);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
             const size_t b = w / G;
             const auto [lo, hi] = grp[w % G];
             const int j0 = sel ? sel[lo] : static_cast<int>(lo);
-            const int ax = shared_axis(j0);
-            cpx* v = tmp.data() + 2 * static_cast<size_t>(thread_id()) * S;
-            cpx* t = v + S;
+            const size_t th = static_cast<size_t>(thread_id());
+            cpx* v = tmp.data() + th * (S + SB);
             apply(first(j0), Op::conj_mul, spec.data() + b * S, v);
-            inv_axis_[ax]->c2c(v, v);
-            for (size_t i = lo; i < hi; ++i) {
-                apply(second(sel ? sel[i] : static_cast<int>(i)), Op::conj_mul, v, t);
-                inv_axis_[1 - ax]->c2c(t, t);
-                T* dst = out + (b * K + i) * N;
-                if (odd && !aligned_like_plan(dst)) {
-                    T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
-                    c2r_z_->c2r(t, r);
-                    std::memcpy(dst, r, N * sizeof(T));
-                } else {
-                    c2r_z_->c2r(t, dst);
-                }
-            }
+            inv_axis_[shared_axis(j0)]->c2c(v, v);
+            for (size_t i = lo; i < hi; ++i)
+                band_forward(sel ? sel[i] : static_cast<int>(i), v, out + (b * K + i) * N, v + S, rtmp.data() + th * RB);
         });
     }
     err.rethrow();
@@ -290,10 +326,9 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
     const int nch = std::min<int>(static_cast<int>(K), kChunks);
     aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
-    aligned_buffer<cpx> tmp(2 * static_cast<size_t>(nt) * S);  // per thread: the band's and the group's
-    const size_t R = padded_real<T>(N);
-    const bool odd = !aligned_like_plan(c) || (N * sizeof(T)) % 64 != 0;
-    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
+    const size_t SB = slab_complex(), RB = slab_real();
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * (S + SB));  // per thread: the group's sum, a slab
+    aligned_buffer<T> rtmp(static_cast<size_t>(nt) * RB);
     region_errors err;
     const size_t slab = static_cast<size_t>(n2_) * h3_;
     const int nt2 = resolve_threads(threads, n1_);
@@ -305,25 +340,16 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
         for (int ch = 0; ch < nch; ++ch) {
             err.run([&] {
                 const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
+                const size_t th = static_cast<size_t>(thread_id());
                 cpx* acc = part.data() + static_cast<size_t>(ch) * S;
-                cpx* t = tmp.data() + 2 * static_cast<size_t>(thread_id()) * S;
-                cpx* g = t + S;
+                cpx* g = tmp.data() + th * (S + SB);
                 std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
                 for (const auto& [g0, g1] : groups(sel, lo, hi)) {
                     const int j0 = sel ? sel[g0] : static_cast<int>(g0);
-                    const int ax = shared_axis(j0);
-                    for (size_t i = g0; i < g1; ++i) {
-                        const T* src = c + (b * K + i) * N;
-                        if (odd && !aligned_like_plan(src)) {
-                            T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
-                            std::memcpy(r, src, N * sizeof(T));
-                            src = r;
-                        }
-                        r2c_z_->r2c(src, t);
-                        fwd_axis_[1 - ax]->c2c(t, t);
-                        apply(second(sel ? sel[i] : static_cast<int>(i)), i == g0 ? Op::mul : Op::acc, t, g);
-                    }
-                    fwd_axis_[ax]->c2c(g, g);
+                    for (size_t i = g0; i < g1; ++i)
+                        band_synthesis(sel ? sel[i] : static_cast<int>(i), c + (b * K + i) * N, g, i == g0, g + S,
+                                       rtmp.data() + th * RB);
+                    fwd_axis_[shared_axis(j0)]->c2c(g, g);
                     apply(first(j0), Op::acc, g, acc);
                 }
             });

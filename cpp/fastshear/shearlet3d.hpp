@@ -26,10 +26,12 @@
 // Consecutive bands that share their first factor (ShearLab's order: one pyramid, scale and first
 // shear, all second shears) share one of the three FFT passes: for S = A(x, y) B(y, z),
 //   irfftn(X conj(A) conj(B)) = c2r_z(ifft_y(conj(B) ifft_x(conj(A) X))),
-// since B does not depend on the x frequency; ifft_x(conj(A) X) is computed once per group.
+// since B does not depend on the x frequency; ifft_x(conj(A) X) is computed once per group, and
+// the rest runs one x-slab at a time (a 2D transform that stays in cache).
 // The synthesis does the same backwards: sum_j A B_j F(c_j) = A fft_x(sum_j B_j fft_y(rfft_z(c_j))).
 #pragma once
 
+#include <algorithm>
 #include <complex>
 #include <cstddef>
 #include <utility>
@@ -87,13 +89,25 @@ template <typename T> class FilterBank3D {
     struct Factor {
         int stack, index;
     };
-    enum class Op { conj_mul, mul, acc };  // out = in * conj(f), out = in * f, out += in * f
+    enum class Op { conj_mul, acc };  // out = in * conj(f), out += in * f
     void apply(Factor f, Op op, const cpx* in, cpx* out) const;
     // A response S = A * B: A is the first factor (shared by a group), B the band's own; the
-    // shared axis is one that B does not depend on, the band's axis one that A does not.
+    // shared axis (x, or y for form 2) is one that B does not depend on.
     Factor first(int j) const;
-    Factor second(int j) const;
     int shared_axis(int j) const { return bands_[j].form == 2 ? 1 : 0; }
+    // The band's own factor and the two remaining passes, one slab (a fixed index along the shared
+    // axis) at a time, so that the slab's spectrum (sb) and reals (rb) stay in cache:
+    //   band_forward:   out = irfft2(slab of v * conj(B_j)) for every slab
+    //   band_synthesis: g = (first_band ? 0 : g) + rfft2(slab of c) * B_j for every slab
+    void band_forward(int j, const cpx* v, T* out, cpx* sb, T* rb) const;
+    void band_synthesis(int j, const T* c, cpx* g, bool first_band, cpx* sb, T* rb) const;
+    // 2D inverse / forward real FFT of a slab of kind a (0: (n2, n3), 1: (n1, n3)) between sb
+    // (rows x h3, contiguous) and rows of n3 reals at dst / src with the given row stride.
+    // slab_c2r destroys sb; rb is scratch of slab_real() values.
+    void slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const;
+    void slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const;
+    size_t slab_complex() const { return (static_cast<size_t>(std::max(n1_, n2_)) * h3_ + 7) / 8 * 8; }
+    size_t slab_real() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 15) / 16 * 16; }
 
     int n1_, n2_, n3_, h3_;
     size_t stride_;                // padded half_size(): every scratch volume stays SIMD-aligned
@@ -103,12 +117,12 @@ template <typename T> class FilterBank3D {
     std::vector<double> weights_;  // W
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
-    // The 3D FFT as three passes (x and y: in-place c2c; z: real), so that a group of bands with
-    // a common first factor shares the pass along the axis its second factors do not depend on.
-    const fft_plan<T>* inv_axis_[2];  // c2c backward along x, y
+    // The 3D FFT as a pass along the shared axis and 2D transforms of the slabs across it.
+    const fft_plan<T>* inv_axis_[2];  // c2c backward along x, y (the shared pass)
     const fft_plan<T>* fwd_axis_[2];  // c2c forward along x, y
-    const fft_plan<T>* c2r_z_;
-    const fft_plan<T>* r2c_z_;
+    // 2D real transforms of a slab at fixed x (n2, n3) or at fixed y (n1, n3).
+    const fft_plan<T>* slab_c2r_[2] = {nullptr, nullptr};
+    const fft_plan<T>* slab_r2c_[2] = {nullptr, nullptr};
 };
 
 extern template class FilterBank3D<float>;
