@@ -8,6 +8,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "fastshear/parallel.hpp"
 
@@ -58,6 +59,46 @@ namespace {
             T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
             acc[2 * z] += xr * vr - xi * vi;                                                               \
             acc[2 * z + 1] += xr * vi + xi * vr;                                                           \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* z[k] = a[k] + i b[k], k < h   (a row of the full spectrum of (slab a) + i (slab b)) */              \
+    FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t h) {\
+        for (size_t k = 0; k < h; ++k) {                                                                   \
+            z[2 * k] = a[2 * k] - b[2 * k + 1];                                                            \
+            z[2 * k + 1] = a[2 * k + 1] + b[2 * k];                                                        \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* z[k] = conj(a[n-k]) + i conj(b[n-k]), h <= k < n   (the mirrored half) */                           \
+    FASTSHEAR_CLONES void pack_pair_mirror(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t h, size_t n) {\
+        for (size_t k = h; k < n; ++k) {                                                                   \
+            const size_t m = n - k;                                                                        \
+            z[2 * k] = a[2 * m] + b[2 * m + 1];                                                            \
+            z[2 * k + 1] = b[2 * m] - a[2 * m + 1];                                                        \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* oa = real parts, ob = imaginary parts of n complex values */                                        \
+    FASTSHEAR_CLONES void unpack_pair(const T* __restrict y, T* __restrict oa, T* __restrict ob, size_t n) {\
+        for (size_t k = 0; k < n; ++k) {                                                                   \
+            oa[k] = y[2 * k];                                                                              \
+            ob[k] = y[2 * k + 1];                                                                          \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* z = xa + i xb */                                                                                    \
+    FASTSHEAR_CLONES void interleave(const T* __restrict xa, const T* __restrict xb, T* __restrict z, size_t n) {\
+        for (size_t k = 0; k < n; ++k) {                                                                   \
+            z[2 * k] = xa[k];                                                                              \
+            z[2 * k + 1] = xb[k];                                                                          \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */ \
+    FASTSHEAR_CLONES void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
+        for (size_t k = 1; k < h; ++k) {                                                                   \
+            const size_t m = n - k;                                                                        \
+            const T pr = p[2 * k], pi = p[2 * k + 1], qr = q[2 * m], qi = -q[2 * m + 1];                   \
+            A[2 * k] = T(0.5) * (pr + qr);                                                                 \
+            A[2 * k + 1] = T(0.5) * (pi + qi);                                                             \
+            B[2 * k] = T(0.5) * (pi - qi);                                                                 \
+            B[2 * k + 1] = T(0.5) * (qr - pr);                                                             \
         }                                                                                                  \
     }
 
@@ -156,6 +197,10 @@ FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::comple
         const int rows = a == 0 ? n2 : n1;  // a slab at fixed x holds (y, z); at fixed y, (x, z)
         slab_c2r_[a] = &fft_plan<T>::get(fft_kind::c2r, {rows, n3});
         slab_r2c_[a] = &fft_plan<T>::get(fft_kind::r2c, {rows, n3});
+        if (pairs_) {
+            slab_c2c_inv_[a] = &fft_plan<T>::get(fft_kind::c2c_backward, {rows, n3});
+            slab_c2c_fwd_[a] = &fft_plan<T>::get(fft_kind::c2c_forward, {rows, n3});
+        }
     }
 }
 
@@ -225,47 +270,117 @@ void FilterBank3D<T>::slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* 
     slab_r2c_[a]->r2c(src, sb);
 }
 
+template <typename T> typename FilterBank3D<T>::Scratch FilterBank3D<T>::scratch(cpx* base) const {
+    const size_t SB = slab_complex(), SZ = slab_full();
+    Scratch w;
+    w.vol = base;
+    w.sa = w.vol + stride_;
+    w.sb = w.sa + SB;
+    w.z = w.sb + SB;
+    w.z2 = w.z + SZ;
+    w.rb = reinterpret_cast<T*>(w.z2 + SZ);
+    return w;
+}
+
+template <typename T> size_t FilterBank3D<T>::scratch_size() const {
+    return stride_ + 2 * slab_complex() + 2 * slab_full() + slab_real() / 2;
+}
+
 template <typename T>
-void FilterBank3D<T>::band_forward(int j, const cpx* v, T* out, cpx* sb, T* rb) const {
-    const Band3D& b = bands_[j];
-    const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
-    if (b.form != 2) {  // B = p32t(y, z); slabs at fixed x are contiguous in v and in out
-        const T* B = re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3);
-        for (size_t x = 0; x < n1; ++x) {
-            for (size_t y = 0; y < n2; ++y)
-                v_conj(re(v + (x * n2 + y) * h3), B + 2 * y * h3, re(sb + y * h3), h3);
-            slab_c2r(0, sb, rb, out + x * n2 * n3, n3);
-        }
-    } else {  // B = p13(x, z); slabs at fixed y: rows x of v and out
-        const T* B = re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
-        for (size_t y = 0; y < n2; ++y) {
-            for (size_t x = 0; x < n1; ++x)
-                v_conj(re(v + (x * n2 + y) * h3), B + 2 * x * h3, re(sb + x * h3), h3);
-            slab_c2r(1, sb, rb, out + y * n3, n2 * n3);
-        }
+void FilterBank3D<T>::pair_c2r(int a, const cpx* sa, const cpx* sb, const Scratch& w, T* da, T* db, size_t dstride) const {
+    const size_t R = a == 0 ? n2_ : n1_, n3 = n3_, h3 = h3_;
+    T* z = re(w.z);
+    // the full spectrum of (slab a) + i (slab b) from the two half spectra
+    for (size_t r = 0; r < R; ++r) {
+        const size_t rm = (R - r) % R;
+        pack_pair(re(sa + r * h3), re(sb + r * h3), z + 2 * r * n3, h3);
+        pack_pair_mirror(re(sa + rm * h3), re(sb + rm * h3), z + 2 * r * n3, h3, n3);
+    }
+    slab_c2c_inv_[a]->c2c(w.z, w.z2);
+    for (size_t r = 0; r < R; ++r) unpack_pair(re(w.z2) + 2 * r * n3, da + r * dstride, db + r * dstride, n3);
+}
+
+template <typename T>
+void FilterBank3D<T>::pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const {
+    const size_t R = a == 0 ? n2_ : n1_, n3 = n3_, h3 = h3_;
+    T* z = re(w.z);
+    for (size_t r = 0; r < R; ++r) interleave(ca + r * sstride, cb + r * sstride, z + 2 * r * n3, n3);
+    slab_c2c_fwd_[a]->c2c(w.z, w.z2);
+    // A = (Z(k) + conj Z(-k)) / 2, B = (Z(k) - conj Z(-k)) / (2i) on the half spectrum
+    const T* y = re(w.z2);
+    for (size_t r = 0; r < R; ++r) {
+        const T* p = y + 2 * r * n3;
+        const T* q = y + 2 * ((R - r) % R) * n3;
+        T* pa = re(sa + r * h3);
+        T* pb = re(sb + r * h3);
+        const T pr = p[0], pi = p[1], qr = q[0], qi = -q[1];  // k = 0 pairs with column 0
+        pa[0] = T(0.5) * (pr + qr);
+        pa[1] = T(0.5) * (pi + qi);
+        pb[0] = T(0.5) * (pi - qi);
+        pb[1] = T(0.5) * (qr - pr);
+        split_pair(p, q, pa, pb, h3, n3);
     }
 }
 
 template <typename T>
-void FilterBank3D<T>::band_synthesis(int j, const T* c, cpx* g, bool first_band, cpx* sb, T* rb) const {
+void FilterBank3D<T>::band_forward(int j, const cpx* v, T* out, const Scratch& w) const {
     const Band3D& b = bands_[j];
     const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
-    auto put = [&](const T* in, const T* f, cpx* dst) {
-        if (first_band) v_mul(in, f, re(dst), h3);
-        else v_acc(in, f, re(dst), h3);
+    // slabs at fixed x (forms 0, 1: B = p32t(y, z), contiguous in v and out) or at fixed y
+    // (form 2: B = p13(x, z), rows x of v and out)
+    const int a = b.form == 2 ? 1 : 0;
+    const size_t ns = a == 0 ? n1 : n2;
+    const size_t dstride = a == 0 ? n3 : n2 * n3;
+    const T* B = a == 0 ? re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3)
+                        : re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
+    auto fill = [&](size_t sl, cpx* dst) {
+        if (a == 0)
+            for (size_t y = 0; y < n2; ++y) v_conj(re(v + (sl * n2 + y) * h3), B + 2 * y * h3, re(dst + y * h3), h3);
+        else
+            for (size_t x = 0; x < n1; ++x) v_conj(re(v + (x * n2 + sl) * h3), B + 2 * x * h3, re(dst + x * h3), h3);
     };
-    if (b.form != 2) {
-        const T* B = re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3);
-        for (size_t x = 0; x < n1; ++x) {
-            slab_r2c(0, c + x * n2 * n3, n3, sb, rb);
-            for (size_t y = 0; y < n2; ++y) put(re(sb + y * h3), B + 2 * y * h3, g + (x * n2 + y) * h3);
+    auto target = [&](size_t sl) { return out + (a == 0 ? sl * n2 * n3 : sl * n3); };
+    size_t sl = 0;
+    if (pairs_)
+        for (; sl + 1 < ns; sl += 2) {
+            fill(sl, w.sa);
+            fill(sl + 1, w.sb);
+            pair_c2r(a, w.sa, w.sb, w, target(sl), target(sl + 1), dstride);
         }
-    } else {
-        const T* B = re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
-        for (size_t y = 0; y < n2; ++y) {
-            slab_r2c(1, c + y * n3, n2 * n3, sb, rb);
-            for (size_t x = 0; x < n1; ++x) put(re(sb + x * h3), B + 2 * x * h3, g + (x * n2 + y) * h3);
+    for (; sl < ns; ++sl) {
+        fill(sl, w.sa);
+        slab_c2r(a, w.sa, w.rb, target(sl), dstride);
+    }
+}
+
+template <typename T>
+void FilterBank3D<T>::band_synthesis(int j, const T* c, cpx* g, bool first_band, const Scratch& w) const {
+    const Band3D& b = bands_[j];
+    const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
+    const int a = b.form == 2 ? 1 : 0;
+    const size_t ns = a == 0 ? n1 : n2;
+    const size_t sstride = a == 0 ? n3 : n2 * n3;
+    const T* B = a == 0 ? re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3)
+                        : re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
+    auto put = [&](size_t sl, const cpx* src) {  // g (=|+=) src * B on slab sl
+        const size_t R = a == 0 ? n2 : n1;
+        for (size_t r = 0; r < R; ++r) {
+            cpx* dst = g + (a == 0 ? sl * n2 + r : r * n2 + sl) * h3;
+            if (first_band) v_mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            else v_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
         }
+    };
+    auto source = [&](size_t sl) { return c + (a == 0 ? sl * n2 * n3 : sl * n3); };
+    size_t sl = 0;
+    if (pairs_)
+        for (; sl + 1 < ns; sl += 2) {
+            pair_r2c(a, source(sl), source(sl + 1), sstride, w, w.sa, w.sb);
+            put(sl, w.sa);
+            put(sl + 1, w.sb);
+        }
+    for (; sl < ns; ++sl) {
+        slab_r2c(a, source(sl), sstride, w.sa, w.rb);
+        put(sl, w.sa);
     }
 }
 
@@ -293,21 +408,19 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
     const auto grp = groups(sel, 0, K);
     const size_t G = grp.size(), work = batch * G;
     nt = resolve_threads(threads, work);
-    const size_t SB = slab_complex(), RB = slab_real();
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * (S + SB));  // per thread: the group's volume, a slab
-    aligned_buffer<T> rtmp(static_cast<size_t>(nt) * RB);
+    const size_t W = scratch_size();
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * W);  // per thread: the group's volume, slabs
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
             const size_t b = w / G;
             const auto [lo, hi] = grp[w % G];
             const int j0 = sel ? sel[lo] : static_cast<int>(lo);
-            const size_t th = static_cast<size_t>(thread_id());
-            cpx* v = tmp.data() + th * (S + SB);
-            apply(first(j0), Op::conj_mul, spec.data() + b * S, v);
-            inv_axis_[shared_axis(j0)]->c2c(v, v);
+            const Scratch sc = scratch(tmp.data() + static_cast<size_t>(thread_id()) * W);
+            apply(first(j0), Op::conj_mul, spec.data() + b * S, sc.vol);
+            inv_axis_[shared_axis(j0)]->c2c(sc.vol, sc.vol);
             for (size_t i = lo; i < hi; ++i)
-                band_forward(sel ? sel[i] : static_cast<int>(i), v, out + (b * K + i) * N, v + S, rtmp.data() + th * RB);
+                band_forward(sel ? sel[i] : static_cast<int>(i), sc.vol, out + (b * K + i) * N, sc);
         });
     }
     err.rethrow();
@@ -326,9 +439,8 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
     const int nch = std::min<int>(static_cast<int>(K), kChunks);
     aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
-    const size_t SB = slab_complex(), RB = slab_real();
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * (S + SB));  // per thread: the group's sum, a slab
-    aligned_buffer<T> rtmp(static_cast<size_t>(nt) * RB);
+    const size_t W = scratch_size();
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * W);  // per thread: the group's sum, slabs
     region_errors err;
     const size_t slab = static_cast<size_t>(n2_) * h3_;
     const int nt2 = resolve_threads(threads, n1_);
@@ -340,15 +452,14 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
         for (int ch = 0; ch < nch; ++ch) {
             err.run([&] {
                 const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
-                const size_t th = static_cast<size_t>(thread_id());
+                const Scratch sc = scratch(tmp.data() + static_cast<size_t>(thread_id()) * W);
                 cpx* acc = part.data() + static_cast<size_t>(ch) * S;
-                cpx* g = tmp.data() + th * (S + SB);
+                cpx* g = sc.vol;
                 std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
                 for (const auto& [g0, g1] : groups(sel, lo, hi)) {
                     const int j0 = sel ? sel[g0] : static_cast<int>(g0);
                     for (size_t i = g0; i < g1; ++i)
-                        band_synthesis(sel ? sel[i] : static_cast<int>(i), c + (b * K + i) * N, g, i == g0, g + S,
-                                       rtmp.data() + th * RB);
+                        band_synthesis(sel ? sel[i] : static_cast<int>(i), c + (b * K + i) * N, g, i == g0, sc);
                     fwd_axis_[shared_axis(j0)]->c2c(g, g);
                     apply(first(j0), Op::acc, g, acc);
                 }

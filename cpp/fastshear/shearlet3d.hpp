@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <complex>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -95,18 +96,30 @@ template <typename T> class FilterBank3D {
     // shared axis (x, or y for form 2) is one that B does not depend on.
     Factor first(int j) const;
     int shared_axis(int j) const { return bands_[j].form == 2 ? 1 : 0; }
+    // Per-thread scratch: a volume (the group's), two half-spectrum slabs, two full complex slabs,
+    // a real slab; cut from one aligned block of scratch_size() complex values.
+    struct Scratch {
+        cpx *vol, *sa, *sb, *z, *z2;
+        T* rb;
+    };
+    Scratch scratch(cpx* base) const;
+    size_t scratch_size() const;
     // The band's own factor and the two remaining passes, one slab (a fixed index along the shared
-    // axis) at a time, so that the slab's spectrum (sb) and reals (rb) stay in cache:
+    // axis) at a time, so that a slab's spectrum and reals stay in cache:
     //   band_forward:   out = irfft2(slab of v * conj(B_j)) for every slab
     //   band_synthesis: g = (first_band ? 0 : g) + rfft2(slab of c) * B_j for every slab
-    void band_forward(int j, const cpx* v, T* out, cpx* sb, T* rb) const;
-    void band_synthesis(int j, const T* c, cpx* g, bool first_band, cpx* sb, T* rb) const;
+    void band_forward(int j, const cpx* v, T* out, const Scratch& w) const;
+    void band_synthesis(int j, const T* c, cpx* g, bool first_band, const Scratch& w) const;
     // 2D inverse / forward real FFT of a slab of kind a (0: (n2, n3), 1: (n1, n3)) between sb
     // (rows x h3, contiguous) and rows of n3 reals at dst / src with the given row stride.
     // slab_c2r destroys sb; rb is scratch of slab_real() values.
     void slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const;
     void slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const;
+    // The same for two slabs at once through one complex FFT of (slab a) + i (slab b) (pairs_).
+    void pair_c2r(int a, const cpx* sa, const cpx* sb, const Scratch& w, T* da, T* db, size_t dstride) const;
+    void pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const;
     size_t slab_complex() const { return (static_cast<size_t>(std::max(n1_, n2_)) * h3_ + 7) / 8 * 8; }
+    size_t slab_full() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 7) / 8 * 8; }
     size_t slab_real() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 15) / 16 * 16; }
 
     int n1_, n2_, n3_, h3_;
@@ -120,9 +133,15 @@ template <typename T> class FilterBank3D {
     // The 3D FFT as a pass along the shared axis and 2D transforms of the slabs across it.
     const fft_plan<T>* inv_axis_[2];  // c2c backward along x, y (the shared pass)
     const fft_plan<T>* fwd_axis_[2];  // c2c forward along x, y
-    // 2D real transforms of a slab at fixed x (n2, n3) or at fixed y (n1, n3).
+    // 2D real transforms of a slab at fixed x (n2, n3) or at fixed y (n1, n3), and (float) complex
+    // ones for pairs of slabs: FFTW's float real transforms of such in-cache slabs run no faster
+    // than its double ones (distribution builds have SSE2-only float real codelets), while one
+    // complex FFT of two slabs takes about the time of one real FFT.
+    static constexpr bool pairs_ = std::is_same<T, float>::value;
     const fft_plan<T>* slab_c2r_[2] = {nullptr, nullptr};
     const fft_plan<T>* slab_r2c_[2] = {nullptr, nullptr};
+    const fft_plan<T>* slab_c2c_inv_[2] = {nullptr, nullptr};
+    const fft_plan<T>* slab_c2c_fwd_[2] = {nullptr, nullptr};
 };
 
 extern template class FilterBank3D<float>;
