@@ -322,64 +322,62 @@ void FilterBank3D<T>::pair_r2c(int a, const T* ca, const T* cb, size_t sstride, 
     }
 }
 
-template <typename T>
-void FilterBank3D<T>::band_forward(int j, const cpx* v, T* out, const Scratch& w) const {
+template <typename T> typename FilterBank3D<T>::Slabs FilterBank3D<T>::slabs(int j) const {
     const Band3D& b = bands_[j];
     const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
-    // slabs at fixed x (forms 0, 1: B = p32t(y, z), contiguous in v and out) or at fixed y
-    // (form 2: B = p13(x, z), rows x of v and out)
-    const int a = b.form == 2 ? 1 : 0;
-    const size_t ns = a == 0 ? n1 : n2;
-    const size_t dstride = a == 0 ? n3 : n2 * n3;
-    const T* B = a == 0 ? re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3)
-                        : re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
-    auto fill = [&](size_t sl, cpx* dst) {
-        if (a == 0)
-            for (size_t y = 0; y < n2; ++y) v_conj(re(v + (sl * n2 + y) * h3), B + 2 * y * h3, re(dst + y * h3), h3);
-        else
-            for (size_t x = 0; x < n1; ++x) v_conj(re(v + (x * n2 + sl) * h3), B + 2 * x * h3, re(dst + x * h3), h3);
+    Slabs s;
+    s.a = b.form == 2 ? 1 : 0;
+    s.count = s.a == 0 ? n1 : n2;
+    s.rows = s.a == 0 ? n2 : n1;
+    s.stride = s.a == 0 ? n3 : n2 * n3;
+    s.step = s.a == 0 ? n2 * n3 : n3;
+    s.B = s.a == 0 ? re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3)
+                   : re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
+    s.n2 = n2;
+    return s;
+}
+
+template <typename T>
+void FilterBank3D<T>::band_forward(int j, const cpx* v, T* out, const Scratch& w) const {
+    const Slabs s = slabs(j);
+    const size_t h3 = h3_;
+    auto fill = [&](size_t sl, cpx* dst) {  // dst = slab sl of v * conj(B)
+        for (size_t r = 0; r < s.rows; ++r)
+            v_conj(re(v + s.half_row(sl, r) * h3), s.B + 2 * r * h3, re(dst + r * h3), h3);
     };
-    auto target = [&](size_t sl) { return out + (a == 0 ? sl * n2 * n3 : sl * n3); };
     size_t sl = 0;
     if (pairs_)
-        for (; sl + 1 < ns; sl += 2) {
+        for (; sl + 1 < s.count; sl += 2) {
             fill(sl, w.sa);
             fill(sl + 1, w.sb);
-            pair_c2r(a, w.sa, w.sb, w, target(sl), target(sl + 1), dstride);
+            pair_c2r(s.a, w.sa, w.sb, w, out + sl * s.step, out + (sl + 1) * s.step, s.stride);
         }
-    for (; sl < ns; ++sl) {
+    for (; sl < s.count; ++sl) {
         fill(sl, w.sa);
-        slab_c2r(a, w.sa, w.rb, target(sl), dstride);
+        slab_c2r(s.a, w.sa, w.rb, out + sl * s.step, s.stride);
     }
 }
 
 template <typename T>
 void FilterBank3D<T>::band_synthesis(int j, const T* c, cpx* g, bool first_band, const Scratch& w) const {
-    const Band3D& b = bands_[j];
-    const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
-    const int a = b.form == 2 ? 1 : 0;
-    const size_t ns = a == 0 ? n1 : n2;
-    const size_t sstride = a == 0 ? n3 : n2 * n3;
-    const T* B = a == 0 ? re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3)
-                        : re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
-    auto put = [&](size_t sl, const cpx* src) {  // g (=|+=) src * B on slab sl
-        const size_t R = a == 0 ? n2 : n1;
-        for (size_t r = 0; r < R; ++r) {
-            cpx* dst = g + (a == 0 ? sl * n2 + r : r * n2 + sl) * h3;
-            if (first_band) v_mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
-            else v_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+    const Slabs s = slabs(j);
+    const size_t h3 = h3_;
+    auto put = [&](size_t sl, const cpx* src) {  // slab sl of g (=|+=) src * B
+        for (size_t r = 0; r < s.rows; ++r) {
+            cpx* dst = g + s.half_row(sl, r) * h3;
+            if (first_band) v_mul(re(src + r * h3), s.B + 2 * r * h3, re(dst), h3);
+            else v_acc(re(src + r * h3), s.B + 2 * r * h3, re(dst), h3);
         }
     };
-    auto source = [&](size_t sl) { return c + (a == 0 ? sl * n2 * n3 : sl * n3); };
     size_t sl = 0;
     if (pairs_)
-        for (; sl + 1 < ns; sl += 2) {
-            pair_r2c(a, source(sl), source(sl + 1), sstride, w, w.sa, w.sb);
+        for (; sl + 1 < s.count; sl += 2) {
+            pair_r2c(s.a, c + sl * s.step, c + (sl + 1) * s.step, s.stride, w, w.sa, w.sb);
             put(sl, w.sa);
             put(sl + 1, w.sb);
         }
-    for (; sl < ns; ++sl) {
-        slab_r2c(a, source(sl), sstride, w.sa, w.rb);
+    for (; sl < s.count; ++sl) {
+        slab_r2c(s.a, c + sl * s.step, s.stride, w.sa, w.rb);
         put(sl, w.sa);
     }
 }

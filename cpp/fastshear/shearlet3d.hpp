@@ -104,6 +104,17 @@ template <typename T> class FilterBank3D {
     };
     Scratch scratch(cpx* base) const;
     size_t scratch_size() const;
+    // The slabs of band j: kind a (0: at fixed x, forms 0 and 1, whose B = p32t(y, z); 1: at fixed
+    // y, form 2, B = p13(x, z)), how many, their rows, the stride between rows and the step
+    // between slabs in a real volume, B's rows (h3 complex each), and where row r of slab sl
+    // lies in a half spectrum (in rows of h3).
+    struct Slabs {
+        int a;
+        size_t count, rows, stride, step, n2;
+        const T* B;
+        size_t half_row(size_t sl, size_t r) const { return a == 0 ? sl * n2 + r : r * n2 + sl; }
+    };
+    Slabs slabs(int j) const;
     // The band's own factor and the two remaining passes, one slab (a fixed index along the shared
     // axis) at a time, so that a slab's spectrum and reals stay in cache:
     //   band_forward:   out = irfft2(slab of v * conj(B_j)) for every slab
