@@ -338,48 +338,56 @@ template <typename T> typename FilterBank3D<T>::Slabs FilterBank3D<T>::slabs(int
 }
 
 template <typename T>
-void FilterBank3D<T>::band_forward(int j, const cpx* v, T* out, const Scratch& w) const {
-    const Slabs s = slabs(j);
+void FilterBank3D<T>::group_forward(const int* band, size_t nb, const cpx* v, T* const* out, const Scratch& w) const {
+    const Slabs s = slabs(band[0]);  // the bands of a group share their form, hence the slabs
     const size_t h3 = h3_;
-    auto fill = [&](size_t sl, cpx* dst) {  // dst = slab sl of v * conj(B)
+    auto fill = [&](const T* B, size_t sl, cpx* dst) {  // dst = slab sl of v * conj(B)
         for (size_t r = 0; r < s.rows; ++r)
-            v_conj(re(v + s.half_row(sl, r) * h3), s.B + 2 * r * h3, re(dst + r * h3), h3);
+            v_conj(re(v + s.half_row(sl, r) * h3), B + 2 * r * h3, re(dst + r * h3), h3);
     };
+    // slab by slab, all bands of the group: v's slab is read from memory once per group
     size_t sl = 0;
     if (pairs_)
-        for (; sl + 1 < s.count; sl += 2) {
-            fill(sl, w.sa);
-            fill(sl + 1, w.sb);
-            pair_c2r(s.a, w.sa, w.sb, w, out + sl * s.step, out + (sl + 1) * s.step, s.stride);
+        for (; sl + 1 < s.count; sl += 2)
+            for (size_t i = 0; i < nb; ++i) {
+                const T* B = slabs(band[i]).B;
+                fill(B, sl, w.sa);
+                fill(B, sl + 1, w.sb);
+                pair_c2r(s.a, w.sa, w.sb, w, out[i] + sl * s.step, out[i] + (sl + 1) * s.step, s.stride);
+            }
+    for (; sl < s.count; ++sl)
+        for (size_t i = 0; i < nb; ++i) {
+            fill(slabs(band[i]).B, sl, w.sa);
+            slab_c2r(s.a, w.sa, w.rb, out[i] + sl * s.step, s.stride);
         }
-    for (; sl < s.count; ++sl) {
-        fill(sl, w.sa);
-        slab_c2r(s.a, w.sa, w.rb, out + sl * s.step, s.stride);
-    }
 }
 
 template <typename T>
-void FilterBank3D<T>::band_synthesis(int j, const T* c, cpx* g, bool first_band, const Scratch& w) const {
-    const Slabs s = slabs(j);
+void FilterBank3D<T>::group_synthesis(const int* band, size_t nb, const T* const* c, cpx* g, const Scratch& w) const {
+    const Slabs s = slabs(band[0]);
     const size_t h3 = h3_;
-    auto put = [&](size_t sl, const cpx* src) {  // slab sl of g (=|+=) src * B
+    auto put = [&](const T* B, bool first_band, size_t sl, const cpx* src) {  // slab sl of g (=|+=) src * B
         for (size_t r = 0; r < s.rows; ++r) {
             cpx* dst = g + s.half_row(sl, r) * h3;
-            if (first_band) v_mul(re(src + r * h3), s.B + 2 * r * h3, re(dst), h3);
-            else v_acc(re(src + r * h3), s.B + 2 * r * h3, re(dst), h3);
+            if (first_band) v_mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            else v_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
         }
     };
+    // slab by slab, the bands in order: g's slab stays in cache while the group's bands add to it
     size_t sl = 0;
     if (pairs_)
-        for (; sl + 1 < s.count; sl += 2) {
-            pair_r2c(s.a, c + sl * s.step, c + (sl + 1) * s.step, s.stride, w, w.sa, w.sb);
-            put(sl, w.sa);
-            put(sl + 1, w.sb);
+        for (; sl + 1 < s.count; sl += 2)
+            for (size_t i = 0; i < nb; ++i) {
+                const T* B = slabs(band[i]).B;
+                pair_r2c(s.a, c[i] + sl * s.step, c[i] + (sl + 1) * s.step, s.stride, w, w.sa, w.sb);
+                put(B, i == 0, sl, w.sa);
+                put(B, i == 0, sl + 1, w.sb);
+            }
+    for (; sl < s.count; ++sl)
+        for (size_t i = 0; i < nb; ++i) {
+            slab_r2c(s.a, c[i] + sl * s.step, s.stride, w.sa, w.rb);
+            put(slabs(band[i]).B, i == 0, sl, w.sa);
         }
-    for (; sl < s.count; ++sl) {
-        slab_r2c(s.a, c + sl * s.step, s.stride, w.sa, w.rb);
-        put(sl, w.sa);
-    }
 }
 
 template <typename T> void FilterBank3D<T>::check_selection(const int* sel, size_t nsel) const {
@@ -417,8 +425,13 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
             const Scratch sc = scratch(tmp.data() + static_cast<size_t>(thread_id()) * W);
             apply(first(j0), Op::conj_mul, spec.data() + b * S, sc.vol);
             inv_axis_[shared_axis(j0)]->c2c(sc.vol, sc.vol);
-            for (size_t i = lo; i < hi; ++i)
-                band_forward(sel ? sel[i] : static_cast<int>(i), sc.vol, out + (b * K + i) * N, sc);
+            std::vector<int> band(hi - lo);
+            std::vector<T*> dst(hi - lo);
+            for (size_t i = lo; i < hi; ++i) {
+                band[i - lo] = sel ? sel[i] : static_cast<int>(i);
+                dst[i - lo] = out + (b * K + i) * N;
+            }
+            group_forward(band.data(), band.size(), sc.vol, dst.data(), sc);
         });
     }
     err.rethrow();
@@ -456,8 +469,13 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
                 std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
                 for (const auto& [g0, g1] : groups(sel, lo, hi)) {
                     const int j0 = sel ? sel[g0] : static_cast<int>(g0);
-                    for (size_t i = g0; i < g1; ++i)
-                        band_synthesis(sel ? sel[i] : static_cast<int>(i), c + (b * K + i) * N, g, i == g0, sc);
+                    std::vector<int> band(g1 - g0);
+                    std::vector<const T*> src(g1 - g0);
+                    for (size_t i = g0; i < g1; ++i) {
+                        band[i - g0] = sel ? sel[i] : static_cast<int>(i);
+                        src[i - g0] = c + (b * K + i) * N;
+                    }
+                    group_synthesis(band.data(), band.size(), src.data(), g, sc);
                     fwd_axis_[shared_axis(j0)]->c2c(g, g);
                     apply(first(j0), Op::acc, g, acc);
                 }

@@ -115,12 +115,13 @@ template <typename T> class FilterBank3D {
         size_t half_row(size_t sl, size_t r) const { return a == 0 ? sl * n2 + r : r * n2 + sl; }
     };
     Slabs slabs(int j) const;
-    // The band's own factor and the two remaining passes, one slab (a fixed index along the shared
-    // axis) at a time, so that a slab's spectrum and reals stay in cache:
-    //   band_forward:   out = irfft2(slab of v * conj(B_j)) for every slab
-    //   band_synthesis: g = (first_band ? 0 : g) + rfft2(slab of c) * B_j for every slab
-    void band_forward(int j, const cpx* v, T* out, const Scratch& w) const;
-    void band_synthesis(int j, const T* c, cpx* g, bool first_band, const Scratch& w) const;
+    // The bands' own factors and the two remaining passes of a group (band[0..nb), one form), one
+    // slab (a fixed index along the shared axis) at a time and all bands for each slab, so that
+    // the shared volume's slab, the slab's spectra and reals stay in cache:
+    //   group_forward:   out[i] = irfft2(slab of v * conj(B_i)) for every slab
+    //   group_synthesis: g = sum_i rfft2(slab of c[i]) * B_i for every slab
+    void group_forward(const int* band, size_t nb, const cpx* v, T* const* out, const Scratch& w) const;
+    void group_synthesis(const int* band, size_t nb, const T* const* c, cpx* g, const Scratch& w) const;
     // 2D inverse / forward real FFT of a slab of kind a (0: (n2, n3), 1: (n1, n3)) between sb
     // (rows x h3, contiguous) and rows of n3 reals at dst / src with the given row stride.
     // slab_c2r destroys sb; rb is scratch of slab_real() values.
