@@ -31,6 +31,19 @@ def test_fastshear_forward(benchmark, n, scales, dtype, workers):
 @pytest.mark.parametrize("n,scales", CASES)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("workers", [1, 2])
+def test_fastshear_forward_out(benchmark, n, scales, dtype, workers):
+    """As test_fastshear_forward, writing into one reused array (out=)."""
+    sh = fastshear.Shearlet2D((n, n), scales, dtype=dtype, workers=workers)
+    benchmark.group = f"dec {n} s{scales}"
+    benchmark.name = f"fastshear {dtype} {workers}t out="
+    x = _x(n, dtype)
+    out = sh.forward(x)
+    benchmark(sh.forward, x, out=out)
+
+
+@pytest.mark.parametrize("n,scales", CASES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_fastshear_inverse(benchmark, n, scales, dtype, workers):
     sh = fastshear.Shearlet2D((n, n), scales, dtype=dtype, workers=workers)
     benchmark.group = f"rec {n} s{scales}"

@@ -57,6 +57,20 @@ def test_fastshear_forward(benchmark, n, scales, dtype, workers):
 
 @pytest.mark.parametrize("n,scales,dtype", _params())
 @pytest.mark.parametrize("workers", [1, 2])
+def test_fastshear_forward_out(benchmark, n, scales, dtype, workers):
+    """As test_fastshear_forward, writing into one reused array (out=): no allocation and no
+    first-touch page faults of fresh memory."""
+    sh = fastshear.Shearlet3D((n, n, n), scales, dtype=dtype, workers=workers)
+    benchmark.group = f"3D dec {n} s{scales} K={sh.n_shearlets}"
+    benchmark.name = f"fastshear {dtype} {workers}t out="
+    x = _x(n, dtype)
+    out = sh.forward(x)
+    benchmark.pedantic(sh.forward, args=(x,), kwargs=dict(out=out), rounds=_rounds(n, scales), iterations=1,
+                       warmup_rounds=1)
+
+
+@pytest.mark.parametrize("n,scales,dtype", _params())
+@pytest.mark.parametrize("workers", [1, 2])
 def test_fastshear_inverse(benchmark, n, scales, dtype, workers):
     sh = fastshear.Shearlet3D((n, n, n), scales, dtype=dtype, workers=workers)
     benchmark.group = f"3D rec {n} s{scales} K={sh.n_shearlets}"

@@ -243,3 +243,53 @@ def test_camera_denoising_figure():
         den = fastshear.shearlet_denoise(noisy, 20.0, scales=4)
         ps.append(10 * np.log10(255.0**2 / np.mean((den - img) ** 2)))
     assert np.mean(ps) == pytest.approx(29.77, abs=0.01)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_out_argument_reuses_memory(dtype):
+    sh = fastshear.Shearlet2D((91, 67), 2, dtype=dtype)
+    x = np.random.default_rng(3).standard_normal((2, 3, 91, 67)).astype(dtype)
+    c = sh.forward(x)
+    out = np.full_like(c, np.nan)
+    assert sh.forward(x, out=out) is out
+    np.testing.assert_array_equal(out, c)
+    # a second call overwrites every value (no accumulation into out)
+    assert sh.forward(2 * x, out=out) is out
+    np.testing.assert_array_equal(out, sh.forward(2 * x))
+    for fn in (sh.adjoint, sh.inverse):
+        y = np.full(x.shape, np.nan, dtype)
+        assert fn(c, out=y) is y
+        np.testing.assert_array_equal(y, fn(c))
+    # a single image into a (K, N, M) array
+    o1 = np.empty(c.shape[-3:], dtype)
+    np.testing.assert_array_equal(sh.forward(x[1, 2], out=o1), c[1, 2])
+
+
+def test_out_argument_rejects_bad_arrays():
+    sh = fastshear.Shearlet2D((64, 64), 2)
+    x = np.random.default_rng(4).standard_normal((64, 64))
+    c = sh.forward(x)
+    K = sh.n_shearlets
+    with pytest.raises(TypeError, match="dtype float64"):
+        sh.forward(x, out=np.empty((K, 64, 64), np.float32))
+    with pytest.raises(TypeError, match="numpy.ndarray"):
+        sh.forward(x, out=[0.0] * K)
+    with pytest.raises(ValueError, match=r"shape \(17, 64, 64\)"):
+        sh.forward(x, out=np.empty((K, 64, 63)))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        sh.forward(x, out=np.empty((K, 64, 128))[..., ::2])
+    ro = np.empty((K, 64, 64))
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        sh.forward(x, out=ro)
+    with pytest.raises(ValueError, match="share memory"):
+        sh.inverse(c, out=c[0])
+    big = np.zeros((K + 1, 64, 64))
+    with pytest.raises(ValueError, match="share memory"):
+        sh.forward(big[K - 1], out=big[:K])
+    np.testing.assert_array_equal(sh.forward(big[K], out=big[:K]), sh.forward(big[K]))  # adjacent is fine
+    # the bindings re-check what memory safety depends on
+    with pytest.raises(ValueError, match="expected shape"):
+        sh._bank.forward(x[None], 1, np.empty((1, K, 64, 63)))
+    with pytest.raises(TypeError, match="C-contiguous"):
+        sh._bank.forward(x[None], 1, np.empty((1, K, 64, 64), np.float32))

@@ -245,3 +245,28 @@ def test_denoise3d_improves_cartoon():
     assert den32.dtype == np.float32
     with pytest.raises(ValueError, match="sigma"):
         fastshear.shearlet_denoise3d(noisy, -1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_out_argument_reuses_memory(dtype):
+    sh = Shearlet3D((35, 40, 57), 1, dtype=dtype)
+    K = sh.n_shearlets
+    x = vol(sh.shape, 9, dtype, lead=(2,))
+    c = sh.forward(x)
+    out = np.full_like(c, np.nan)
+    assert sh.forward(x, out=out) is out
+    np.testing.assert_array_equal(out, c)
+    sel = np.full((2, 5) + sh.shape, np.nan, dtype)
+    np.testing.assert_array_equal(sh.forward(x, bands=slice(3, 8), out=sel), c[:, 3:8])
+    one = np.full((2,) + sh.shape, np.nan, dtype)
+    np.testing.assert_array_equal(sh.forward(x, bands=K - 1, out=one), c[:, K - 1])
+    for fn in (sh.adjoint, sh.inverse):
+        y = np.full(x.shape, np.nan, dtype)
+        assert fn(c, out=y) is y
+        np.testing.assert_array_equal(y, fn(c))
+        y0 = np.full(x.shape, np.nan, dtype)
+        np.testing.assert_array_equal(fn(c[:, :0], bands=[], out=y0), np.zeros_like(y0))
+    with pytest.raises(ValueError, match=r"shape \(2, 5, 35, 40, 57\)"):
+        sh.forward(x, bands=slice(3, 8), out=np.empty((2, 6) + sh.shape, dtype))
+    with pytest.raises(ValueError, match="share memory"):
+        sh.forward(c[0, 0], bands=0, out=c[0, 0])

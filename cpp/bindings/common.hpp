@@ -44,4 +44,18 @@ template <typename T> py::array_t<T> aligned_empty(const std::vector<py::ssize_t
     return py::array_t<T>(shape, static_cast<T*>(p), owner);
 }
 
+// The result array of a call: `out` when the caller passed one (None: a new aligned_empty array).
+// The Python layer has validated `out`; this re-checks what memory safety depends on, so that a
+// direct call of the bindings cannot write out of bounds, and never converts (a converted copy
+// would silently drop the result).
+template <typename T> py::array_t<T> output_array(const py::object& out, const std::vector<py::ssize_t>& shape) {
+    if (out.is_none()) return aligned_empty<T>(shape);
+    if (!py::isinstance<py::array_t<T, py::array::c_style>>(out))
+        throw py::type_error("out must be a C-contiguous numpy array of the plan's dtype");
+    auto a = py::reinterpret_borrow<py::array>(out);
+    if (!a.writeable()) throw py::value_error("out must be writeable");
+    require_shape(a, shape, "out");
+    return py::reinterpret_borrow<py::array_t<T>>(a);
+}
+
 }  // namespace fastshear_py

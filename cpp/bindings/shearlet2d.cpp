@@ -32,9 +32,9 @@ template <typename T> void add_bank(py::module_& m, const char* name) {
             return py::array_t<double>(static_cast<py::ssize_t>(b.band_energies().size()), b.band_energies().data());
         })
         .def("forward",
-             [](const Bank& b, carray<T> x, int threads) {
+             [](const Bank& b, carray<T> x, int threads, py::object out_arg) {
                  require_shape(x, {-1, b.rows(), b.cols()}, "forward input");
-                 auto out = aligned_empty<T>({x.shape(0), b.bands(), b.rows(), b.cols()});
+                 auto out = output_array<T>(out_arg, {x.shape(0), b.bands(), b.rows(), b.cols()});
                  const T* xp = x.data();
                  T* op = out.mutable_data();
                  size_t batch = x.shape(0);
@@ -42,11 +42,11 @@ template <typename T> void add_bank(py::module_& m, const char* name) {
                  b.forward(xp, op, batch, threads);
                  return out;
              },
-             py::arg("x"), py::arg("threads") = 0)
+             py::arg("x"), py::arg("threads") = 0, py::arg("out") = py::none())
         .def("adjoint",
-             [](const Bank& b, carray<T> c, int threads, bool dual) {
+             [](const Bank& b, carray<T> c, int threads, bool dual, py::object out_arg) {
                  require_shape(c, {-1, b.bands(), b.rows(), b.cols()}, "coefficients");
-                 auto out = aligned_empty<T>({c.shape(0), b.rows(), b.cols()});
+                 auto out = output_array<T>(out_arg, {c.shape(0), b.rows(), b.cols()});
                  const T* cp = c.data();
                  T* op = out.mutable_data();
                  size_t batch = c.shape(0);
@@ -57,7 +57,7 @@ template <typename T> void add_bank(py::module_& m, const char* name) {
                      b.adjoint(cp, op, batch, threads);
                  return out;
              },
-             py::arg("c"), py::arg("threads") = 0, py::arg("dual") = false);
+             py::arg("c"), py::arg("threads") = 0, py::arg("dual") = false, py::arg("out") = py::none());
 }
 
 void add_shearlet2d(py::module_& m) {

@@ -58,12 +58,12 @@ template <typename T> void add_bank3d(py::module_& m, const char* name) {
             return w;
         })
         .def("forward",
-             [](const Bank& b, carray<T> x, py::object sel, int threads) {
+             [](const Bank& b, carray<T> x, py::object sel, int threads, py::object out_arg) {
                  require_shape(x, {-1, b.n1(), b.n2(), b.n3()}, "forward input");
                  bool subset;
                  std::vector<int> s = band_selection(sel, b.bands(), subset);
                  const py::ssize_t k = subset ? static_cast<py::ssize_t>(s.size()) : b.bands();
-                 auto out = aligned_empty<T>({x.shape(0), k, b.n1(), b.n2(), b.n3()});
+                 auto out = output_array<T>(out_arg, {x.shape(0), k, b.n1(), b.n2(), b.n3()});
                  if (subset && s.empty()) return out;  // no bands asked for (sel == nullptr means all)
                  const T* xp = x.data();
                  T* op = out.mutable_data();
@@ -72,14 +72,14 @@ template <typename T> void add_bank3d(py::module_& m, const char* name) {
                  b.forward(xp, op, batch, subset ? s.data() : nullptr, s.size(), threads);
                  return out;
              },
-             py::arg("x"), py::arg("bands") = py::none(), py::arg("threads") = 0)
+             py::arg("x"), py::arg("bands") = py::none(), py::arg("threads") = 0, py::arg("out") = py::none())
         .def("adjoint",
-             [](const Bank& b, carray<T> c, py::object sel, int threads, bool dual) {
+             [](const Bank& b, carray<T> c, py::object sel, int threads, bool dual, py::object out_arg) {
                  bool subset;
                  std::vector<int> s = band_selection(sel, b.bands(), subset);
                  const py::ssize_t k = subset ? static_cast<py::ssize_t>(s.size()) : b.bands();
                  require_shape(c, {-1, k, b.n1(), b.n2(), b.n3()}, "coefficients");
-                 auto out = aligned_empty<T>({c.shape(0), b.n1(), b.n2(), b.n3()});
+                 auto out = output_array<T>(out_arg, {c.shape(0), b.n1(), b.n2(), b.n3()});
                  T* op = out.mutable_data();
                  size_t batch = c.shape(0);
                  if (subset && s.empty()) {  // no bands: the sum is empty (sel == nullptr means all)
@@ -95,7 +95,8 @@ template <typename T> void add_bank3d(py::module_& m, const char* name) {
                      b.adjoint(cp, op, batch, sp, s.size(), threads);
                  return out;
              },
-             py::arg("c"), py::arg("bands") = py::none(), py::arg("threads") = 0, py::arg("dual") = false);
+             py::arg("c"), py::arg("bands") = py::none(), py::arg("threads") = 0, py::arg("dual") = false,
+             py::arg("out") = py::none());
 }
 
 void add_shearlet3d(py::module_& m) {

@@ -26,7 +26,7 @@ unsigned planner_flags() {
 }
 
 template <typename T> struct plan_cache {
-    using key = std::tuple<int, std::vector<int>, int, int>;
+    using key = std::tuple<int, std::vector<int>, int, int, int>;  // kind, dims, howmany, effort, axis
     std::map<key, std::unique_ptr<fft_plan<T>>> plans;
     ~plan_cache() {
         // Plans are leaked at exit on purpose: FFTW may already be torn down.
@@ -77,7 +77,7 @@ template <typename T>
 const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims, int howmany) {
     std::lock_guard<std::mutex> lock(planner_mutex());
     int effort = g_effort.load();
-    auto k = std::make_tuple(static_cast<int>(kind), dims, howmany, effort);
+    auto k = std::make_tuple(static_cast<int>(kind), dims, howmany, effort, -1);
     auto& c = cache<T>();
     auto it = c.plans.find(k);
     if (it != c.plans.end()) return *it->second;
@@ -88,8 +88,6 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
         cn *= (i + 1 == dims.size()) ? static_cast<size_t>(dims[i] / 2 + 1) : static_cast<size_t>(dims[i]);
     }
     if (kind == fft_kind::c2c_forward || kind == fft_kind::c2c_backward) cn = rn;
-    // the transforms of a batch lie one after the other
-    const int rdist = static_cast<int>(rn), cdist = static_cast<int>(cn);
     rn *= howmany;
     cn *= howmany;
     aligned_buffer<T> rbuf(kind == fft_kind::r2c || kind == fft_kind::c2r ? rn : 1);
@@ -100,16 +98,16 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
     unsigned flags = planner_flags();
     switch (kind) {
         case fft_kind::r2c:
-            p = traits::r2c(rank, dims.data(), howmany, rbuf.data(), reinterpret_cast<cx*>(cbuf.data()), flags, rdist, cdist);
+            p = traits::r2c(rank, dims.data(), howmany, rbuf.data(), reinterpret_cast<cx*>(cbuf.data()), flags);
             break;
         case fft_kind::c2r:
-            p = traits::c2r(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()), rbuf.data(), flags, cdist, rdist);
+            p = traits::c2r(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()), rbuf.data(), flags);
             break;
         case fft_kind::c2c_forward:
         case fft_kind::c2c_backward:
             p = traits::c2c(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()),
                             reinterpret_cast<cx*>(cbuf2.data()),
-                            kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD, flags, cdist, cdist);
+                            kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD, flags);
             break;
     }
     if (!p) throw std::runtime_error("FFTW could not create a plan");
@@ -117,6 +115,66 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
     int ra = traits::alignment_of(rbuf.data());
     int ca = traits::alignment_of(reinterpret_cast<T*>(cbuf.data()));
     auto ptr = std::make_unique<fft_plan<T>>(p, rn, cn, ra, ca);
+    auto& ref = *ptr;
+    c.plans.emplace(k, std::move(ptr));
+    return ref;
+}
+
+template <typename T>
+const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& dims, int axis) {
+    const int rank = static_cast<int>(dims.size());
+    const bool real = kind == fft_kind::r2c || kind == fft_kind::c2r;
+    if (axis < 0 || axis >= rank || (real && axis != rank - 1))
+        throw std::invalid_argument("fft_plan::get_axis: bad axis");
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    int effort = g_effort.load();
+    auto k = std::make_tuple(static_cast<int>(kind), dims, 1, effort, axis);
+    auto& c = cache<T>();
+    auto it = c.plans.find(k);
+    if (it != c.plans.end()) return *it->second;
+
+    // C-order strides of the real and the complex array (they differ only for r2c / c2r).
+    std::vector<int> cd(dims);
+    if (real) cd.back() = dims.back() / 2 + 1;
+    using iodim = typename traits::iodim;
+    std::vector<int> rs(rank), cs(rank);
+    size_t rn = 1, cn = 1;
+    for (int i = rank - 1; i >= 0; --i) {
+        rs[i] = static_cast<int>(rn);
+        cs[i] = static_cast<int>(cn);
+        rn *= static_cast<size_t>(dims[i]);
+        cn *= static_cast<size_t>(cd[i]);
+    }
+    std::vector<iodim> loops;
+    for (int i = 0; i < rank; ++i) {
+        if (i == axis) continue;
+        iodim d;
+        d.n = cd[i];  // equal to dims[i] off the last axis
+        d.is = kind == fft_kind::r2c ? rs[i] : cs[i];
+        d.os = kind == fft_kind::c2r ? rs[i] : cs[i];
+        loops.push_back(d);
+    }
+    iodim d;
+    d.n = dims[axis];
+    d.is = kind == fft_kind::r2c ? rs[axis] : cs[axis];
+    d.os = kind == fft_kind::c2r ? rs[axis] : cs[axis];
+    aligned_buffer<T> rbuf(real ? rn : 1);
+    aligned_buffer<std::complex<T>> cbuf(cn);
+    using cx = typename traits::cpx;
+    cx* cp = reinterpret_cast<cx*>(cbuf.data());
+    unsigned flags = planner_flags();
+    const int vr = static_cast<int>(loops.size());
+    typename traits::plan p = nullptr;
+    switch (kind) {
+        case fft_kind::r2c: p = traits::guru_r2c(d, vr, loops.data(), rbuf.data(), cp, flags); break;
+        case fft_kind::c2r: p = traits::guru_c2r(d, vr, loops.data(), cp, rbuf.data(), flags); break;
+        case fft_kind::c2c_forward: p = traits::guru_c2c(d, vr, loops.data(), cp, cp, FFTW_FORWARD, flags); break;
+        case fft_kind::c2c_backward: p = traits::guru_c2c(d, vr, loops.data(), cp, cp, FFTW_BACKWARD, flags); break;
+    }
+    if (!p) throw std::runtime_error("FFTW could not create a plan");
+    ++g_created;
+    auto ptr = std::make_unique<fft_plan<T>>(p, real ? rn : 0, cn, traits::alignment_of(rbuf.data()),
+                                             traits::alignment_of(reinterpret_cast<T*>(cbuf.data())));
     auto& ref = *ptr;
     c.plans.emplace(k, std::move(ptr));
     return ref;
@@ -159,6 +217,13 @@ template <typename T> void fft_plan<T>::c2c(cpx* in, cpx* out) const {
     bool out_ok = traits::alignment_of(reinterpret_cast<T*>(out)) == cpx_align_;
     if (in_ok && out_ok) {
         traits::exec_c2c(plan_, reinterpret_cast<cx*>(in), reinterpret_cast<cx*>(out));
+        return;
+    }
+    if (in == out) {  // an in-place plan runs in place, so one aligned copy stands for both
+        aligned_buffer<cpx> b(cpx_n_);
+        std::memcpy(b.data(), in, cpx_n_ * sizeof(cpx));
+        traits::exec_c2c(plan_, reinterpret_cast<cx*>(b.data()), reinterpret_cast<cx*>(b.data()));
+        std::memcpy(out, b.data(), cpx_n_ * sizeof(cpx));
         return;
     }
     aligned_buffer<cpx> ib(in_ok ? 0 : cpx_n_), ob(out_ok ? 0 : cpx_n_);

@@ -25,19 +25,40 @@ namespace fastshear {
 
 template <typename T> struct fftw_traits;
 
+// Distance between consecutive transforms of a batch (FFTW's idist / odist): the values of one
+// array of shape n, and of its half spectrum (last axis n/2+1).
+inline int real_dist(int rank, const int* n) {
+    int d = 1;
+    for (int i = 0; i < rank; ++i) d *= n[i];
+    return d;
+}
+inline int half_dist(int rank, const int* n) { return real_dist(rank - 1, n) * (n[rank - 1] / 2 + 1); }
+
 template <> struct fftw_traits<double> {
     using plan = fftw_plan;
     using cpx = fftw_complex;
     static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
-    // idist, odist: distance between the transforms of a batch (howmany > 1), in elements
-    static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags, int idist = 0, int odist = 0) {
-        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+    static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags) {
+        return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                        half_dist(rank, n), flags);
     }
-    static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags, int idist = 0, int odist = 0) {
-        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+    static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags) {
+        return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
+                                        real_dist(rank, n), flags);
     }
-    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags, int idist = 0, int odist = 0) {
-        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
+        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                    real_dist(rank, n), sign, flags);
+    }
+    using iodim = fftw_iodim;
+    static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
+        return fftw_plan_guru_dft(1, &d, vr, v, in, out, sign, flags);
+    }
+    static plan guru_r2c(const iodim& d, int vr, const iodim* v, double* in, cpx* out, unsigned flags) {
+        return fftw_plan_guru_dft_r2c(1, &d, vr, v, in, out, flags);
+    }
+    static plan guru_c2r(const iodim& d, int vr, const iodim* v, cpx* in, double* out, unsigned flags) {
+        return fftw_plan_guru_dft_c2r(1, &d, vr, v, in, out, flags);
     }
     static void exec_r2c(plan p, double* in, cpx* out) { fftw_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, cpx* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
@@ -49,15 +70,27 @@ template <> struct fftw_traits<float> {
     using plan = fftwf_plan;
     using cpx = fftwf_complex;
     static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
-    // idist, odist: distance between the transforms of a batch (howmany > 1), in elements
-    static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags, int idist = 0, int odist = 0) {
-        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+    static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags) {
+        return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                        half_dist(rank, n), flags);
     }
-    static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags, int idist = 0, int odist = 0) {
-        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+    static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags) {
+        return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
+                                        real_dist(rank, n), flags);
     }
-    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags, int idist = 0, int odist = 0) {
-        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
+        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
+                                    real_dist(rank, n), sign, flags);
+    }
+    using iodim = fftwf_iodim;
+    static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
+        return fftwf_plan_guru_dft(1, &d, vr, v, in, out, sign, flags);
+    }
+    static plan guru_r2c(const iodim& d, int vr, const iodim* v, float* in, cpx* out, unsigned flags) {
+        return fftwf_plan_guru_dft_r2c(1, &d, vr, v, in, out, flags);
+    }
+    static plan guru_c2r(const iodim& d, int vr, const iodim* v, cpx* in, float* out, unsigned flags) {
+        return fftwf_plan_guru_dft_c2r(1, &d, vr, v, in, out, flags);
     }
     static void exec_r2c(plan p, float* in, cpx* out) { fftwf_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
@@ -109,11 +142,17 @@ template <typename T> class fft_plan {
     using cpx = std::complex<T>;
 
     static const fft_plan& get(fft_kind kind, const std::vector<int>& dims, int howmany = 1);
+    // One axis of one C-order array: 1D transforms along `axis`, looping over all other axes.
+    // c2c: the complex array has shape `dims` and is transformed in place (call c2c(a, a)).
+    // r2c / c2r: only along the last axis; `dims` is the real shape, the complex one has
+    // dims.back()/2+1 there (out of place). Multi-dimensional FFTs split into such passes let
+    // a caller apply a factor that does not depend on some axes between the passes.
+    static const fft_plan& get_axis(fft_kind kind, const std::vector<int>& dims, int axis);
 
     // Execute on any arrays of the planned layout; misaligned arrays go through scratch copies.
     void r2c(const T* in, cpx* out) const;
     void c2r(cpx* in, T* out) const;  // destroys `in`
-    void c2c(cpx* in, cpx* out) const;
+    void c2c(cpx* in, cpx* out) const;  // in == out for in-place plans (get_axis c2c)
 
     size_t real_size() const { return real_n_; }     // reals per call (all howmany)
     size_t complex_size() const { return cpx_n_; }   // complex values per call (all howmany)

@@ -3,70 +3,143 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "fastshear/parallel.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace fastshear {
 
 namespace {
 
-// The kernels work on interleaved (re, im) arrays of n complex values.
-
-// out = in * conj(s * v)       (s a complex scalar, v a vector)
-template <typename T>
-void sv_conj(const T* __restrict in, T sr, T si, const T* __restrict v, T* __restrict out, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = sr * vr - si * vi, wi = -(sr * vi + si * vr);  // conj(s v)
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        out[2 * z] = xr * wr - xi * wi;
-        out[2 * z + 1] = xr * wi + xi * wr;
+// The kernels work on rows of n interleaved (re, im) complex values. They are compiled for
+// AVX-512, AVX2 and the baseline and picked at run time (the distributed build carries no -march
+// flag); without this the float kernels ran at baseline SSE2 and cost as much as the float FFTs.
+#define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FASTSHEAR_KERNELS(T)                                                                               \
+    /* out = in * conj(s)   (s a complex scalar) */                                                        \
+    FASTSHEAR_CLONES void s_conj(const T* __restrict in, T sr, T si, T* __restrict out, size_t n) {        \
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
+            out[2 * z] = xr * sr + xi * si;                                                                \
+            out[2 * z + 1] = xi * sr - xr * si;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* acc += in * s */                                                                                    \
+    FASTSHEAR_CLONES void s_acc(const T* __restrict in, T sr, T si, T* __restrict acc, size_t n) {         \
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
+            acc[2 * z] += xr * sr - xi * si;                                                               \
+            acc[2 * z + 1] += xr * si + xi * sr;                                                           \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* out = in * conj(v)   (v a vector) */                                                                \
+    FASTSHEAR_CLONES void v_conj(const T* __restrict in, const T* __restrict v, T* __restrict out, size_t n) {\
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
+            out[2 * z] = xr * vr + xi * vi;                                                                \
+            out[2 * z + 1] = xi * vr - xr * vi;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* out = in * v */                                                                                     \
+    FASTSHEAR_CLONES void v_mul(const T* __restrict in, const T* __restrict v, T* __restrict out, size_t n) {\
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
+            out[2 * z] = xr * vr - xi * vi;                                                                \
+            out[2 * z + 1] = xr * vi + xi * vr;                                                            \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* acc += in * v */                                                                                    \
+    FASTSHEAR_CLONES void v_acc(const T* __restrict in, const T* __restrict v, T* __restrict acc, size_t n) {\
+        for (size_t z = 0; z < n; ++z) {                                                                   \
+            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
+            acc[2 * z] += xr * vr - xi * vi;                                                               \
+            acc[2 * z + 1] += xr * vi + xi * vr;                                                           \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* z[k] = a[k] + i b[k], k < h   (a row of the full spectrum of (slab a) + i (slab b)) */              \
+    FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t h) {\
+        for (size_t k = 0; k < h; ++k) {                                                                   \
+            z[2 * k] = a[2 * k] - b[2 * k + 1];                                                            \
+            z[2 * k + 1] = a[2 * k + 1] + b[2 * k];                                                        \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* z[k] = conj(a[n-k]) + i conj(b[n-k]), h <= k < n   (the mirrored half) */                           \
+    FASTSHEAR_CLONES void pack_pair_mirror(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t h, size_t n) {\
+        for (size_t k = h; k < n; ++k) {                                                                   \
+            const size_t m = n - k;                                                                        \
+            z[2 * k] = a[2 * m] + b[2 * m + 1];                                                            \
+            z[2 * k + 1] = b[2 * m] - a[2 * m + 1];                                                        \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* oa = real parts, ob = imaginary parts of n complex values */                                        \
+    FASTSHEAR_CLONES void unpack_pair(const T* __restrict y, T* __restrict oa, T* __restrict ob, size_t n) {\
+        for (size_t k = 0; k < n; ++k) {                                                                   \
+            oa[k] = y[2 * k];                                                                              \
+            ob[k] = y[2 * k + 1];                                                                          \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* z = xa + i xb */                                                                                    \
+    FASTSHEAR_CLONES void interleave(const T* __restrict xa, const T* __restrict xb, T* __restrict z, size_t n) {\
+        for (size_t k = 0; k < n; ++k) {                                                                   \
+            z[2 * k] = xa[k];                                                                              \
+            z[2 * k + 1] = xb[k];                                                                          \
+        }                                                                                                  \
+    }                                                                                                      \
+    /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */ \
+    FASTSHEAR_CLONES void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
+        for (size_t k = 1; k < h; ++k) {                                                                   \
+            const size_t m = n - k;                                                                        \
+            const T pr = p[2 * k], pi = p[2 * k + 1], qr = q[2 * m], qi = -q[2 * m + 1];                   \
+            A[2 * k] = T(0.5) * (pr + qr);                                                                 \
+            A[2 * k + 1] = T(0.5) * (pi + qi);                                                             \
+            B[2 * k] = T(0.5) * (pi - qi);                                                                 \
+            B[2 * k + 1] = T(0.5) * (qr - pr);                                                             \
+        }                                                                                                  \
     }
+
+FASTSHEAR_KERNELS(float)
+FASTSHEAR_KERNELS(double)
+#undef FASTSHEAR_KERNELS
+#undef FASTSHEAR_CLONES
+
+// dst[0..n) = src[0..n) with non-temporal stores where SSE2 has them: the coefficients are
+// written once and not read back soon, so they bypass the cache and skip the read-for-ownership
+// of every line (a third of the memory traffic of a decomposition). Callers end their writes
+// with stream_fence().
+inline void stream_copy(double* dst, const double* src, size_t n) {
+#if defined(__SSE2__)
+    size_t k = 0;
+    if (n && reinterpret_cast<std::uintptr_t>(dst) % 16) dst[k] = src[k], ++k;
+    for (; k + 2 <= n; k += 2) _mm_stream_pd(dst + k, _mm_loadu_pd(src + k));
+    for (; k < n; ++k) dst[k] = src[k];
+#else
+    std::memcpy(dst, src, n * sizeof(double));
+#endif
 }
-
-// out = in * conj(u * v)
-template <typename T>
-void uv_conj(const T* __restrict in, const T* __restrict u, const T* __restrict v, T* __restrict out, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = ur * vr - ui * vi, wi = -(ur * vi + ui * vr);
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        out[2 * z] = xr * wr - xi * wi;
-        out[2 * z + 1] = xr * wi + xi * wr;
-    }
+inline void stream_copy(float* dst, const float* src, size_t n) {
+#if defined(__SSE2__)
+    size_t k = 0;
+    for (; k < n && reinterpret_cast<std::uintptr_t>(dst + k) % 16; ++k) dst[k] = src[k];
+    for (; k + 4 <= n; k += 4) _mm_stream_ps(dst + k, _mm_loadu_ps(src + k));
+    for (; k < n; ++k) dst[k] = src[k];
+#else
+    std::memcpy(dst, src, n * sizeof(float));
+#endif
 }
-
-// acc += in * (s * v)
-template <typename T>
-void sv_acc(const T* __restrict in, T sr, T si, const T* __restrict v, T* __restrict acc, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = sr * vr - si * vi, wi = sr * vi + si * vr;
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        acc[2 * z] += xr * wr - xi * wi;
-        acc[2 * z + 1] += xr * wi + xi * wr;
-    }
-}
-
-// acc += in * (u * v)
-template <typename T>
-void uv_acc(const T* __restrict in, const T* __restrict u, const T* __restrict v, T* __restrict acc, size_t n) {
-#pragma omp simd
-    for (size_t z = 0; z < n; ++z) {
-        T ur = u[2 * z], ui = u[2 * z + 1], vr = v[2 * z], vi = v[2 * z + 1];
-        T wr = ur * vr - ui * vi, wi = ur * vi + ui * vr;
-        T xr = in[2 * z], xi = in[2 * z + 1];
-        acc[2 * z] += xr * wr - xi * wi;
-        acc[2 * z + 1] += xr * wi + xi * wr;
-    }
+inline void stream_fence() {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
 }
 
 template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
@@ -75,7 +148,6 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
 constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results independent of threads)
 
 size_t padded(size_t n) { return (n + 7) / 8 * 8; }  // 8 complex values: >= 64 bytes
-template <typename T> size_t padded_real(size_t n) { return (n + 15) / 16 * 16; }  // >= 64 bytes
 
 // Whether FFTW sees p as aligned like the buffers the plans were made on (alloc_aligned).
 template <typename T> bool aligned_like_plan(const T* p) { return fftw_traits<T>::alignment_of(p) == 0; }
@@ -154,42 +226,205 @@ FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::comple
     }
     r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n1, n2, n3});
     c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n1, n2, n3});
+    for (int a = 0; a < 2; ++a) {
+        inv_axis_[a] = &fft_plan<T>::get_axis(fft_kind::c2c_backward, {n1, n2, h3_}, a);
+        fwd_axis_[a] = &fft_plan<T>::get_axis(fft_kind::c2c_forward, {n1, n2, h3_}, a);
+        const int rows = a == 0 ? n2 : n1;  // a slab at fixed x holds (y, z); at fixed y, (x, z)
+        slab_c2r_[a] = &fft_plan<T>::get(fft_kind::c2r, {rows, n3});
+        slab_r2c_[a] = &fft_plan<T>::get(fft_kind::r2c, {rows, n3});
+        if (pairs_) {
+            slab_c2c_inv_[a] = &fft_plan<T>::get(fft_kind::c2c_backward, {rows, n3});
+            slab_c2c_fwd_[a] = &fft_plan<T>::get(fft_kind::c2c_forward, {rows, n3});
+        }
+    }
 }
 
-template <typename T> void FilterBank3D<T>::apply_conj(int j, const cpx* in, cpx* out) const {
+template <typename T> typename FilterBank3D<T>::Factor FilterBank3D<T>::first(int j) const {
     const Band3D& b = bands_[j];
-    const size_t n2 = n2_, h3 = h3_, s12 = static_cast<size_t>(n1_) * n2, s13 = n1_ * h3, s32 = n2 * h3;
-    for (size_t x = 0; x < static_cast<size_t>(n1_); ++x) {
+    return Factor{b.form == 1 ? 1 : 0, b.ia};
+}
+
+template <typename T> void FilterBank3D<T>::apply(Factor f, Op op, const cpx* in, cpx* out) const {
+    const size_t n1 = n1_, n2 = n2_, h3 = h3_;
+    for (size_t x = 0; x < n1; ++x) {
         for (size_t y = 0; y < n2; ++y) {
             const size_t o = (x * n2 + y) * h3;
-            if (b.form == 1) {
-                uv_conj(re(in + o), re(p13_.data() + b.ia * s13 + x * h3), re(p32t_.data() + b.ib * s32 + y * h3),
-                        re(out + o), h3);
-            } else {
-                const cpx s = p12_[b.ia * s12 + x * n2 + y];
-                const cpx* v = b.form == 0 ? p32t_.data() + b.ib * s32 + y * h3 : p13_.data() + b.ib * s13 + x * h3;
-                sv_conj(re(in + o), s.real(), s.imag(), re(v), re(out + o), h3);
+            const T* a = re(in + o);
+            T* r = re(out + o);
+            if (f.stack == 0) {  // p12(x, y): one value per row
+                const cpx s = p12_[(static_cast<size_t>(f.index) * n1 + x) * n2 + y];
+                if (op == Op::conj_mul) s_conj(a, s.real(), s.imag(), r, h3);
+                else s_acc(a, s.real(), s.imag(), r, h3);
+            } else {  // p13(x, z) or p32t(y, z): one row of values
+                const T* v = f.stack == 1 ? re(p13_.data() + (static_cast<size_t>(f.index) * n1 + x) * h3)
+                                          : re(p32t_.data() + (static_cast<size_t>(f.index) * n2 + y) * h3);
+                if (op == Op::conj_mul) v_conj(a, v, r, h3);
+                else v_acc(a, v, r, h3);
             }
         }
     }
 }
 
-template <typename T> void FilterBank3D<T>::accumulate(int j, const cpx* in, cpx* acc) const {
-    const Band3D& b = bands_[j];
-    const size_t n2 = n2_, h3 = h3_, s12 = static_cast<size_t>(n1_) * n2, s13 = n1_ * h3, s32 = n2 * h3;
-    for (size_t x = 0; x < static_cast<size_t>(n1_); ++x) {
-        for (size_t y = 0; y < n2; ++y) {
-            const size_t o = (x * n2 + y) * h3;
-            if (b.form == 1) {
-                uv_acc(re(in + o), re(p13_.data() + b.ia * s13 + x * h3), re(p32t_.data() + b.ib * s32 + y * h3),
-                       re(acc + o), h3);
-            } else {
-                const cpx s = p12_[b.ia * s12 + x * n2 + y];
-                const cpx* v = b.form == 0 ? p32t_.data() + b.ib * s32 + y * h3 : p13_.data() + b.ib * s13 + x * h3;
-                sv_acc(re(in + o), s.real(), s.imag(), re(v), re(acc + o), h3);
-            }
+template <typename T>
+std::vector<std::pair<size_t, size_t>> FilterBank3D<T>::groups(const int* sel, size_t lo, size_t hi) const {
+    std::vector<std::pair<size_t, size_t>> g;
+    auto band = [&](size_t i) { return sel ? sel[i] : static_cast<int>(i); };
+    size_t start = lo;
+    for (size_t i = lo + 1; i <= hi; ++i) {
+        bool split = i == hi;
+        if (!split) {
+            const Band3D &a = bands_[band(i - 1)], &b = bands_[band(i)];
+            split = a.form != b.form || a.ia != b.ia;
+        }
+        if (split) {
+            g.emplace_back(start, i);
+            start = i;
         }
     }
+    return g;
+}
+
+template <typename T>
+void FilterBank3D<T>::slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const {
+    const size_t rows = a == 0 ? n2_ : n1_, n3 = n3_;
+    slab_c2r_[a]->c2r(sb, rb);
+    for (size_t r = 0; r < rows; ++r) stream_copy(dst + r * dstride, rb + r * n3, n3);
+}
+
+template <typename T>
+void FilterBank3D<T>::slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const {
+    const size_t rows = a == 0 ? n2_ : n1_, n3 = n3_;
+    if (!(sstride == n3 && aligned_like_plan(src))) {  // gather the rows into an aligned buffer
+        for (size_t r = 0; r < rows; ++r) std::memcpy(rb + r * n3, src + r * sstride, n3 * sizeof(T));
+        src = rb;
+    }
+    slab_r2c_[a]->r2c(src, sb);
+}
+
+template <typename T> typename FilterBank3D<T>::Scratch FilterBank3D<T>::scratch(cpx* base) const {
+    const size_t SB = slab_complex(), SZ = slab_full();
+    Scratch w;
+    w.vol = base;
+    w.sa = w.vol + stride_;
+    w.sb = w.sa + SB;
+    w.z = w.sb + SB;
+    w.z2 = w.z + SZ;
+    w.rb = reinterpret_cast<T*>(w.z2 + SZ);
+    return w;
+}
+
+template <typename T> size_t FilterBank3D<T>::scratch_size() const {
+    return stride_ + 2 * slab_complex() + 2 * slab_full() + slab_real() / 2;
+}
+
+template <typename T>
+void FilterBank3D<T>::pair_c2r(int a, const cpx* sa, const cpx* sb, const Scratch& w, T* da, T* db, size_t dstride) const {
+    const size_t R = a == 0 ? n2_ : n1_, n3 = n3_, h3 = h3_;
+    T* z = re(w.z);
+    // the full spectrum of (slab a) + i (slab b) from the two half spectra
+    for (size_t r = 0; r < R; ++r) {
+        const size_t rm = (R - r) % R;
+        pack_pair(re(sa + r * h3), re(sb + r * h3), z + 2 * r * n3, h3);
+        pack_pair_mirror(re(sa + rm * h3), re(sb + rm * h3), z + 2 * r * n3, h3, n3);
+    }
+    slab_c2c_inv_[a]->c2c(w.z, w.z2);
+    T* ra = z;  // the two slabs' reals, in cache, then streamed out
+    T* rb = z + R * n3;
+    for (size_t r = 0; r < R; ++r) unpack_pair(re(w.z2) + 2 * r * n3, ra + r * n3, rb + r * n3, n3);
+    for (size_t r = 0; r < R; ++r) {
+        stream_copy(da + r * dstride, ra + r * n3, n3);
+        stream_copy(db + r * dstride, rb + r * n3, n3);
+    }
+}
+
+template <typename T>
+void FilterBank3D<T>::pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const {
+    const size_t R = a == 0 ? n2_ : n1_, n3 = n3_, h3 = h3_;
+    T* z = re(w.z);
+    for (size_t r = 0; r < R; ++r) interleave(ca + r * sstride, cb + r * sstride, z + 2 * r * n3, n3);
+    slab_c2c_fwd_[a]->c2c(w.z, w.z2);
+    // A = (Z(k) + conj Z(-k)) / 2, B = (Z(k) - conj Z(-k)) / (2i) on the half spectrum
+    const T* y = re(w.z2);
+    for (size_t r = 0; r < R; ++r) {
+        const T* p = y + 2 * r * n3;
+        const T* q = y + 2 * ((R - r) % R) * n3;
+        T* pa = re(sa + r * h3);
+        T* pb = re(sb + r * h3);
+        const T pr = p[0], pi = p[1], qr = q[0], qi = -q[1];  // k = 0 pairs with column 0
+        pa[0] = T(0.5) * (pr + qr);
+        pa[1] = T(0.5) * (pi + qi);
+        pb[0] = T(0.5) * (pi - qi);
+        pb[1] = T(0.5) * (qr - pr);
+        split_pair(p, q, pa, pb, h3, n3);
+    }
+}
+
+template <typename T> typename FilterBank3D<T>::Slabs FilterBank3D<T>::slabs(int j) const {
+    const Band3D& b = bands_[j];
+    const size_t n1 = n1_, n2 = n2_, n3 = n3_, h3 = h3_;
+    Slabs s;
+    s.a = b.form == 2 ? 1 : 0;
+    s.count = s.a == 0 ? n1 : n2;
+    s.rows = s.a == 0 ? n2 : n1;
+    s.stride = s.a == 0 ? n3 : n2 * n3;
+    s.step = s.a == 0 ? n2 * n3 : n3;
+    s.B = s.a == 0 ? re(p32t_.data() + static_cast<size_t>(b.ib) * n2 * h3)
+                   : re(p13_.data() + static_cast<size_t>(b.ib) * n1 * h3);
+    s.n2 = n2;
+    return s;
+}
+
+template <typename T>
+void FilterBank3D<T>::group_forward(const int* band, size_t nb, const cpx* v, T* const* out, const Scratch& w) const {
+    const Slabs s = slabs(band[0]);  // the bands of a group share their form, hence the slabs
+    const size_t h3 = h3_;
+    auto fill = [&](const T* B, size_t sl, cpx* dst) {  // dst = slab sl of v * conj(B)
+        for (size_t r = 0; r < s.rows; ++r)
+            v_conj(re(v + s.half_row(sl, r) * h3), B + 2 * r * h3, re(dst + r * h3), h3);
+    };
+    // slab by slab, all bands of the group: v's slab is read from memory once per group
+    size_t sl = 0;
+    if (pairs_)
+        for (; sl + 1 < s.count; sl += 2)
+            for (size_t i = 0; i < nb; ++i) {
+                const T* B = slabs(band[i]).B;
+                fill(B, sl, w.sa);
+                fill(B, sl + 1, w.sb);
+                pair_c2r(s.a, w.sa, w.sb, w, out[i] + sl * s.step, out[i] + (sl + 1) * s.step, s.stride);
+            }
+    for (; sl < s.count; ++sl)
+        for (size_t i = 0; i < nb; ++i) {
+            fill(slabs(band[i]).B, sl, w.sa);
+            slab_c2r(s.a, w.sa, w.rb, out[i] + sl * s.step, s.stride);
+        }
+}
+
+template <typename T>
+void FilterBank3D<T>::group_synthesis(const int* band, size_t nb, const T* const* c, cpx* g, const Scratch& w) const {
+    const Slabs s = slabs(band[0]);
+    const size_t h3 = h3_;
+    auto put = [&](const T* B, bool first_band, size_t sl, const cpx* src) {  // slab sl of g (=|+=) src * B
+        for (size_t r = 0; r < s.rows; ++r) {
+            cpx* dst = g + s.half_row(sl, r) * h3;
+            if (first_band) v_mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            else v_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+        }
+    };
+    // slab by slab, the bands in order: g's slab stays in cache while the group's bands add to it
+    size_t sl = 0;
+    if (pairs_)
+        for (; sl + 1 < s.count; sl += 2)
+            for (size_t i = 0; i < nb; ++i) {
+                const T* B = slabs(band[i]).B;
+                pair_r2c(s.a, c[i] + sl * s.step, c[i] + (sl + 1) * s.step, s.stride, w, w.sa, w.sb);
+                put(B, i == 0, sl, w.sa);
+                put(B, i == 0, sl + 1, w.sb);
+            }
+    for (; sl < s.count; ++sl)
+        for (size_t i = 0; i < nb; ++i) {
+            slab_r2c(s.a, c[i] + sl * s.step, s.stride, w.sa, w.rb);
+            put(slabs(band[i]).B, i == 0, sl, w.sa);
+        }
 }
 
 template <typename T> void FilterBank3D<T>::check_selection(const int* sel, size_t nsel) const {
@@ -213,28 +448,28 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
         err.run([&] { r2c_->r2c(x + b * N, spec.data() + b * S); });
     err.rethrow();
 
-    const size_t work = batch * K;
+    const auto grp = groups(sel, 0, K);
+    const size_t G = grp.size(), work = batch * G;
     nt = resolve_threads(threads, work);
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
-    // Bands that do not start on FFTW's alignment (odd volumes) go through a per-thread aligned
-    // real buffer (the plan's own fallback would allocate one per call).
-    const size_t R = padded_real<T>(N);
-    const bool odd = !aligned_like_plan(out) || (N * sizeof(T)) % 64 != 0;
-    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
+    const size_t W = scratch_size();
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * W);  // per thread: the group's volume, slabs
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
-            const size_t b = w / K, i = w % K;
-            cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
-            apply_conj(sel ? sel[i] : static_cast<int>(i), spec.data() + b * S, t);
-            T* dst = out + static_cast<size_t>(w) * N;
-            if (odd && !aligned_like_plan(dst)) {
-                T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
-                c2r_->c2r(t, r);
-                std::memcpy(dst, r, N * sizeof(T));
-            } else {
-                c2r_->c2r(t, dst);
+            const size_t b = w / G;
+            const auto [lo, hi] = grp[w % G];
+            const int j0 = sel ? sel[lo] : static_cast<int>(lo);
+            const Scratch sc = scratch(tmp.data() + static_cast<size_t>(thread_id()) * W);
+            apply(first(j0), Op::conj_mul, spec.data() + b * S, sc.vol);
+            inv_axis_[shared_axis(j0)]->c2c(sc.vol, sc.vol);
+            std::vector<int> band(hi - lo);
+            std::vector<T*> dst(hi - lo);
+            for (size_t i = lo; i < hi; ++i) {
+                band[i - lo] = sel ? sel[i] : static_cast<int>(i);
+                dst[i - lo] = out + (b * K + i) * N;
             }
+            group_forward(band.data(), band.size(), sc.vol, dst.data(), sc);
+            stream_fence();
         });
     }
     err.rethrow();
@@ -253,32 +488,34 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
     const int nch = std::min<int>(static_cast<int>(K), kChunks);
     aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
-    const size_t R = padded_real<T>(N);
-    const bool odd = !aligned_like_plan(c) || (N * sizeof(T)) % 64 != 0;
-    aligned_buffer<T> rtmp(odd ? static_cast<size_t>(nt) * R : 0);
+    const size_t W = scratch_size();
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * W);  // per thread: the group's sum, slabs
     region_errors err;
     const size_t slab = static_cast<size_t>(n2_) * h3_;
     const int nt2 = resolve_threads(threads, n1_);
 
     for (size_t b = 0; b < batch; ++b) {
-        // partial sums over fixed chunks of bands, each in band order
+        // partial sums over fixed chunks of bands, each in band order; inside a chunk, the bands
+        // of a group are summed before their shared pass and first factor
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (int ch = 0; ch < nch; ++ch) {
             err.run([&] {
                 const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
+                const Scratch sc = scratch(tmp.data() + static_cast<size_t>(thread_id()) * W);
                 cpx* acc = part.data() + static_cast<size_t>(ch) * S;
-                cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
+                cpx* g = sc.vol;
                 std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
-                for (size_t i = lo; i < hi; ++i) {
-                    const T* src = c + (b * K + i) * N;
-                    if (odd && !aligned_like_plan(src)) {
-                        T* r = rtmp.data() + static_cast<size_t>(thread_id()) * R;
-                        std::memcpy(r, src, N * sizeof(T));
-                        src = r;
+                for (const auto& [g0, g1] : groups(sel, lo, hi)) {
+                    const int j0 = sel ? sel[g0] : static_cast<int>(g0);
+                    std::vector<int> band(g1 - g0);
+                    std::vector<const T*> src(g1 - g0);
+                    for (size_t i = g0; i < g1; ++i) {
+                        band[i - g0] = sel ? sel[i] : static_cast<int>(i);
+                        src[i - g0] = c + (b * K + i) * N;
                     }
-                    r2c_->r2c(src, t);
-                    accumulate(sel ? sel[i] : static_cast<int>(i), t, acc);
+                    group_synthesis(band.data(), band.size(), src.data(), g, sc);
+                    fwd_axis_[shared_axis(j0)]->c2c(g, g);
+                    apply(first(j0), Op::acc, g, acc);
                 }
             });
         }

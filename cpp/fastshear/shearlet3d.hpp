@@ -22,10 +22,20 @@
 //   inverse:  x   = irfftn(sum_j rfftn(c_j) * S_j / W),  W = sum_j |S_j|^2
 // Sums over bands are taken in a fixed order of fixed chunks, so results are bitwise independent
 // of the number of threads.
+//
+// Consecutive bands that share their first factor (ShearLab's order: one pyramid, scale and first
+// shear, all second shears) share one of the three FFT passes: for S = A(x, y) B(y, z),
+//   irfftn(X conj(A) conj(B)) = c2r_z(ifft_y(conj(B) ifft_x(conj(A) X))),
+// since B does not depend on the x frequency; ifft_x(conj(A) X) is computed once per group, and
+// the rest runs one x-slab at a time (a 2D transform that stays in cache).
+// The synthesis does the same backwards: sum_j A B_j F(c_j) = A fft_x(sum_j B_j fft_y(rfft_z(c_j))).
 #pragma once
 
+#include <algorithm>
 #include <complex>
 #include <cstddef>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "fastshear/fft.hpp"
@@ -72,10 +82,57 @@ template <typename T> class FilterBank3D {
   private:
     void synthesize(const T* c, T* out, size_t batch, const int* sel, size_t nsel, int threads, bool dual) const;
     void check_selection(const int* sel, size_t nsel) const;
-    // out = in * conj(S_j)   (in and out may be the same array)
-    void apply_conj(int j, const cpx* in, cpx* out) const;
-    // acc += in * S_j
-    void accumulate(int j, const cpx* in, cpx* acc) const;
+    // The runs [start, end) within [lo, hi) of the band list (sel, or 0..K-1 when null) whose
+    // bands share their first factor (same form and ia), in order.
+    std::vector<std::pair<size_t, size_t>> groups(const int* sel, size_t lo, size_t hi) const;
+
+    // A factor of a response: which 2D stack (0: p12, 1: p13, 2: p32t) and which slice.
+    struct Factor {
+        int stack, index;
+    };
+    enum class Op { conj_mul, acc };  // out = in * conj(f), out += in * f
+    void apply(Factor f, Op op, const cpx* in, cpx* out) const;
+    // A response S = A * B: A is the first factor (shared by a group), B the band's own; the
+    // shared axis (x, or y for form 2) is one that B does not depend on.
+    Factor first(int j) const;
+    int shared_axis(int j) const { return bands_[j].form == 2 ? 1 : 0; }
+    // Per-thread scratch: a volume (the group's), two half-spectrum slabs, two full complex slabs,
+    // a real slab; cut from one aligned block of scratch_size() complex values.
+    struct Scratch {
+        cpx *vol, *sa, *sb, *z, *z2;
+        T* rb;
+    };
+    Scratch scratch(cpx* base) const;
+    size_t scratch_size() const;
+    // The slabs of band j: kind a (0: at fixed x, forms 0 and 1, whose B = p32t(y, z); 1: at fixed
+    // y, form 2, B = p13(x, z)), how many, their rows, the stride between rows and the step
+    // between slabs in a real volume, B's rows (h3 complex each), and where row r of slab sl
+    // lies in a half spectrum (in rows of h3).
+    struct Slabs {
+        int a;
+        size_t count, rows, stride, step, n2;
+        const T* B;
+        size_t half_row(size_t sl, size_t r) const { return a == 0 ? sl * n2 + r : r * n2 + sl; }
+    };
+    Slabs slabs(int j) const;
+    // The bands' own factors and the two remaining passes of a group (band[0..nb), one form), one
+    // slab (a fixed index along the shared axis) at a time and all bands for each slab, so that
+    // the shared volume's slab, the slab's spectra and reals stay in cache:
+    //   group_forward:   out[i] = irfft2(slab of v * conj(B_i)) for every slab
+    //   group_synthesis: g = sum_i rfft2(slab of c[i]) * B_i for every slab
+    void group_forward(const int* band, size_t nb, const cpx* v, T* const* out, const Scratch& w) const;
+    void group_synthesis(const int* band, size_t nb, const T* const* c, cpx* g, const Scratch& w) const;
+    // 2D inverse / forward real FFT of a slab of kind a (0: (n2, n3), 1: (n1, n3)) between sb
+    // (rows x h3, contiguous) and rows of n3 reals at dst / src with the given row stride.
+    // slab_c2r destroys sb; rb is scratch of slab_real() values.
+    void slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const;
+    void slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const;
+    // The same for two slabs at once through one complex FFT of (slab a) + i (slab b) (pairs_).
+    void pair_c2r(int a, const cpx* sa, const cpx* sb, const Scratch& w, T* da, T* db, size_t dstride) const;
+    void pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const;
+    size_t slab_complex() const { return (static_cast<size_t>(std::max(n1_, n2_)) * h3_ + 7) / 8 * 8; }
+    size_t slab_full() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 7) / 8 * 8; }
+    size_t slab_real() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 15) / 16 * 16; }
 
     int n1_, n2_, n3_, h3_;
     size_t stride_;                // padded half_size(): every scratch volume stays SIMD-aligned
@@ -85,6 +142,18 @@ template <typename T> class FilterBank3D {
     std::vector<double> weights_;  // W
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
+    // The 3D FFT as a pass along the shared axis and 2D transforms of the slabs across it.
+    const fft_plan<T>* inv_axis_[2];  // c2c backward along x, y (the shared pass)
+    const fft_plan<T>* fwd_axis_[2];  // c2c forward along x, y
+    // 2D real transforms of a slab at fixed x (n2, n3) or at fixed y (n1, n3), and (float) complex
+    // ones for pairs of slabs: FFTW's float real transforms of such in-cache slabs run no faster
+    // than its double ones (distribution builds have SSE2-only float real codelets), while one
+    // complex FFT of two slabs takes about the time of one real FFT.
+    static constexpr bool pairs_ = std::is_same<T, float>::value;
+    const fft_plan<T>* slab_c2r_[2] = {nullptr, nullptr};
+    const fft_plan<T>* slab_r2c_[2] = {nullptr, nullptr};
+    const fft_plan<T>* slab_c2c_inv_[2] = {nullptr, nullptr};
+    const fft_plan<T>* slab_c2c_fwd_[2] = {nullptr, nullptr};
 };
 
 extern template class FilterBank3D<float>;

@@ -182,8 +182,9 @@ def _cascade(h: np.ndarray, last: np.ndarray, n: int) -> list[np.ndarray]:
 
 def _rfft2(x: np.ndarray) -> np.ndarray:
     """numpy.fft.rfft2 over the last two axes of a real (k, n, m) stack, with the core's FFTW."""
-    from . import _core  # the extension; imported here so the construction stays importable
+    from . import _core, _fftw  # the extension; imported here so the construction stays importable
 
+    _fftw.load()  # plan from stored wisdom (FFTW_MEASURE would otherwise time this size anew)
     x = np.ascontiguousarray(x, dtype=np.float64)
     return _core.rfft2(x)
 

@@ -11,8 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["float_dtype", "real_array", "check_shape", "resolve_workers", "call_threads", "positive_shape", "finite_vector",
-           "positive_int", "positive_float"]
+__all__ = ["float_dtype", "real_array", "check_shape", "output_array", "resolve_workers", "call_threads",
+           "positive_shape", "finite_vector", "positive_int", "positive_float"]
 
 
 def float_dtype(dtype) -> np.dtype:
@@ -46,6 +46,30 @@ def check_shape(a: np.ndarray, trailing: Sequence[int], name: str, what: str) ->
         raise ValueError(
             f"{name} must have shape (..., {', '.join(map(str, trailing))}) ({what}), got {a.shape}"
         )
+
+
+def output_array(out, shape, dtype, inputs=(), name: str = "out") -> np.ndarray:
+    """``out`` checked as the destination of a result of ``shape`` and ``dtype``.
+
+    It must be a writeable, C-contiguous numpy array of exactly that shape and dtype that shares
+    no memory with any of ``inputs`` (results are written while inputs are still being read).
+    """
+    shape = tuple(int(v) for v in shape)
+    dtype = np.dtype(dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {dtype} (the plan's), got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous; pass an array from numpy.empty or a previous result")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    for a in inputs:
+        if np.may_share_memory(out, a):
+            raise ValueError(f"{name} must not share memory with the input")
+    return out
 
 
 def resolve_workers(workers) -> int:

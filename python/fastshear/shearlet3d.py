@@ -26,8 +26,8 @@ from ._shearlab import (
     shearlet_spectra_2d_uncentred,
     smallest_side,
 )
-from ._validation import (call_threads, check_shape, float_dtype, positive_shape, real_array,
-                          resolve_workers)
+from ._validation import (call_threads, check_shape, float_dtype, output_array, positive_shape,
+                          real_array, resolve_workers)
 from .shearlet import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -274,7 +274,7 @@ class Shearlet3D:
             raise ValueError(f"bands: indices must lie in -{K}..{K - 1}, got {bands!r}")
         return (sel % K).astype(np.int32), False
 
-    def forward(self, x, *, bands=None, workers=None) -> np.ndarray:
+    def forward(self, x, *, bands=None, out=None, workers=None) -> np.ndarray:
         """Shearlet coefficients of ``x``.
 
         Parameters
@@ -285,31 +285,43 @@ class Shearlet3D:
             Compute only these bands (numpy indexing semantics on the band axis, so the result
             equals ``forward(x)[..., bands, :, :, :]``; an int drops the band axis). Only the
             asked-for bands are computed and held.
+        out : ndarray, optional
+            Where to write the coefficients: the shape of the result, the plan's dtype,
+            C-contiguous, not overlapping ``x``; returned. Reusing one array across calls saves
+            the allocation and the first touch of fresh memory (at 96^3 with K = 99, 700 MB in
+            float64, whose page faults can cost a fifth of a call).
         workers : int, optional
             Threads for this call (default: the plan's).
 
         Returns
         -------
-        ndarray, (..., K, n1, n2, n3) (or the selected bands), the plan's dtype.
+        ndarray, (..., K, n1, n2, n3) (or the selected bands), the plan's dtype (``out`` when
+        given).
 
         Examples
         --------
         >>> import numpy as np, fastshear
         >>> sh = fastshear.Shearlet3D((40, 40, 40), scales=1)
         >>> x = np.random.default_rng(0).standard_normal((40, 40, 40))
-        >>> sh.forward(x, bands=slice(0, 10)).shape
+        >>> c = sh.forward(x, bands=slice(0, 10))
+        >>> c.shape
         (10, 40, 40, 40)
+        >>> sh.forward(-x, bands=slice(0, 10), out=c) is c   # reuses c's memory
+        True
         """
         sel, drop = self._selection(bands)
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "volume size of this Shearlet3D")
         lead = a.shape[:-3]
-        c = self._bank.forward(a.reshape((-1,) + self.shape), sel, call_threads(self._threads, workers))
         k = self.n_shearlets if sel is None else len(sel)
-        c = c.reshape(lead + (k,) + self.shape)
-        return c[..., 0, :, :, :] if drop else c
+        shape = lead + (() if drop else (k,)) + self.shape
+        if out is not None:
+            output_array(out, shape, self.dtype, (a,))
+        c = self._bank.forward(a.reshape((-1,) + self.shape), sel, call_threads(self._threads, workers),
+                               None if out is None else out.reshape((-1, k) + self.shape))
+        return c.reshape(shape) if out is None else out
 
-    def _synth(self, c, bands, workers, dual):
+    def _synth(self, c, bands, workers, dual, out):
         sel, drop = self._selection(bands)
         a = real_array(c, self.dtype, "coefficients")
         if drop:
@@ -320,11 +332,14 @@ class Shearlet3D:
                     f"{k} shearlet bands of {'x'.join(map(str, self.shape))}")
         lead = a.shape[:-4]
         batch = int(np.prod(lead, dtype=np.int64))
+        if out is not None:
+            output_array(out, lead + self.shape, self.dtype, (a,))
         x = self._bank.adjoint(np.ascontiguousarray(a).reshape((batch, k) + self.shape), sel,
-                               call_threads(self._threads, workers), dual)
-        return x.reshape(lead + self.shape)
+                               call_threads(self._threads, workers), dual,
+                               None if out is None else out.reshape((batch,) + self.shape))
+        return x.reshape(lead + self.shape) if out is None else out
 
-    def adjoint(self, c, *, bands=None, workers=None) -> np.ndarray:
+    def adjoint(self, c, *, bands=None, out=None, workers=None) -> np.ndarray:
         """The exact adjoint (transpose) of :meth:`forward`: ``sum_j S_j * c_j``.
 
         Parameters
@@ -334,6 +349,8 @@ class Shearlet3D:
         bands : int, slice or array of int, optional
             The bands ``c`` holds: the result is the sum of their terms only, so the adjoint of
             a streamed decomposition is the sum of the adjoints of its parts.
+        out : ndarray, (..., n1, n2, n3), optional
+            Where to write the result (as in :meth:`forward`).
 
         Returns
         -------
@@ -348,9 +365,9 @@ class Shearlet3D:
         >>> bool(np.isclose(np.vdot(sh.forward(x), y), np.vdot(x, sh.adjoint(y))))
         True
         """
-        return self._synth(c, bands, workers, False)
+        return self._synth(c, bands, workers, False, out)
 
-    def inverse(self, c, *, bands=None, workers=None) -> np.ndarray:
+    def inverse(self, c, *, bands=None, out=None, workers=None) -> np.ndarray:
         """Reconstruction with the canonical dual frame: ``inverse(forward(x)) == x``.
 
         Parameters
@@ -360,6 +377,8 @@ class Shearlet3D:
         bands : int, slice or array of int, optional
             The bands ``c`` holds; the terms of the others are left out (the weights are the
             whole system's), so the sum over a partition of the bands is the full inverse.
+        out : ndarray, (..., n1, n2, n3), optional
+            Where to write the result (as in :meth:`forward`).
 
         Returns
         -------
@@ -374,7 +393,7 @@ class Shearlet3D:
         >>> bool(np.allclose(sum(parts), x))
         True
         """
-        return self._synth(c, bands, workers, True)
+        return self._synth(c, bands, workers, True, out)
 
     def spectrum(self, j: int) -> np.ndarray:
         """Centred frequency response of shearlet ``j`` (ShearLab's ``shearlets[:, :, :, j]``),
