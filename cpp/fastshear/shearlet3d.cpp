@@ -66,19 +66,21 @@ namespace {
             acc[2 * z + 1] += xr * vi + xi * vr;                                                           \
         }                                                                                                  \
     }                                                                                                      \
-    /* z[k] = a[k] + i b[k], k < h   (a row of the full spectrum of (slab a) + i (slab b)) */              \
-    FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t h) {\
+    /* z[k] = conj(f[k]) (a[k] + i b[k]), k < h: a row of the full spectrum of (slab a) + i (slab b) */    \
+    FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
         for (size_t k = 0; k < h; ++k) {                                                                   \
-            z[2 * k] = a[2 * k] - b[2 * k + 1];                                                            \
-            z[2 * k + 1] = a[2 * k + 1] + b[2 * k];                                                        \
+            const T ur = a[2 * k] - b[2 * k + 1], ui = a[2 * k + 1] + b[2 * k], fr = f[2 * k], fi = f[2 * k + 1];\
+            z[2 * k] = ur * fr + ui * fi;                                                                  \
+            z[2 * k + 1] = ui * fr - ur * fi;                                                              \
         }                                                                                                  \
     }                                                                                                      \
-    /* z[k] = conj(a[n-k]) + i conj(b[n-k]), h <= k < n   (the mirrored half) */                           \
-    FASTSHEAR_CLONES void pack_pair_mirror(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t h, size_t n) {\
+    /* z[k] = f[m] (conj a[m] + i conj b[m]), m = n - k, h <= k < n: the mirrored half */                  \
+    FASTSHEAR_CLONES void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h, size_t n) {\
         for (size_t k = h; k < n; ++k) {                                                                   \
             const size_t m = n - k;                                                                        \
-            z[2 * k] = a[2 * m] + b[2 * m + 1];                                                            \
-            z[2 * k + 1] = b[2 * m] - a[2 * m + 1];                                                        \
+            const T ur = a[2 * m] + b[2 * m + 1], ui = b[2 * m] - a[2 * m + 1], fr = f[2 * m], fi = f[2 * m + 1];\
+            z[2 * k] = ur * fr - ui * fi;                                                                  \
+            z[2 * k + 1] = ur * fi + ui * fr;                                                              \
         }                                                                                                  \
     }                                                                                                      \
     /* oa = real parts, ob = imaginary parts of n complex values */                                        \
@@ -135,6 +137,37 @@ inline void stream_copy(float* dst, const float* src, size_t n) {
 #else
     std::memcpy(dst, src, n * sizeof(float));
 #endif
+}
+// da[k] = re y[k], db[k] = im y[k] (n complex values), non-temporal as stream_copy.
+inline void stream_unpack(const double* y, double* da, double* db, size_t n) {
+#if defined(__SSE2__)
+    if (reinterpret_cast<std::uintptr_t>(da) % 16 == 0 && reinterpret_cast<std::uintptr_t>(db) % 16 == 0) {
+        size_t k = 0;
+        for (; k + 2 <= n; k += 2) {
+            const __m128d p = _mm_loadu_pd(y + 2 * k), q = _mm_loadu_pd(y + 2 * k + 2);
+            _mm_stream_pd(da + k, _mm_unpacklo_pd(p, q));
+            _mm_stream_pd(db + k, _mm_unpackhi_pd(p, q));
+        }
+        for (; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
+        return;
+    }
+#endif
+    for (size_t k = 0; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
+}
+inline void stream_unpack(const float* y, float* da, float* db, size_t n) {
+#if defined(__SSE2__)
+    if (reinterpret_cast<std::uintptr_t>(da) % 16 == 0 && reinterpret_cast<std::uintptr_t>(db) % 16 == 0) {
+        size_t k = 0;
+        for (; k + 4 <= n; k += 4) {
+            const __m128 p = _mm_loadu_ps(y + 2 * k), q = _mm_loadu_ps(y + 2 * k + 4);
+            _mm_stream_ps(da + k, _mm_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)));
+            _mm_stream_ps(db + k, _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
+        }
+        for (; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
+        return;
+    }
+#endif
+    for (size_t k = 0; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
 }
 inline void stream_fence() {
 #if defined(__SSE2__)
@@ -318,22 +351,31 @@ template <typename T> size_t FilterBank3D<T>::scratch_size() const {
 }
 
 template <typename T>
-void FilterBank3D<T>::pair_c2r(int a, const cpx* sa, const cpx* sb, const Scratch& w, T* da, T* db, size_t dstride) const {
-    const size_t R = a == 0 ? n2_ : n1_, n3 = n3_, h3 = h3_;
+void FilterBank3D<T>::pair_c2r(const Slabs& s, const cpx* v, size_t sl, const Scratch& w, T* da, T* db) const {
+    const int a = s.a;
+    const size_t R = s.rows, n3 = n3_, h3 = h3_, dstride = s.stride;
     T* z = re(w.z);
-    // the full spectrum of (slab a) + i (slab b) from the two half spectra
+    // the full spectrum of (slab sl) + i (slab sl+1), each v * conj(B), with the product fused
     for (size_t r = 0; r < R; ++r) {
         const size_t rm = (R - r) % R;
-        pack_pair(re(sa + r * h3), re(sb + r * h3), z + 2 * r * n3, h3);
-        pack_pair_mirror(re(sa + rm * h3), re(sb + rm * h3), z + 2 * r * n3, h3, n3);
+        pack_pair(re(v + s.half_row(sl, r) * h3), re(v + s.half_row(sl + 1, r) * h3), s.B + 2 * r * h3,
+                  z + 2 * r * n3, h3);
+        pack_pair_mirror(re(v + s.half_row(sl, rm) * h3), re(v + s.half_row(sl + 1, rm) * h3), s.B + 2 * rm * h3,
+                         z + 2 * r * n3, h3, n3);
     }
     slab_c2c_inv_[a]->c2c(w.z, w.z2);
-    T* ra = z;  // the two slabs' reals, in cache, then streamed out
+    T* ra = z;  // rows that do not start 16-byte aligned: unpacked in cache, then streamed
     T* rb = z + R * n3;
-    for (size_t r = 0; r < R; ++r) unpack_pair(re(w.z2) + 2 * r * n3, ra + r * n3, rb + r * n3, n3);
     for (size_t r = 0; r < R; ++r) {
-        stream_copy(da + r * dstride, ra + r * n3, n3);
-        stream_copy(db + r * dstride, rb + r * n3, n3);
+        T *oa = da + r * dstride, *ob = db + r * dstride;
+        const T* y = re(w.z2) + 2 * r * n3;
+        if (reinterpret_cast<std::uintptr_t>(oa) % 16 == 0 && reinterpret_cast<std::uintptr_t>(ob) % 16 == 0) {
+            stream_unpack(y, oa, ob, n3);
+        } else {
+            unpack_pair(y, ra + r * n3, rb + r * n3, n3);
+            stream_copy(oa, ra + r * n3, n3);
+            stream_copy(ob, rb + r * n3, n3);
+        }
     }
 }
 
@@ -386,12 +428,8 @@ void FilterBank3D<T>::group_forward(const int* band, size_t nb, const cpx* v, T*
     size_t sl = 0;
     if (pairs_)
         for (; sl + 1 < s.count; sl += 2)
-            for (size_t i = 0; i < nb; ++i) {
-                const T* B = slabs(band[i]).B;
-                fill(B, sl, w.sa);
-                fill(B, sl + 1, w.sb);
-                pair_c2r(s.a, w.sa, w.sb, w, out[i] + sl * s.step, out[i] + (sl + 1) * s.step, s.stride);
-            }
+            for (size_t i = 0; i < nb; ++i)
+                pair_c2r(slabs(band[i]), v, sl, w, out[i] + sl * s.step, out[i] + (sl + 1) * s.step);
     for (; sl < s.count; ++sl)
         for (size_t i = 0; i < nb; ++i) {
             fill(slabs(band[i]).B, sl, w.sa);

@@ -128,7 +128,8 @@ template <typename T> class FilterBank3D {
     void slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const;
     void slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const;
     // The same for two slabs at once through one complex FFT of (slab a) + i (slab b) (pairs_).
-    void pair_c2r(int a, const cpx* sa, const cpx* sb, const Scratch& w, T* da, T* db, size_t dstride) const;
+    // pair_c2r: slabs sl and sl+1 of v * conj(B) -> rows at da, db (the product fused in).
+    void pair_c2r(const Slabs& s, const cpx* v, size_t sl, const Scratch& w, T* da, T* db) const;
     void pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const;
     size_t slab_complex() const { return (static_cast<size_t>(std::max(n1_, n2_)) * h3_ + 7) / 8 * 8; }
     size_t slab_full() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 7) / 8 * 8; }
