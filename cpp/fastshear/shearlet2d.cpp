@@ -7,78 +7,15 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "fastshear/complex_kernels.hpp"
 #include "fastshear/parallel.hpp"
 
 namespace fastshear {
 
 namespace {
 
-// Complex kernels on interleaved arrays of n values, compiled for AVX-512, AVX2 and the baseline
-// and picked at run time (the distributed build carries no -march flag).
-#define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+// Kernels of the paired synthesis (the generic ones are in complex_kernels.hpp).
 #define FASTSHEAR_KERNELS(T)                                                                    \
-    /* out = a * conj(b) */                                                                     \
-    FASTSHEAR_CLONES void mul_conj(const T* __restrict a, const T* __restrict b,                \
-                                   T* __restrict out, size_t n) {                               \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];               \
-            out[2 * j] = ar * br + ai * bi;                                                     \
-            out[2 * j + 1] = ai * br - ar * bi;                                                 \
-        }                                                                                       \
-    }                                                                                           \
-    /* out = a * b */                                                                           \
-    FASTSHEAR_CLONES void mul_plain(const T* __restrict a, const T* __restrict b,               \
-                                    T* __restrict out, size_t n) {                              \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];               \
-            out[2 * j] = ar * br - ai * bi;                                                     \
-            out[2 * j + 1] = ar * bi + ai * br;                                                 \
-        }                                                                                       \
-    }                                                                                           \
-    /* acc += a * b */                                                                          \
-    FASTSHEAR_CLONES void mul_acc(const T* __restrict a, const T* __restrict b,                 \
-                                  T* __restrict acc, size_t n) {                                \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];               \
-            acc[2 * j] += ar * br - ai * bi;                                                    \
-            acc[2 * j + 1] += ar * bi + ai * br;                                                \
-        }                                                                                       \
-    }                                                                                           \
-    /* acc += p (2n reals) */                                                                   \
-    FASTSHEAR_CLONES void add_to(T* __restrict acc, const T* __restrict p, size_t n) {          \
-        for (size_t j = 0; j < 2 * n; ++j) acc[j] += p[j];                                      \
-    }                                                                                           \
-    /* a *= w (complex by real) */                                                              \
-    FASTSHEAR_CLONES void scale_by(T* __restrict a, const T* __restrict w, size_t n) {          \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            a[2 * j] *= w[j];                                                                   \
-            a[2 * j + 1] *= w[j];                                                               \
-        }                                                                                       \
-    }                                                                                           \
-    /* out = a * w (complex by real) */                                                         \
-    FASTSHEAR_CLONES void mul_real(const T* __restrict a, const T* __restrict w,                \
-                                   T* __restrict out, size_t n) {                               \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            out[2 * j] = a[2 * j] * w[j];                                                       \
-            out[2 * j + 1] = a[2 * j + 1] * w[j];                                               \
-        }                                                                                       \
-    }                                                                                           \
-    /* acc += a * w (complex by real) */                                                        \
-    FASTSHEAR_CLONES void mac_real(const T* __restrict a, const T* __restrict w,                \
-                                   T* __restrict acc, size_t n) {                               \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            acc[2 * j] += a[2 * j] * w[j];                                                      \
-            acc[2 * j + 1] += a[2 * j + 1] * w[j];                                              \
-        }                                                                                       \
-    }                                                                                           \
-    /* z = a + i b */                                                                           \
-    FASTSHEAR_CLONES void interleave(const T* __restrict a, const T* __restrict b,              \
-                                     T* __restrict z, size_t n) {                               \
-        for (size_t j = 0; j < n; ++j) {                                                        \
-            z[2 * j] = a[j];                                                                    \
-            z[2 * j + 1] = b[j];                                                                \
-        }                                                                                       \
-    }                                                                                           \
     /* One row of a paired synthesis. z: row r of Z = fft2(c_a + i c_b), zr: row (N-r)%N of Z   \
        reversed (zr[j] = Z(-r, -j), see reverse_row); for the half-row columns j < mh, with     \
        x+iy = Z(r,j), u+iv = Z(-r,-j): F(c_a) = ((x+u) + i(y-v))/2, F(c_b) = ((y+v) + i(u-x))/2, \
@@ -171,10 +108,7 @@ void transpose(const double* a, size_t lda, double* b, size_t ldb, size_t rows, 
 template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols) {
     transpose(a, cols, b, rows, rows, cols);
 }
-#undef FASTSHEAR_CLONES
 
-template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
-template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
 inline size_t up8(size_t v) { return (v + 7) / 8 * 8; }  // complex values in 64-byte multiples
 constexpr size_t kColBlock = 16;  // columns transformed at once by a single-band synthesis
@@ -362,7 +296,7 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
             r2c_->r2c(buf, t1);
             const cpx* f = filt_.data() + i * H;
             if (first)
-                mul_plain(re(t1), re(f), re(acc), H);
+                mul(re(t1), re(f), re(acc), H);
             else
                 mul_acc(re(t1), re(f), re(acc), H);
         }

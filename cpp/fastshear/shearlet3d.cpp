@@ -11,61 +11,15 @@
 #include <string>
 #include <type_traits>
 
+#include "fastshear/complex_kernels.hpp"
 #include "fastshear/parallel.hpp"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace fastshear {
 
 namespace {
 
-// The kernels work on rows of n interleaved (re, im) complex values. They are compiled for
-// AVX-512, AVX2 and the baseline and picked at run time (the distributed build carries no -march
-// flag); without this the float kernels ran at baseline SSE2 and cost as much as the float FFTs.
-#define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define FASTSHEAR_KERNELS(T)                                                                               \
-    /* out = in * conj(s)   (s a complex scalar) */                                                        \
-    FASTSHEAR_CLONES void s_conj(const T* __restrict in, T sr, T si, T* __restrict out, size_t n) {        \
-        for (size_t z = 0; z < n; ++z) {                                                                   \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
-            out[2 * z] = xr * sr + xi * si;                                                                \
-            out[2 * z + 1] = xi * sr - xr * si;                                                            \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* acc += in * s */                                                                                    \
-    FASTSHEAR_CLONES void s_acc(const T* __restrict in, T sr, T si, T* __restrict acc, size_t n) {         \
-        for (size_t z = 0; z < n; ++z) {                                                                   \
-            T xr = in[2 * z], xi = in[2 * z + 1];                                                          \
-            acc[2 * z] += xr * sr - xi * si;                                                               \
-            acc[2 * z + 1] += xr * si + xi * sr;                                                           \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* out = in * conj(v)   (v a vector) */                                                                \
-    FASTSHEAR_CLONES void v_conj(const T* __restrict in, const T* __restrict v, T* __restrict out, size_t n) {\
-        for (size_t z = 0; z < n; ++z) {                                                                   \
-            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
-            out[2 * z] = xr * vr + xi * vi;                                                                \
-            out[2 * z + 1] = xi * vr - xr * vi;                                                            \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* out = in * v */                                                                                     \
-    FASTSHEAR_CLONES void v_mul(const T* __restrict in, const T* __restrict v, T* __restrict out, size_t n) {\
-        for (size_t z = 0; z < n; ++z) {                                                                   \
-            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
-            out[2 * z] = xr * vr - xi * vi;                                                                \
-            out[2 * z + 1] = xr * vi + xi * vr;                                                            \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* acc += in * v */                                                                                    \
-    FASTSHEAR_CLONES void v_acc(const T* __restrict in, const T* __restrict v, T* __restrict acc, size_t n) {\
-        for (size_t z = 0; z < n; ++z) {                                                                   \
-            T vr = v[2 * z], vi = v[2 * z + 1], xr = in[2 * z], xi = in[2 * z + 1];                        \
-            acc[2 * z] += xr * vr - xi * vi;                                                               \
-            acc[2 * z + 1] += xr * vi + xi * vr;                                                           \
-        }                                                                                                  \
-    }                                                                                                      \
+// Kernels of the paired slabs (the generic ones are in complex_kernels.hpp).
+#define FASTSHEAR_KERNELS(T)                                                                                   \
     /* z[k] = conj(f[k]) (a[k] + i b[k]), k < h: a row of the full spectrum of (slab a) + i (slab b) */    \
     FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
         for (size_t k = 0; k < h; ++k) {                                                                   \
@@ -83,20 +37,6 @@ namespace {
             z[2 * k + 1] = ur * fi + ui * fr;                                                              \
         }                                                                                                  \
     }                                                                                                      \
-    /* oa = real parts, ob = imaginary parts of n complex values */                                        \
-    FASTSHEAR_CLONES void unpack_pair(const T* __restrict y, T* __restrict oa, T* __restrict ob, size_t n) {\
-        for (size_t k = 0; k < n; ++k) {                                                                   \
-            oa[k] = y[2 * k];                                                                              \
-            ob[k] = y[2 * k + 1];                                                                          \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* z = xa + i xb */                                                                                    \
-    FASTSHEAR_CLONES void interleave(const T* __restrict xa, const T* __restrict xb, T* __restrict z, size_t n) {\
-        for (size_t k = 0; k < n; ++k) {                                                                   \
-            z[2 * k] = xa[k];                                                                              \
-            z[2 * k + 1] = xb[k];                                                                          \
-        }                                                                                                  \
-    }                                                                                                      \
     /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */ \
     FASTSHEAR_CLONES void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
         for (size_t k = 1; k < h; ++k) {                                                                   \
@@ -112,71 +52,7 @@ namespace {
 FASTSHEAR_KERNELS(float)
 FASTSHEAR_KERNELS(double)
 #undef FASTSHEAR_KERNELS
-#undef FASTSHEAR_CLONES
 
-// dst[0..n) = src[0..n) with non-temporal stores where SSE2 has them: the coefficients are
-// written once and not read back soon, so they bypass the cache and skip the read-for-ownership
-// of every line (a third of the memory traffic of a decomposition). Callers end their writes
-// with stream_fence().
-inline void stream_copy(double* dst, const double* src, size_t n) {
-#if defined(__SSE2__)
-    size_t k = 0;
-    if (n && reinterpret_cast<std::uintptr_t>(dst) % 16) dst[k] = src[k], ++k;
-    for (; k + 2 <= n; k += 2) _mm_stream_pd(dst + k, _mm_loadu_pd(src + k));
-    for (; k < n; ++k) dst[k] = src[k];
-#else
-    std::memcpy(dst, src, n * sizeof(double));
-#endif
-}
-inline void stream_copy(float* dst, const float* src, size_t n) {
-#if defined(__SSE2__)
-    size_t k = 0;
-    for (; k < n && reinterpret_cast<std::uintptr_t>(dst + k) % 16; ++k) dst[k] = src[k];
-    for (; k + 4 <= n; k += 4) _mm_stream_ps(dst + k, _mm_loadu_ps(src + k));
-    for (; k < n; ++k) dst[k] = src[k];
-#else
-    std::memcpy(dst, src, n * sizeof(float));
-#endif
-}
-// da[k] = re y[k], db[k] = im y[k] (n complex values), non-temporal as stream_copy.
-inline void stream_unpack(const double* y, double* da, double* db, size_t n) {
-#if defined(__SSE2__)
-    if (reinterpret_cast<std::uintptr_t>(da) % 16 == 0 && reinterpret_cast<std::uintptr_t>(db) % 16 == 0) {
-        size_t k = 0;
-        for (; k + 2 <= n; k += 2) {
-            const __m128d p = _mm_loadu_pd(y + 2 * k), q = _mm_loadu_pd(y + 2 * k + 2);
-            _mm_stream_pd(da + k, _mm_unpacklo_pd(p, q));
-            _mm_stream_pd(db + k, _mm_unpackhi_pd(p, q));
-        }
-        for (; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
-        return;
-    }
-#endif
-    for (size_t k = 0; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
-}
-inline void stream_unpack(const float* y, float* da, float* db, size_t n) {
-#if defined(__SSE2__)
-    if (reinterpret_cast<std::uintptr_t>(da) % 16 == 0 && reinterpret_cast<std::uintptr_t>(db) % 16 == 0) {
-        size_t k = 0;
-        for (; k + 4 <= n; k += 4) {
-            const __m128 p = _mm_loadu_ps(y + 2 * k), q = _mm_loadu_ps(y + 2 * k + 4);
-            _mm_stream_ps(da + k, _mm_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)));
-            _mm_stream_ps(db + k, _mm_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1)));
-        }
-        for (; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
-        return;
-    }
-#endif
-    for (size_t k = 0; k < n; ++k) da[k] = y[2 * k], db[k] = y[2 * k + 1];
-}
-inline void stream_fence() {
-#if defined(__SSE2__)
-    _mm_sfence();
-#endif
-}
-
-template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
-template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
 constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results independent of threads)
 
@@ -286,13 +162,13 @@ template <typename T> void FilterBank3D<T>::apply(Factor f, Op op, const cpx* in
             T* r = re(out + o);
             if (f.stack == 0) {  // p12(x, y): one value per row
                 const cpx s = p12_[(static_cast<size_t>(f.index) * n1 + x) * n2 + y];
-                if (op == Op::conj_mul) s_conj(a, s.real(), s.imag(), r, h3);
-                else s_acc(a, s.real(), s.imag(), r, h3);
+                if (op == Op::conj_mul) scalar_mul_conj(a, s.real(), s.imag(), r, h3);
+                else scalar_mul_acc(a, s.real(), s.imag(), r, h3);
             } else {  // p13(x, z) or p32t(y, z): one row of values
                 const T* v = f.stack == 1 ? re(p13_.data() + (static_cast<size_t>(f.index) * n1 + x) * h3)
                                           : re(p32t_.data() + (static_cast<size_t>(f.index) * n2 + y) * h3);
-                if (op == Op::conj_mul) v_conj(a, v, r, h3);
-                else v_acc(a, v, r, h3);
+                if (op == Op::conj_mul) mul_conj(a, v, r, h3);
+                else mul_acc(a, v, r, h3);
             }
         }
     }
@@ -372,7 +248,7 @@ void FilterBank3D<T>::pair_c2r(const Slabs& s, const cpx* v, size_t sl, const Sc
         if (reinterpret_cast<std::uintptr_t>(oa) % 16 == 0 && reinterpret_cast<std::uintptr_t>(ob) % 16 == 0) {
             stream_unpack(y, oa, ob, n3);
         } else {
-            unpack_pair(y, ra + r * n3, rb + r * n3, n3);
+            deinterleave(y, ra + r * n3, rb + r * n3, n3);
             stream_copy(oa, ra + r * n3, n3);
             stream_copy(ob, rb + r * n3, n3);
         }
@@ -422,7 +298,7 @@ void FilterBank3D<T>::group_forward(const int* band, size_t nb, const cpx* v, T*
     const size_t h3 = h3_;
     auto fill = [&](const T* B, size_t sl, cpx* dst) {  // dst = slab sl of v * conj(B)
         for (size_t r = 0; r < s.rows; ++r)
-            v_conj(re(v + s.half_row(sl, r) * h3), B + 2 * r * h3, re(dst + r * h3), h3);
+            mul_conj(re(v + s.half_row(sl, r) * h3), B + 2 * r * h3, re(dst + r * h3), h3);
     };
     // slab by slab, all bands of the group: v's slab is read from memory once per group
     size_t sl = 0;
@@ -444,8 +320,8 @@ void FilterBank3D<T>::group_synthesis(const int* band, size_t nb, const T* const
     auto put = [&](const T* B, bool first_band, size_t sl, const cpx* src) {  // slab sl of g (=|+=) src * B
         for (size_t r = 0; r < s.rows; ++r) {
             cpx* dst = g + s.half_row(sl, r) * h3;
-            if (first_band) v_mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
-            else v_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            if (first_band) mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            else mul_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
         }
     };
     // slab by slab, the bands in order: g's slab stays in cache while the group's bands add to it
