@@ -42,6 +42,42 @@ namespace {
             acc[2 * j] += h * (ar * qr - ai * qi + br * sr - bi * si);                          \
             acc[2 * j + 1] += h * (ar * qi + ai * qr + br * si + bi * sr);                      \
         }                                                                                       \
+    }                                                                                          \
+    /* Paired decomposition: row r of the full spectrum Z = X conj(Fa) + i X conj(Fb) of two bands,\
+       columns c < mh from the half spectrum's row r (x) ... */                                \
+    FASTSHEAR_CLONES void fwd_pack_real(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh) {\
+        for (size_t c = 0; c < mh; ++c) {                                                      \
+            const T xr = x[2 * c], xi = x[2 * c + 1];                                          \
+            z[2 * c] = xr * fa[c] - xi * fb[c];                                                \
+            z[2 * c + 1] = xi * fa[c] + xr * fb[c];                                            \
+        }                                                                                      \
+    }                                                                                          \
+    /* ... and columns mh <= c < m from row (N-r)%N (x): Z = conj(X(-r, m-c)) (Fa + i Fb)(-r, m-c) */\
+    FASTSHEAR_CLONES void fwd_pack_real_mirror(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh, size_t m) {\
+        for (size_t c = mh; c < m; ++c) {                                                      \
+            const size_t j = m - c;                                                            \
+            const T xr = x[2 * j], xi = x[2 * j + 1];                                          \
+            z[2 * c] = xr * fa[j] + xi * fb[j];                                                \
+            z[2 * c + 1] = xr * fb[j] - xi * fa[j];                                            \
+        }                                                                                      \
+    }                                                                                          \
+    /* The same with complex filters (mh interleaved values each). */                          \
+    FASTSHEAR_CLONES void fwd_pack_cpx(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh) {\
+        for (size_t c = 0; c < mh; ++c) {                                                      \
+            const T xr = x[2 * c], xi = x[2 * c + 1];                                          \
+            const T gr = fa[2 * c] + fb[2 * c + 1], gi = fb[2 * c] - fa[2 * c + 1];  /* conj(Fa) + i conj(Fb) */\
+            z[2 * c] = xr * gr - xi * gi;                                                      \
+            z[2 * c + 1] = xr * gi + xi * gr;                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    FASTSHEAR_CLONES void fwd_pack_cpx_mirror(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh, size_t m) {\
+        for (size_t c = mh; c < m; ++c) {                                                      \
+            const size_t j = m - c;                                                            \
+            const T xr = x[2 * j], xi = -x[2 * j + 1];  /* conj(X) */                          \
+            const T hr = fa[2 * j] - fb[2 * j + 1], hi = fa[2 * j + 1] + fb[2 * j];  /* Fa + i Fb */\
+            z[2 * c] = xr * hr - xi * hi;                                                      \
+            z[2 * c + 1] = xr * hi + xi * hr;                                                  \
+        }                                                                                      \
     }
 
 FASTSHEAR_KERNELS(float)
@@ -186,6 +222,7 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     } else if (pairs_) {
         c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
     }
+    if (pairs_) c2c_inv_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n, m});  // paired decomposition
 }
 
 template <typename T>
@@ -199,22 +236,58 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
         err.run([&] { r2c_->r2c(x + b * P, spec.data() + b * H); });
     err.rethrow();
 
-    const size_t work = batch * K;
+    // work items: single bands, or (float) pairs of bands through one complex FFT
+    const size_t per = pairs_ ? (K + 1) / 2 : K;
+    const size_t work = batch * per;
     nt = resolve_threads(threads, work);
-    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * H);
+    const size_t S = pairs_ ? 2 * up8(P) : up8(H);
+    aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
-            const size_t b = w / K, i = w % K;
-            cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * H;
+            const size_t b = w / per, i = pairs_ ? 2 * (w % per) : w % per;
+            const cpx* X = spec.data() + b * H;
+            cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
+            T* dst = out + (b * K + i) * P;
+            if (pairs_ && i + 1 < K) {
+                forward_pair(X, i, t, dst, dst + P);
+                return;
+            }
             if (real_)
-                mul_real(re(spec.data() + b * H), filt_r_.data() + i * H, re(t), H);
+                mul_real(re(X), filt_r_.data() + i * H, re(t), H);
             else
-                mul_conj(re(spec.data() + b * H), re(filt_.data() + i * H), re(t), H);
-            c2r_->c2r(t, out + static_cast<size_t>(w) * P);
+                mul_conj(re(X), re(filt_.data() + i * H), re(t), H);
+            c2r_->c2r(t, dst);
         });
     }
     err.rethrow();
+}
+
+// Bands i and i+1 of one image: the full spectrum Z = X conj(F_i) + i X conj(F_i+1) (rows of the
+// half spectrum and their mirrors), one complex inverse FFT, and its real and imaginary parts
+// streamed to the two bands. t: scratch of 2 N M complex values.
+template <typename T>
+void FilterBank2D<T>::forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const {
+    const size_t n = n_, m = m_, mh = mh_, H = half_size(), P = n * m;
+    T* z = re(t);
+    cpx* Z = t + up8(P);
+    for (size_t r = 0; r < n; ++r) {
+        const size_t rm = (n - r) % n;
+        const T *x = re(X + r * mh), *xm = re(X + rm * mh);
+        T* zr = z + 2 * r * m;
+        if (real_) {
+            const T *fa = filt_r_.data() + i * H, *fb = fa + H;
+            fwd_pack_real(x, fa + r * mh, fb + r * mh, zr, mh);
+            fwd_pack_real_mirror(xm, fa + rm * mh, fb + rm * mh, zr, mh, m);
+        } else {
+            const T *fa = re(filt_.data() + i * H), *fb = re(filt_.data() + (i + 1) * H);
+            fwd_pack_cpx(x, fa + 2 * r * mh, fb + 2 * r * mh, zr, mh);
+            fwd_pack_cpx_mirror(xm, fa + 2 * rm * mh, fb + 2 * rm * mh, zr, mh, m);
+        }
+    }
+    c2c_inv_->c2c(t, Z);
+    stream_unpack(re(Z), da, db, P);
+    stream_fence();
 }
 
 // Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired

@@ -58,6 +58,7 @@ template <typename T> class FilterBank2D {
 
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
+    void forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const;
 
     size_t block_offset() const;
     size_t buffer_offset() const;
@@ -75,6 +76,7 @@ template <typename T> class FilterBank2D {
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
     const fft_plan<T>* c2c_ = nullptr;  // paired synthesis with complex filters
+    const fft_plan<T>* c2c_inv_ = nullptr;  // paired decomposition
     // synthesis with real filters on transposed spectra: rows (N transforms of length M), a
     // transpose, columns (transforms of length N): r2c rows and M/2+1 columns for single bands,
     // c2c rows and M columns for pairs
