@@ -123,9 +123,9 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
 template <typename T>
 const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& dims, int axis) {
     const int rank = static_cast<int>(dims.size());
-    const bool real = kind == fft_kind::r2c || kind == fft_kind::c2r;
-    if (axis < 0 || axis >= rank || (real && axis != rank - 1))
-        throw std::invalid_argument("fft_plan::get_axis: bad axis");
+    if (kind != fft_kind::c2c_forward && kind != fft_kind::c2c_backward)
+        throw std::invalid_argument("fft_plan::get_axis: complex transforms only");
+    if (axis < 0 || axis >= rank) throw std::invalid_argument("fft_plan::get_axis: bad axis");
     std::lock_guard<std::mutex> lock(planner_mutex());
     int effort = g_effort.load();
     auto k = std::make_tuple(static_cast<int>(kind), dims, 1, effort, axis);
@@ -133,48 +133,26 @@ const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& 
     auto it = c.plans.find(k);
     if (it != c.plans.end()) return *it->second;
 
-    // C-order strides of the real and the complex array (they differ only for r2c / c2r).
-    std::vector<int> cd(dims);
-    if (real) cd.back() = dims.back() / 2 + 1;
+    // the transform along `axis`, looping over the other axes (C-order strides)
     using iodim = typename traits::iodim;
-    std::vector<int> rs(rank), cs(rank);
-    size_t rn = 1, cn = 1;
+    std::vector<int> stride(rank);
+    size_t n = 1;
     for (int i = rank - 1; i >= 0; --i) {
-        rs[i] = static_cast<int>(rn);
-        cs[i] = static_cast<int>(cn);
-        rn *= static_cast<size_t>(dims[i]);
-        cn *= static_cast<size_t>(cd[i]);
+        stride[i] = static_cast<int>(n);
+        n *= static_cast<size_t>(dims[i]);
     }
     std::vector<iodim> loops;
-    for (int i = 0; i < rank; ++i) {
-        if (i == axis) continue;
-        iodim d;
-        d.n = cd[i];  // equal to dims[i] off the last axis
-        d.is = kind == fft_kind::r2c ? rs[i] : cs[i];
-        d.os = kind == fft_kind::c2r ? rs[i] : cs[i];
-        loops.push_back(d);
-    }
-    iodim d;
-    d.n = dims[axis];
-    d.is = kind == fft_kind::r2c ? rs[axis] : cs[axis];
-    d.os = kind == fft_kind::c2r ? rs[axis] : cs[axis];
-    aligned_buffer<T> rbuf(real ? rn : 1);
-    aligned_buffer<std::complex<T>> cbuf(cn);
-    using cx = typename traits::cpx;
-    cx* cp = reinterpret_cast<cx*>(cbuf.data());
-    unsigned flags = planner_flags();
-    const int vr = static_cast<int>(loops.size());
-    typename traits::plan p = nullptr;
-    switch (kind) {
-        case fft_kind::r2c: p = traits::guru_r2c(d, vr, loops.data(), rbuf.data(), cp, flags); break;
-        case fft_kind::c2r: p = traits::guru_c2r(d, vr, loops.data(), cp, rbuf.data(), flags); break;
-        case fft_kind::c2c_forward: p = traits::guru_c2c(d, vr, loops.data(), cp, cp, FFTW_FORWARD, flags); break;
-        case fft_kind::c2c_backward: p = traits::guru_c2c(d, vr, loops.data(), cp, cp, FFTW_BACKWARD, flags); break;
-    }
+    for (int i = 0; i < rank; ++i)
+        if (i != axis) loops.push_back(iodim{dims[i], stride[i], stride[i]});
+    const iodim d{dims[axis], stride[axis], stride[axis]};
+    aligned_buffer<std::complex<T>> buf(n);
+    auto* cp = reinterpret_cast<typename traits::cpx*>(buf.data());
+    typename traits::plan p = traits::guru_c2c(d, static_cast<int>(loops.size()), loops.data(), cp, cp,
+                                               kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD,
+                                               planner_flags());
     if (!p) throw std::runtime_error("FFTW could not create a plan");
     ++g_created;
-    auto ptr = std::make_unique<fft_plan<T>>(p, real ? rn : 0, cn, traits::alignment_of(rbuf.data()),
-                                             traits::alignment_of(reinterpret_cast<T*>(cbuf.data())));
+    auto ptr = std::make_unique<fft_plan<T>>(p, 0, n, 0, traits::alignment_of(reinterpret_cast<T*>(buf.data())));
     auto& ref = *ptr;
     c.plans.emplace(k, std::move(ptr));
     return ref;

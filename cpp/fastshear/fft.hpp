@@ -54,12 +54,6 @@ template <> struct fftw_traits<double> {
     static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
         return fftw_plan_guru_dft(1, &d, vr, v, in, out, sign, flags);
     }
-    static plan guru_r2c(const iodim& d, int vr, const iodim* v, double* in, cpx* out, unsigned flags) {
-        return fftw_plan_guru_dft_r2c(1, &d, vr, v, in, out, flags);
-    }
-    static plan guru_c2r(const iodim& d, int vr, const iodim* v, cpx* in, double* out, unsigned flags) {
-        return fftw_plan_guru_dft_c2r(1, &d, vr, v, in, out, flags);
-    }
     static void exec_r2c(plan p, double* in, cpx* out) { fftw_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, cpx* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
     static void exec_c2c(plan p, cpx* in, cpx* out) { fftw_execute_dft(p, in, out); }
@@ -85,12 +79,6 @@ template <> struct fftw_traits<float> {
     using iodim = fftwf_iodim;
     static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
         return fftwf_plan_guru_dft(1, &d, vr, v, in, out, sign, flags);
-    }
-    static plan guru_r2c(const iodim& d, int vr, const iodim* v, float* in, cpx* out, unsigned flags) {
-        return fftwf_plan_guru_dft_r2c(1, &d, vr, v, in, out, flags);
-    }
-    static plan guru_c2r(const iodim& d, int vr, const iodim* v, cpx* in, float* out, unsigned flags) {
-        return fftwf_plan_guru_dft_c2r(1, &d, vr, v, in, out, flags);
     }
     static void exec_r2c(plan p, float* in, cpx* out) { fftwf_execute_dft_r2c(p, in, out); }
     static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
@@ -142,11 +130,9 @@ template <typename T> class fft_plan {
     using cpx = std::complex<T>;
 
     static const fft_plan& get(fft_kind kind, const std::vector<int>& dims, int howmany = 1);
-    // One axis of one C-order array: 1D transforms along `axis`, looping over all other axes.
-    // c2c: the complex array has shape `dims` and is transformed in place (call c2c(a, a)).
-    // r2c / c2r: only along the last axis; `dims` is the real shape, the complex one has
-    // dims.back()/2+1 there (out of place). Multi-dimensional FFTs split into such passes let
-    // a caller apply a factor that does not depend on some axes between the passes.
+    // One axis of one C-order complex array of shape `dims`: in-place 1D c2c transforms along
+    // `axis`, looping over all other axes (call c2c(a, a)). Multi-dimensional FFTs split into
+    // such passes let a caller apply a factor that does not depend on some axes between them.
     static const fft_plan& get_axis(fft_kind kind, const std::vector<int>& dims, int axis);
 
     // Execute on any arrays of the planned layout; misaligned arrays go through scratch copies.
