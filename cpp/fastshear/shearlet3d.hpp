@@ -1,10 +1,9 @@
-// The 3D shearlet transform with separable-by-planes responses formed on the fly.
+// The 3D shearlet transform with responses that are products of two 2D responses.
 //
 // A 3D (pyramid-adapted) shearlet's frequency response is the product of two 2D responses that
 // live on two different coordinate planes of the volume (ShearLab 3D's construction). Only the
-// 2D stacks are held (a few MB); each band's 3D response is formed while it is applied, fused
-// with the multiply that precedes its inverse real FFT, so the K full 3D filters (1.4 GB at 96^3
-// with K = 99) never exist.
+// 2D stacks are held (a few MB); each band applies its two factors at two stages of its FFT (see
+// below), so the K full 3D filters (1.4 GB at 96^3 with K = 99) never exist.
 //
 // Layout: volumes are (n1, n2, n3), C order; spectra are uncentred half spectra
 // (n1, n2, h3), h3 = n3/2 + 1 (FFTW's r2c layout). The 2D stacks arrive uncentred:
