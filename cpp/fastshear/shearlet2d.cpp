@@ -430,13 +430,22 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
             });
         }
         err.rethrow();
-        // reduce the chunks in order, weight, inverse FFT
+        // reduce the chunks in order, in cache-sized blocks of the spectrum shared among the
+        // threads (element-wise, so any split gives the same sums), then weight, inverse FFT
+        constexpr size_t kReduceBlock = 2048;  // complex values
+        const size_t nblk = (H + kReduceBlock - 1) / kReduceBlock;
+        const int nt3 = resolve_threads(threads, nb * nblk);
+#pragma omp parallel for num_threads(nt3) schedule(static)
+        for (long w = 0; w < static_cast<long>(nb * nblk); ++w) {
+            const size_t bb = w / nblk, j0 = (w % nblk) * kReduceBlock, len = std::min(kReduceBlock, H - j0);
+            cpx* acc = part.data() + bb * stride + j0;
+            for (int ch = 1; ch < nch; ++ch) add_to(re(acc), re(acc + static_cast<size_t>(ch) * H), len);
+        }
         int nt2 = resolve_threads(threads, nb);
 #pragma omp parallel for num_threads(nt2) schedule(static)
         for (long bb = 0; bb < static_cast<long>(nb); ++bb) {
             err.run([&] {
                 cpx* acc = part.data() + static_cast<size_t>(bb) * stride;
-                for (int ch = 1; ch < nch; ++ch) add_to(re(acc), re(acc + static_cast<size_t>(ch) * H), H);
                 finish(acc, acc + H, out + (b0 + bb) * P);
             });
         }
