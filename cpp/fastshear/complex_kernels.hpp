@@ -1,7 +1,8 @@
 // Element-wise kernels on interleaved complex arrays (re, im, re, im, ...) of n values, shared by
 // the transforms: compiled for AVX-512, AVX2 and the baseline and picked at run time (the
 // distributed build carries no -march flag), plus non-temporal copies for results that are
-// written once. Internal linkage: each translation unit that includes this gets its own copies.
+// written once. Internal linkage: each translation unit that includes this gets its own copies
+// (marked maybe_unused: a unit uses only some of them).
 #pragma once
 
 #include <complex>
@@ -26,7 +27,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
 
 #define FASTSHEAR_COMPLEX_KERNELS(T)                                                                           \
     /* out = a * conj(b) */                                                                                    \
-    FASTSHEAR_CLONES void mul_conj(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {\
+    [[maybe_unused]] FASTSHEAR_CLONES void mul_conj(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
             out[2 * j] = ar * br + ai * bi;                                                                    \
@@ -34,7 +35,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* out = a * b */                                                                                          \
-    FASTSHEAR_CLONES void mul(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {     \
+    [[maybe_unused]] FASTSHEAR_CLONES void mul(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {     \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
             out[2 * j] = ar * br - ai * bi;                                                                    \
@@ -42,7 +43,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* acc += a * b */                                                                                         \
-    FASTSHEAR_CLONES void mul_acc(const T* __restrict a, const T* __restrict b, T* __restrict acc, size_t n) { \
+    [[maybe_unused]] FASTSHEAR_CLONES void mul_acc(const T* __restrict a, const T* __restrict b, T* __restrict acc, size_t n) { \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
             acc[2 * j] += ar * br - ai * bi;                                                                   \
@@ -50,7 +51,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* out = a * conj(s), s = sr + i si a scalar */                                                            \
-    FASTSHEAR_CLONES void scalar_mul_conj(const T* __restrict a, T sr, T si, T* __restrict out, size_t n) {    \
+    [[maybe_unused]] FASTSHEAR_CLONES void scalar_mul_conj(const T* __restrict a, T sr, T si, T* __restrict out, size_t n) {    \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1];                                                                \
             out[2 * j] = ar * sr + ai * si;                                                                    \
@@ -58,7 +59,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* acc += a * s */                                                                                         \
-    FASTSHEAR_CLONES void scalar_mul_acc(const T* __restrict a, T sr, T si, T* __restrict acc, size_t n) {     \
+    [[maybe_unused]] FASTSHEAR_CLONES void scalar_mul_acc(const T* __restrict a, T sr, T si, T* __restrict acc, size_t n) {     \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1];                                                                \
             acc[2 * j] += ar * sr - ai * si;                                                                   \
@@ -66,39 +67,39 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* out = a * w (complex by real) */                                                                        \
-    FASTSHEAR_CLONES void mul_real(const T* __restrict a, const T* __restrict w, T* __restrict out, size_t n) {\
+    [[maybe_unused]] FASTSHEAR_CLONES void mul_real(const T* __restrict a, const T* __restrict w, T* __restrict out, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             out[2 * j] = a[2 * j] * w[j];                                                                      \
             out[2 * j + 1] = a[2 * j + 1] * w[j];                                                              \
         }                                                                                                      \
     }                                                                                                          \
     /* acc += a * w (complex by real) */                                                                       \
-    FASTSHEAR_CLONES void mac_real(const T* __restrict a, const T* __restrict w, T* __restrict acc, size_t n) {\
+    [[maybe_unused]] FASTSHEAR_CLONES void mac_real(const T* __restrict a, const T* __restrict w, T* __restrict acc, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             acc[2 * j] += a[2 * j] * w[j];                                                                     \
             acc[2 * j + 1] += a[2 * j + 1] * w[j];                                                             \
         }                                                                                                      \
     }                                                                                                          \
     /* a *= w (complex by real) */                                                                             \
-    FASTSHEAR_CLONES void scale_by(T* __restrict a, const T* __restrict w, size_t n) {                         \
+    [[maybe_unused]] FASTSHEAR_CLONES void scale_by(T* __restrict a, const T* __restrict w, size_t n) {                         \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             a[2 * j] *= w[j];                                                                                  \
             a[2 * j + 1] *= w[j];                                                                              \
         }                                                                                                      \
     }                                                                                                          \
     /* acc += p (n complex values) */                                                                          \
-    FASTSHEAR_CLONES void add_to(T* __restrict acc, const T* __restrict p, size_t n) {                         \
+    [[maybe_unused]] FASTSHEAR_CLONES void add_to(T* __restrict acc, const T* __restrict p, size_t n) {                         \
         for (size_t j = 0; j < 2 * n; ++j) acc[j] += p[j];                                                     \
     }                                                                                                          \
     /* z = a + i b (n values) */                                                                               \
-    FASTSHEAR_CLONES void interleave(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t n) {\
+    [[maybe_unused]] FASTSHEAR_CLONES void interleave(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             z[2 * j] = a[j];                                                                                   \
             z[2 * j + 1] = b[j];                                                                               \
         }                                                                                                      \
     }                                                                                                          \
     /* a = re z, b = im z (n values) */                                                                        \
-    FASTSHEAR_CLONES void deinterleave(const T* __restrict z, T* __restrict a, T* __restrict b, size_t n) {    \
+    [[maybe_unused]] FASTSHEAR_CLONES void deinterleave(const T* __restrict z, T* __restrict a, T* __restrict b, size_t n) {    \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             a[j] = z[2 * j];                                                                                   \
             b[j] = z[2 * j + 1];                                                                               \
