@@ -93,6 +93,10 @@ template <> struct fftw_traits<float> {
 void* alloc_aligned(size_t bytes);  // throws std::bad_alloc
 void free_aligned(void* p) noexcept;
 
+// n complex values rounded up to a multiple of 8 (at least 64 bytes): the parts of a scratch block
+// cut at such offsets all stay aligned like the block.
+inline size_t up8(size_t n) { return (n + 7) / 8 * 8; }
+
 // An aligned buffer of n elements of U (uninitialised), see alloc_aligned.
 template <typename U> class aligned_buffer {
   public:

@@ -146,7 +146,6 @@ template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols)
 }
 
 
-inline size_t up8(size_t v) { return (v + 7) / 8 * 8; }  // complex values in 64-byte multiples
 constexpr size_t kColBlock = 16;  // columns transformed at once by a single-band synthesis
 constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
 constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
@@ -229,17 +228,13 @@ template <typename T>
 void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, K = k_;
     aligned_buffer<cpx> spec(batch * H);
+    rfft2_batch(x, spec.data(), batch, n_, m_, threads);
     region_errors err;
-    int nt = resolve_threads(threads, batch);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (long b = 0; b < static_cast<long>(batch); ++b)
-        err.run([&] { r2c_->r2c(x + b * P, spec.data() + b * H); });
-    err.rethrow();
 
     // work items: single bands, or (float) pairs of bands through one complex FFT
     const size_t per = pairs_ ? (K + 1) / 2 : K;
     const size_t work = batch * per;
-    nt = resolve_threads(threads, work);
+    const int nt = resolve_threads(threads, work);
     const size_t S = pairs_ ? 2 * up8(P) : up8(H);
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)

@@ -56,7 +56,6 @@ FASTSHEAR_KERNELS(double)
 
 constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results independent of threads)
 
-size_t padded(size_t n) { return (n + 7) / 8 * 8; }  // 8 complex values: >= 64 bytes
 
 // Whether FFTW sees p as aligned like the buffers the plans were made on (alloc_aligned).
 template <typename T> bool aligned_like_plan(const T* p) { return fftw_traits<T>::alignment_of(p) == 0; }
@@ -83,7 +82,7 @@ FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::comple
             throw std::invalid_argument("FilterBank3D: band (" + std::to_string(b.form) + ", " + std::to_string(b.ia) +
                                         ", " + std::to_string(b.ib) + ") refers to no slice");
     }
-    stride_ = padded(half_size());
+    stride_ = up8(half_size());
     const size_t s12 = static_cast<size_t>(n1) * n2, s13 = static_cast<size_t>(n1) * h3_,
                  s32 = static_cast<size_t>(n2) * h3_;
     const double N = static_cast<double>(volume());
@@ -223,7 +222,7 @@ template <typename T> typename FilterBank3D<T>::Scratch FilterBank3D<T>::scratch
 }
 
 template <typename T> size_t FilterBank3D<T>::scratch_size() const {
-    return stride_ + 2 * slab_complex() + 2 * slab_full() + slab_real() / 2;
+    return stride_ + 2 * slab_complex() + 2 * slab_full() + slab_real_as_complex();
 }
 
 template <typename T>

@@ -123,16 +123,17 @@ template <typename T> class FilterBank3D {
     void group_synthesis(const int* band, size_t nb, const T* const* c, cpx* g, const Scratch& w) const;
     // 2D inverse / forward real FFT of a slab of kind a (0: (n2, n3), 1: (n1, n3)) between sb
     // (rows x h3, contiguous) and rows of n3 reals at dst / src with the given row stride.
-    // slab_c2r destroys sb; rb is scratch of slab_real() values.
+    // slab_c2r destroys sb; rb is scratch for a slab of reals.
     void slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const;
     void slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const;
     // The same for two slabs at once through one complex FFT of (slab a) + i (slab b) (pairs_).
     // pair_c2r: slabs sl and sl+1 of v * conj(B) -> rows at da, db (the product fused in).
     void pair_c2r(const Slabs& s, const cpx* v, size_t sl, const Scratch& w, T* da, T* db) const;
     void pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const;
-    size_t slab_complex() const { return (static_cast<size_t>(std::max(n1_, n2_)) * h3_ + 7) / 8 * 8; }
-    size_t slab_full() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 7) / 8 * 8; }
-    size_t slab_real() const { return (static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 15) / 16 * 16; }
+    // scratch sizes in complex values: a slab's half spectrum, its full spectrum, its reals
+    size_t slab_complex() const { return up8(static_cast<size_t>(std::max(n1_, n2_)) * h3_); }
+    size_t slab_full() const { return up8(static_cast<size_t>(std::max(n1_, n2_)) * n3_); }
+    size_t slab_real_as_complex() const { return up8((static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 1) / 2); }
 
     int n1_, n2_, n3_, h3_;
     size_t stride_;                // padded half_size(): every scratch volume stays SIMD-aligned
