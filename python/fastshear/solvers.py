@@ -750,6 +750,25 @@ def _data_operator(A, b, shape=None):
     return A, b
 
 
+def _regularised_least_squares(A, b, K, f, *, nonneg, x0, ratio, norm=None, accelerate_denoising=False,
+                               **pdhg_args):
+    """``min_x ||A x - b||^2 / 2 + f(K x)  (+ x >= 0)`` with :func:`pdhg`.
+
+    ``A=None`` is denoising: the data term (and positivity) go into ``G``, whose prox is exact,
+    PDHG starts at ``b`` and, with ``accelerate_denoising``, takes the accelerated steps that the
+    strongly convex ``G`` allows. Otherwise the data term is a second ``F`` on ``A``. ``norm`` is
+    ``||K||`` where known (``||A||`` is then asked of ``A``); ``ratio=None`` means 1.
+    """
+    ratio = 1.0 if ratio is None else ratio
+    if A is None:
+        g = SquaredL2NonNegative(b) if nonneg else SquaredL2(b)
+        return pdhg([K], [f], g, x0=b if x0 is None else x0, ratio=ratio,
+                    norms=None if norm is None else [norm], accelerate=accelerate_denoising, **pdhg_args)
+    g = NonNegative() if nonneg else Zero()
+    return pdhg([A, K], [SquaredL2(b), f], g, x0=x0, ratio=ratio,
+                norms=None if norm is None else [A.norm(), norm], **pdhg_args)
+
+
 def analysis_l1(A, b, W, weights=1.0, *, nonneg: bool = True, x0=None, max_iter: int = 300,
                 tol: float = 1e-5, ratio: float = None, callback=None, progress=False, workers=None):
     """Analysis-sparse regularisation in a frame:
@@ -808,19 +827,12 @@ def analysis_l1(A, b, W, weights=1.0, *, nonneg: bool = True, x0=None, max_iter:
             raise ValueError(f"weights must be a scalar, ({Wop.out_shape[0]},) or broadcastable to "
                              f"{Wop.out_shape}, got shape {w.shape}") from None
         l1 = L1(w, band_ndim=0)
-    if A is None:
-        if b.shape != shape:
-            raise ValueError(f"the image must have shape {shape}, got {b.shape}")
-        g = SquaredL2NonNegative(b) if nonneg else SquaredL2(b)
-        return pdhg([Wop], [l1], g, x0=b if x0 is None else x0, max_iter=max_iter, tol=tol,
-                    ratio=1.0 if ratio is None else ratio, callback=callback, progress=progress,
-                    workers=workers)
-    if tuple(A.in_shape) != shape:
+    if A is None and b.shape != shape:
+        raise ValueError(f"the image must have shape {shape}, got {b.shape}")
+    if A is not None and tuple(A.in_shape) != shape:
         raise ValueError(f"A takes {A.in_shape}, W takes {shape}")
-    g = NonNegative() if nonneg else Zero()
-    return pdhg([A, Wop], [SquaredL2(b), l1], g, x0=x0, max_iter=max_iter, tol=tol,
-                ratio=1.0 if ratio is None else ratio, callback=callback, progress=progress,
-                workers=workers)
+    return _regularised_least_squares(A, b, Wop, l1, nonneg=nonneg, x0=x0, max_iter=max_iter, tol=tol,
+                                      ratio=ratio, callback=callback, progress=progress, workers=workers)
 
 
 def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, tol: float = 1e-5,
@@ -848,16 +860,9 @@ def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, t
     A, b = _data_operator(A, b)
     if not (lam >= 0) or not np.isfinite(lam):
         raise ValueError(f"lam must be finite and >= 0, got {lam!r}")
-    if A is None:
-        if b.ndim != 2:
-            raise ValueError(f"the image must be 2-D, got shape {b.shape}")
-        D = Gradient2D(b.shape, dtype=b.dtype)
-        g = SquaredL2NonNegative(b) if nonneg else SquaredL2(b)
-        return pdhg([D], [L21(lam)], g, x0=b if x0 is None else x0, max_iter=max_iter, tol=tol,
-                    ratio=1.0 if ratio is None else ratio, norms=[math.sqrt(8.0)], accelerate=True,
-                    callback=callback, progress=progress)
-    D = Gradient2D(A.in_shape, dtype=A.dtype)
-    g = NonNegative() if nonneg else Zero()
-    return pdhg([A, D], [SquaredL2(b), L21(lam)], g, x0=x0, max_iter=max_iter, tol=tol,
-                ratio=1.0 if ratio is None else ratio, norms=[A.norm(), math.sqrt(8.0)],
-                callback=callback, progress=progress)
+    if A is None and b.ndim != 2:
+        raise ValueError(f"the image must be 2-D, got shape {b.shape}")
+    D = Gradient2D(b.shape, dtype=b.dtype) if A is None else Gradient2D(A.in_shape, dtype=A.dtype)
+    return _regularised_least_squares(A, b, D, L21(lam), nonneg=nonneg, x0=x0, norm=math.sqrt(8.0),
+                                      accelerate_denoising=True, max_iter=max_iter, tol=tol, ratio=ratio,
+                                      callback=callback, progress=progress)
