@@ -6,6 +6,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <type_traits>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "fastshear/complex_kernels.hpp"
 #include "fastshear/parallel.hpp"
@@ -43,25 +46,9 @@ namespace {
             acc[2 * j + 1] += h * (ar * qi + ai * qr + br * si + bi * sr);                      \
         }                                                                                       \
     }                                                                                          \
-    /* Paired decomposition: row r of the full spectrum Z = X conj(Fa) + i X conj(Fb) of two bands,\
-       columns c < mh from the half spectrum's row r (x) ... */                                \
-    FASTSHEAR_CLONES void fwd_pack_real(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh) {\
-        for (size_t c = 0; c < mh; ++c) {                                                      \
-            const T xr = x[2 * c], xi = x[2 * c + 1];                                          \
-            z[2 * c] = xr * fa[c] - xi * fb[c];                                                \
-            z[2 * c + 1] = xi * fa[c] + xr * fb[c];                                            \
-        }                                                                                      \
-    }                                                                                          \
-    /* ... and columns mh <= c < m from row (N-r)%N (x): Z = conj(X(-r, m-c)) (Fa + i Fb)(-r, m-c) */\
-    FASTSHEAR_CLONES void fwd_pack_real_mirror(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh, size_t m) {\
-        for (size_t c = mh; c < m; ++c) {                                                      \
-            const size_t j = m - c;                                                            \
-            const T xr = x[2 * j], xi = x[2 * j + 1];                                          \
-            z[2 * c] = xr * fa[j] + xi * fb[j];                                                \
-            z[2 * c + 1] = xr * fb[j] - xi * fa[j];                                            \
-        }                                                                                      \
-    }                                                                                          \
-    /* The same with complex filters (mh interleaved values each). */                          \
+    /* Paired decomposition with complex filters: row r of the full spectrum                   \
+       Z = X conj(Fa) + i X conj(Fb) of two bands, columns c < mh from the half spectrum's row r  \
+       (x; fa, fb: mh interleaved values each) ... */                                            \
     FASTSHEAR_CLONES void fwd_pack_cpx(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh) {\
         for (size_t c = 0; c < mh; ++c) {                                                      \
             const T xr = x[2 * c], xi = x[2 * c + 1];                                          \
@@ -70,6 +57,7 @@ namespace {
             z[2 * c + 1] = xr * gi + xi * gr;                                                  \
         }                                                                                      \
     }                                                                                          \
+    /* ... and columns mh <= c < m from row (N-r)%N (x): Z = conj(X(-r, m-c)) (Fa + i Fb)(-r, m-c) */\
     FASTSHEAR_CLONES void fwd_pack_cpx_mirror(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh, size_t m) {\
         for (size_t c = mh; c < m; ++c) {                                                      \
             const size_t j = m - c;                                                            \
@@ -101,6 +89,115 @@ void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
         rev[2 * j + 1] = row[2 * (m - j) + 1];
     }
 }
+// Rows r0 .. r0+nr-1 of the full spectra W = Y_a + i Y_b of two real images' row transforms, from
+// their column-transformed half spectra stored transposed (ya, yb: (M/2+1, N), ya[kx N + r] =
+// Y_a(r, kx)): W(r, kx) = Y_a + i Y_b for kx < M/2+1 and, as Y_a(r, M-kx) = conj Y_a(r, kx) (the
+// rows of a real image), W(r, M-kx) = conj Y_a + i conj Y_b. The columns a real row transform
+// takes as real (kx = 0 and, for even M, M/2) take the real parts only, as FFTW's c2r does.
+// w: nr rows of M complex values. With 8 rows and AVX2, in 8 x 8 tiles transposed in registers
+// (each cache line of ya, yb and w touched once; element by element this took a quarter of the
+// decomposition's time at 512 x 512).
+#if defined(__x86_64__)
+// 4 x 4 transpose of 64-bit units: rows q0..q3 of a block -> its columns o[0..3]
+__attribute__((target("avx2"))) inline void transpose4(__m256d q0, __m256d q1, __m256d q2, __m256d q3, __m256d* o) {
+    const __m256d t0 = _mm256_unpacklo_pd(q0, q1), t1 = _mm256_unpackhi_pd(q0, q1);
+    const __m256d t2 = _mm256_unpacklo_pd(q2, q3), t3 = _mm256_unpackhi_pd(q2, q3);
+    o[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    o[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    o[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    o[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+// Columns kx0 <= kx < kx0 + 8 of 8 rows; ya, yb at row r0 of column 0.
+__attribute__((target("avx2"))) void gather_tile_avx2(const float* ya, const float* yb, size_t n, size_t kx0,
+                                                      size_t m, float* w) {
+    __m256d d[8][2], mi[8][2];  // per column k: rows 0-3, 4-7 as 64-bit units
+    const __m256 zero = _mm256_setzero_ps();
+    for (size_t k = 0; k < 8; ++k) {
+        const float* a = ya + 2 * (kx0 + k) * n;
+        const float* b = yb + 2 * (kx0 + k) * n;
+        for (int h = 0; h < 2; ++h) {
+            const __m256 av = _mm256_loadu_ps(a + 8 * h), bv = _mm256_loadu_ps(b + 8 * h);
+            const __m256 bs = _mm256_permute_ps(bv, 0xB1);  // (b.im, b.re)
+            d[k][h] = _mm256_castps_pd(_mm256_addsub_ps(av, bs));  // (a.re - b.im, a.im + b.re)
+            mi[k][h] = _mm256_castps_pd(_mm256_addsub_ps(bs, _mm256_sub_ps(zero, av)));  // (a.re + b.im, b.re - a.im)
+        }
+    }
+    __m256d o[4];
+    for (int h = 0; h < 2; ++h)        // rows 4h .. 4h+3
+        for (int g = 0; g < 2; ++g) {  // columns 4g .. 4g+3
+            transpose4(d[4 * g][h], d[4 * g + 1][h], d[4 * g + 2][h], d[4 * g + 3][h], o);
+            for (int r = 0; r < 4; ++r)
+                _mm256_storeu_pd(reinterpret_cast<double*>(w + 2 * ((4 * h + r) * m + kx0 + 4 * g)), o[r]);
+            // mirrors: column kx0 + k goes to M - kx0 - k, so the columns enter reversed
+            transpose4(mi[4 * g + 3][h], mi[4 * g + 2][h], mi[4 * g + 1][h], mi[4 * g][h], o);
+            for (int r = 0; r < 4; ++r)
+                _mm256_storeu_pd(reinterpret_cast<double*>(w + 2 * ((4 * h + r) * m + m - kx0 - 4 * g - 3)), o[r]);
+        }
+}
+// The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows (128-bit units).
+__attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const double* yb, size_t n, size_t kx0,
+                                                      size_t m, double* w) {
+    __m256d d[4][2], mi[4][2];  // per column k: rows 0-1, 2-3
+    const __m256d zero = _mm256_setzero_pd();
+    for (size_t k = 0; k < 4; ++k) {
+        const double* a = ya + 2 * (kx0 + k) * n;
+        const double* b = yb + 2 * (kx0 + k) * n;
+        for (int h = 0; h < 2; ++h) {
+            const __m256d av = _mm256_loadu_pd(a + 4 * h), bv = _mm256_loadu_pd(b + 4 * h);
+            const __m256d bs = _mm256_permute_pd(bv, 0x5);  // (b.im, b.re)
+            d[k][h] = _mm256_addsub_pd(av, bs);
+            mi[k][h] = _mm256_addsub_pd(bs, _mm256_sub_pd(zero, av));
+        }
+    }
+    for (int r = 0; r < 4; ++r) {
+        const int h = r / 2, sel = (r % 2) ? 0x31 : 0x20;
+        double* row = w + 2 * r * m;
+        _mm256_storeu_pd(row + 2 * kx0, _mm256_permute2f128_pd(d[0][h], d[1][h], sel));
+        _mm256_storeu_pd(row + 2 * (kx0 + 2), _mm256_permute2f128_pd(d[2][h], d[3][h], sel));
+        _mm256_storeu_pd(row + 2 * (m - kx0 - 3), _mm256_permute2f128_pd(mi[3][h], mi[2][h], sel));
+        _mm256_storeu_pd(row + 2 * (m - kx0 - 1), _mm256_permute2f128_pd(mi[1][h], mi[0][h], sel));
+    }
+}
+bool have_avx2() {
+    static const bool ok = __builtin_cpu_supports("avx2");
+    return ok;
+}
+#endif
+
+template <typename T>
+void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size_t n, size_t r0, size_t nr,
+                      size_t mh, size_t m, std::complex<T>* w) {
+    using C = std::complex<T>;
+    const size_t last = (m % 2 == 0) ? mh - 1 : mh;  // first column without a mirror (or mh)
+    for (size_t r = 0; r < nr; ++r) {  // the real columns
+        const C a = ya[r0 + r], b = yb[r0 + r];
+        w[r * m] = C(a.real(), b.real());
+        if (last < mh) {
+            const C a2 = ya[last * n + r0 + r], b2 = yb[last * n + r0 + r];
+            w[r * m + last] = C(a2.real(), b2.real());
+        }
+    }
+    size_t kx0 = 1;
+#if defined(__x86_64__)
+    if constexpr (std::is_same<T, float>::value) {
+        if (nr == 8 && have_avx2())
+            for (; kx0 + 8 <= last; kx0 += 8) gather_tile_avx2(re(ya + r0), re(yb + r0), n, kx0, m, re(w));
+    } else {
+        if (nr == 8 && have_avx2())
+            for (; kx0 + 4 <= last; kx0 += 4) {
+                gather_tile_avx2(re(ya + r0), re(yb + r0), n, kx0, m, re(w));
+                gather_tile_avx2(re(ya + r0 + 4), re(yb + r0 + 4), n, kx0, m, re(w + 4 * m));
+            }
+    }
+#endif
+    for (size_t kx = kx0; kx < last; ++kx)
+        for (size_t r = 0; r < nr; ++r) {
+            const C a = ya[kx * n + r0 + r], b = yb[kx * n + r0 + r];
+            w[r * m + kx] = C(a.real() - b.imag(), a.imag() + b.real());
+            w[r * m + m - kx] = C(a.real() + b.imag(), b.real() - a.imag());
+        }
+}
+
 // b[j ldb + i] = a[i lda + j] for i < rows, j < cols: a transpose of complex values. Complex
 // floats move as 64-bit units in 8 x 8 tiles gathered in a local buffer (each cache line of a and
 // b is touched once, also when the leading dimensions are multiples of 4 KB: a direct blocked
@@ -147,6 +244,8 @@ template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols)
 
 
 constexpr size_t kColBlock = 16;  // columns transformed at once by a single-band synthesis
+constexpr size_t kPairBlock = 8;  // rows transformed at once by a paired decomposition (gather_pair_rows)
+constexpr size_t kPairColBlock = 8;  // columns transformed at once by a paired decomposition
 constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
 constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
 
@@ -176,8 +275,9 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     // Pairs where FFTW's complex transforms beat two real ones: single precision (measured at
     // 128 to 512 square, 1 thread: 1.2-1.3x faster syntheses); in double precision they do not.
     pairs_ = std::is_same<T, float>::value && k >= 2;
+    // real filters are kept transposed, (K, M/2+1, N): both directions work on transposed spectra
     if (real_)
-        filt_r_ = aligned_buffer<T>(KH);
+        filt_t_ = aligned_buffer<T>(KH);
     else
         filt_ = aligned_buffer<cpx>(KH);
     for (int i = 0; i < k; ++i) {
@@ -190,8 +290,10 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         }
         energies_[i] = e;
         if (real_) {
-            T* dst = filt_r_.data() + static_cast<size_t>(i) * H;
-            for (size_t j = 0; j < H; ++j) dst[j] = static_cast<T>(f[j].real() * scale);
+            T* dst = filt_t_.data() + static_cast<size_t>(i) * H;
+            for (size_t r = 0; r < static_cast<size_t>(n); ++r)
+                for (size_t c = 0; c < static_cast<size_t>(mh_); ++c)
+                    dst[c * n + r] = static_cast<T>(f[r * mh_ + c].real() * scale);
         } else {
             cpx* dst = filt_.data() + static_cast<size_t>(i) * H;
             for (size_t j = 0; j < H; ++j)
@@ -202,14 +304,6 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n, m});
     c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n, m});
     if (real_) {
-        // the synthesis works on transposed spectra (M/2+1, N): a second copy of the filters
-        filt_t_ = aligned_buffer<T>(KH);
-        for (int i = 0; i < k; ++i) {
-            const T* src = filt_r_.data() + static_cast<size_t>(i) * H;
-            T* dst = filt_t_.data() + static_cast<size_t>(i) * H;
-            for (int r = 0; r < n; ++r)
-                for (int c = 0; c < mh_; ++c) dst[static_cast<size_t>(c) * n + r] = src[static_cast<size_t>(r) * mh_ + c];
-        }
         rows_r2c_ = &fft_plan<T>::get(fft_kind::r2c, {m}, n);
         cblk_ = std::min<size_t>(kColBlock, mh_);
         cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_));
@@ -221,7 +315,26 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     } else if (pairs_) {
         c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
     }
-    if (pairs_) c2c_inv_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n, m});  // paired decomposition
+    // Paired decomposition: with real filters always (one complex transform of two bands, done
+    // as column then row passes, beats two real 2D transforms in both precisions), with complex
+    // filters where the paired synthesis is used.
+    fpairs_ = k >= 2 && (real_ || pairs_);
+    if (real_) {
+        const int pb = static_cast<int>(std::min<size_t>(kPairColBlock, mh_));
+        fcols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb);
+        if (mh_ % pb) fcols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb);
+        const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_));
+        if (fpairs_) {
+            frows_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, rb);
+            if (n_ % rb) frows_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, n_ % rb);
+        }
+        if (k % 2) {  // the last band alone
+            frows_c2r_ = &fft_plan<T>::get(fft_kind::c2r, {m}, rb);
+            if (n_ % rb) frows_c2r_rem_ = &fft_plan<T>::get(fft_kind::c2r, {m}, n_ % rb);
+        }
+    } else if (fpairs_) {
+        c2c_inv_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n, m});
+    }
 }
 
 template <typename T>
@@ -231,34 +344,44 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
     rfft2_batch(x, spec.data(), batch, n_, m_, threads);
     region_errors err;
 
-    // work items: single bands, or (float) pairs of bands through one complex FFT
-    const size_t per = pairs_ ? (K + 1) / 2 : K;
+    // work items: single bands, or pairs of bands through one complex FFT
+    const size_t per = fpairs_ ? (K + 1) / 2 : K;
     const size_t work = batch * per;
     const int nt = resolve_threads(threads, work);
-    const size_t S = pairs_ ? 2 * up8(P) : up8(H);
+    const size_t S = real_ ? pair_scratch() : (fpairs_ ? 2 * up8(P) : up8(H));
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
+    if (real_) {  // the real-filter path reads the spectra transposed, (M/2+1, N)
+        aligned_buffer<cpx> spec_t(batch * H);
+        const int ntb = resolve_threads(threads, batch);
+#pragma omp parallel for num_threads(ntb) schedule(static)
+        for (long b = 0; b < static_cast<long>(batch); ++b)
+            transpose(re(spec.data() + b * H), re(spec_t.data() + b * H), n_, mh_);
+        spec = std::move(spec_t);
+    }
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
-            const size_t b = w / per, i = pairs_ ? 2 * (w % per) : w % per;
+            const size_t b = w / per, i = fpairs_ ? 2 * (w % per) : w % per;
             const cpx* X = spec.data() + b * H;
             cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
             T* dst = out + (b * K + i) * P;
-            if (pairs_ && i + 1 < K) {
+            const bool pair = fpairs_ && i + 1 < K;
+            if (real_ && pair) {
+                forward_pair_t(X, i, t, dst, dst + P);
+            } else if (real_) {
+                forward_single_t(X, i, t, dst);
+            } else if (pair) {
                 forward_pair(X, i, t, dst, dst + P);
-                return;
-            }
-            if (real_)
-                mul_real(re(X), filt_r_.data() + i * H, re(t), H);
-            else
+            } else {
                 mul_conj(re(X), re(filt_.data() + i * H), re(t), H);
-            c2r_->c2r(t, dst);
+                c2r_->c2r(t, dst);
+            }
         });
     }
     err.rethrow();
 }
 
-// Bands i and i+1 of one image: the full spectrum Z = X conj(F_i) + i X conj(F_i+1) (rows of the
+// Bands i and i+1 of one image with complex filters: the full spectrum Z = X conj(F_i) + i X conj(F_i+1) (rows of the
 // half spectrum and their mirrors), one complex inverse FFT, and its real and imaginary parts
 // streamed to the two bands. t: scratch of 2 N M complex values.
 template <typename T>
@@ -270,19 +393,68 @@ void FilterBank2D<T>::forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db)
         const size_t rm = (n - r) % n;
         const T *x = re(X + r * mh), *xm = re(X + rm * mh);
         T* zr = z + 2 * r * m;
-        if (real_) {
-            const T *fa = filt_r_.data() + i * H, *fb = fa + H;
-            fwd_pack_real(x, fa + r * mh, fb + r * mh, zr, mh);
-            fwd_pack_real_mirror(xm, fa + rm * mh, fb + rm * mh, zr, mh, m);
-        } else {
-            const T *fa = re(filt_.data() + i * H), *fb = re(filt_.data() + (i + 1) * H);
-            fwd_pack_cpx(x, fa + 2 * r * mh, fb + 2 * r * mh, zr, mh);
-            fwd_pack_cpx_mirror(xm, fa + 2 * rm * mh, fb + 2 * rm * mh, zr, mh, m);
-        }
+        const T *fa = re(filt_.data() + i * H), *fb = re(filt_.data() + (i + 1) * H);
+        fwd_pack_cpx(x, fa + 2 * r * mh, fb + 2 * r * mh, zr, mh);
+        fwd_pack_cpx_mirror(xm, fa + 2 * rm * mh, fb + 2 * rm * mh, zr, mh, m);
     }
     c2c_inv_->c2c(t, Z);
     stream_unpack(re(Z), da, db, P);
     stream_fence();
+}
+
+// The decomposition with real filters, from an image's transposed half spectrum XT (M/2+1, N):
+// the columns of X F_i are inverse transformed in blocks (contiguous, the product formed while
+// cached) into Y_i, stored transposed, then the rows in blocks. FFTW's 2D plans of the same
+// transforms copy columns to buffers and back; here the only transposes are of the row blocks.
+// t: pair_scratch() complex values: Y_a, Y_b, a column block, two row blocks.
+template <typename T>
+void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const {
+    const size_t n = n_, mh = mh_, pb = std::min<size_t>(kPairColBlock, mh);
+    const T* f = filt_t_.data() + i * half_size();
+    for (size_t c0 = 0; c0 < mh; c0 += pb) {
+        const size_t nc = std::min(pb, mh - c0);
+        mul_real(re(XT + c0 * n), f + c0 * n, re(blk), nc * n);
+        (nc == pb ? fcols_ : fcols_rem_)->c2c(blk, y + c0 * n);
+    }
+}
+
+// Bands i and i+1: the rows of W = Y_a + i Y_b (the full rows, see gather_pair_rows) take one
+// complex inverse FFT each, which gives c_a + i c_b, streamed to the two bands.
+template <typename T>
+void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const {
+    const size_t n = n_, m = m_, mh = mh_, H = half_size();
+    const size_t pb = std::min<size_t>(kPairColBlock, mh), rb = std::min<size_t>(kPairBlock, n);
+    cpx *ya = t, *yb = ya + up8(H), *blk = yb + up8(H), *w = blk + up8(pb * n), *v = w + up8(rb * m);
+    columns_t(XT, i, ya, blk);
+    columns_t(XT, i + 1, yb, blk);
+    for (size_t r0 = 0; r0 < n; r0 += rb) {
+        const size_t nr = std::min(rb, n - r0);
+        gather_pair_rows(ya, yb, n, r0, nr, mh, m, w);
+        (nr == rb ? frows_ : frows_rem_)->c2c(w, v);
+        for (size_t r = 0; r < nr; ++r) stream_unpack(re(v + r * m), da + (r0 + r) * m, db + (r0 + r) * m, m);
+    }
+    stream_fence();
+}
+
+// Band i alone (the last of an odd count): blocks of rows of Y_i transposed back, real inverse FFTs.
+template <typename T>
+void FilterBank2D<T>::forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const {
+    const size_t n = n_, m = m_, mh = mh_, H = half_size();
+    const size_t pb = std::min<size_t>(kPairColBlock, mh), rb = std::min<size_t>(kPairBlock, n);
+    cpx *y = t, *blk = y + 2 * up8(H), *w = blk + up8(pb * n), *v = w + up8(rb * m);
+    columns_t(XT, i, y, blk);
+    for (size_t r0 = 0; r0 < n; r0 += rb) {
+        const size_t nr = std::min(rb, n - r0);
+        transpose(re(y + r0), n, re(w), mh, mh, nr);
+        (nr == rb ? frows_c2r_ : frows_c2r_rem_)->c2r(w, re(v));
+        stream_copy(dst + r0 * m, re(v), nr * m);
+    }
+    stream_fence();
+}
+
+template <typename T> size_t FilterBank2D<T>::pair_scratch() const {
+    const size_t pb = std::min<size_t>(kPairColBlock, mh_), rb = std::min<size_t>(kPairBlock, n_);
+    return 2 * up8(half_size()) + up8(pb * n_) + 2 * up8(rb * m_);
 }
 
 // Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired

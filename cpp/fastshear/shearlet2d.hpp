@@ -12,12 +12,15 @@
 // - real filters: when every spectrum is real up to rounding (max |imag| <= 1e-14 max |psi| over
 //   the bank, true of ShearLab's default filters on most sizes), only the real parts are kept
 //   (half the memory to stream, cheaper products); otherwise the complex spectra are used.
-//   With real filters the synthesis works on transposed spectra (M/2+1, N): row FFTs, a blocked
-//   transpose, contiguous column FFTs (FFTW's 2D plans copy columns to buffers and back), with
-//   a transposed copy of the filters (so the filters take as much memory as complex ones).
+//   With real filters both directions work on transposed spectra (M/2+1, N) and the filters are
+//   kept transposed: the synthesis does row FFTs, a blocked transpose, contiguous column FFTs;
+//   the decomposition contiguous column FFTs, then row FFTs of transposed row blocks. FFTW's 2D
+//   plans copy columns to buffers and back instead (10-30 % of their time here).
 // - paired synthesis: two bands a, b of a chunk go through one complex FFT of z = c_a + i c_b,
 //   split afterwards with F(c_a)(w) = (Z(w) + conj Z(-w))/2, F(c_b)(w) = (Z(w) - conj Z(-w))/2i.
 //   Chosen where FFTW's complex FFT beats two real ones (single precision).
+// - paired decomposition: two bands through one complex inverse FFT, c_a + i c_b = ifft2(X conj
+//   F_a + i X conj F_b): with real filters in both precisions, else where synthesis pairs.
 // Each band of a synthesis is read from memory once, by a copy into a cached buffer.
 #pragma once
 
@@ -53,12 +56,17 @@ template <typename T> class FilterBank2D {
     const std::vector<double>& band_energies() const { return energies_; }
     // Whether the real-filter path is in use (see above).
     bool real_filters() const { return real_; }
-    // Whether synthesis transforms bands in pairs (see above).
+    // Whether synthesis / decomposition transform bands in pairs (see above).
     bool paired_synthesis() const { return pairs_; }
+    bool paired_decomposition() const { return fpairs_; }
 
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
     void forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const;
+    void columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const;
+    void forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const;
+    void forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const;
+    size_t pair_scratch() const;
 
     size_t block_offset() const;
     size_t buffer_offset() const;
@@ -66,17 +74,23 @@ template <typename T> class FilterBank2D {
     void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
 
     int n_, m_, k_, mh_;
-    bool real_ = false, pairs_ = false;
+    bool real_ = false, pairs_ = false, fpairs_ = false;
     aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
-    aligned_buffer<T> filt_r_;    // Re psi_i / (N M), real path
-    aligned_buffer<T> filt_t_;    // the same transposed, (K, M/2+1, N), for the synthesis
+    aligned_buffer<T> filt_t_;    // Re psi_i / (N M) transposed, (K, M/2+1, N), real path
     aligned_buffer<T> inv_w_;     // 1 / W
     std::vector<double> weights_; // W
     std::vector<double> energies_;
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
     const fft_plan<T>* c2c_ = nullptr;  // paired synthesis with complex filters
-    const fft_plan<T>* c2c_inv_ = nullptr;  // paired decomposition
+    const fft_plan<T>* c2c_inv_ = nullptr;  // paired decomposition, complex filters
+    // paired decomposition with real filters: column blocks, then row blocks (and remainders)
+    const fft_plan<T>* fcols_ = nullptr;
+    const fft_plan<T>* fcols_rem_ = nullptr;
+    const fft_plan<T>* frows_ = nullptr;
+    const fft_plan<T>* frows_rem_ = nullptr;
+    const fft_plan<T>* frows_c2r_ = nullptr;  // the last band of an odd count: real row transforms
+    const fft_plan<T>* frows_c2r_rem_ = nullptr;
     // synthesis with real filters on transposed spectra: rows (N transforms of length M), a
     // transpose, columns (transforms of length N): r2c rows and M/2+1 columns for single bands,
     // c2c rows and M columns for pairs
