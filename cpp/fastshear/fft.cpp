@@ -26,7 +26,7 @@ unsigned planner_flags() {
 }
 
 template <typename T> struct plan_cache {
-    using key = std::tuple<int, std::vector<int>, int, int, int>;  // kind, dims, howmany, effort, axis
+    using key = std::tuple<int, std::vector<int>, int, int, int, int, int>;  // kind, dims, howmany, effort, axis, idist, odist
     std::map<key, std::unique_ptr<fft_plan<T>>> plans;
     ~plan_cache() {
         // Plans are leaked at exit on purpose: FFTW may already be torn down.
@@ -74,10 +74,13 @@ bool export_wisdom(const std::string& pd, const std::string& pf) {
 }
 
 template <typename T>
-const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims, int howmany) {
+const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims, int howmany, int idist,
+                                    int odist) {
+    const bool cc = kind == fft_kind::c2c_forward || kind == fft_kind::c2c_backward;
+    if (!cc && (idist || odist)) throw std::invalid_argument("fft_plan::get: distances are for c2c plans");
     std::lock_guard<std::mutex> lock(planner_mutex());
     int effort = g_effort.load();
-    auto k = std::make_tuple(static_cast<int>(kind), dims, howmany, effort, -1);
+    auto k = std::make_tuple(static_cast<int>(kind), dims, howmany, effort, -1, idist, odist);
     auto& c = cache<T>();
     auto it = c.plans.find(k);
     if (it != c.plans.end()) return *it->second;
@@ -87,11 +90,17 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
         rn *= static_cast<size_t>(dims[i]);
         cn *= (i + 1 == dims.size()) ? static_cast<size_t>(dims[i] / 2 + 1) : static_cast<size_t>(dims[i]);
     }
-    if (kind == fft_kind::c2c_forward || kind == fft_kind::c2c_backward) cn = rn;
+    const size_t one = rn;  // values of one transform
+    if (cc) cn = rn;
     rn *= howmany;
     cn *= howmany;
+    // c2c extents: the last transform's end, spaced by the distances
+    if (idist <= 0) idist = static_cast<int>(one);
+    if (odist <= 0) odist = static_cast<int>(one);
+    const size_t cn_in = cc ? (howmany - 1) * static_cast<size_t>(idist) + one : cn;
+    const size_t cn_out = cc ? (howmany - 1) * static_cast<size_t>(odist) + one : cn;
     aligned_buffer<T> rbuf(kind == fft_kind::r2c || kind == fft_kind::c2r ? rn : 1);
-    aligned_buffer<std::complex<T>> cbuf(cn), cbuf2(kind == fft_kind::c2c_forward || kind == fft_kind::c2c_backward ? cn : 1);
+    aligned_buffer<std::complex<T>> cbuf(cn_in), cbuf2(cc ? cn_out : 1);
     using cx = typename traits::cpx;
     typename traits::plan p = nullptr;
     int rank = static_cast<int>(dims.size());
@@ -105,8 +114,8 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
             break;
         case fft_kind::c2c_forward:
         case fft_kind::c2c_backward:
-            p = traits::c2c(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()),
-                            reinterpret_cast<cx*>(cbuf2.data()),
+            p = traits::c2c(rank, dims.data(), howmany, reinterpret_cast<cx*>(cbuf.data()), idist,
+                            reinterpret_cast<cx*>(cbuf2.data()), odist,
                             kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD, flags);
             break;
     }
@@ -114,7 +123,7 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
     ++g_created;
     int ra = traits::alignment_of(rbuf.data());
     int ca = traits::alignment_of(reinterpret_cast<T*>(cbuf.data()));
-    auto ptr = std::make_unique<fft_plan<T>>(p, rn, cn, ra, ca);
+    auto ptr = std::make_unique<fft_plan<T>>(p, rn, cc ? cn_in : cn, ra, ca, cc ? cn_out : 0);
     auto& ref = *ptr;
     c.plans.emplace(k, std::move(ptr));
     return ref;
@@ -128,7 +137,7 @@ const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& 
     if (axis < 0 || axis >= rank) throw std::invalid_argument("fft_plan::get_axis: bad axis");
     std::lock_guard<std::mutex> lock(planner_mutex());
     int effort = g_effort.load();
-    auto k = std::make_tuple(static_cast<int>(kind), dims, 1, effort, axis);
+    auto k = std::make_tuple(static_cast<int>(kind), dims, 1, effort, axis, 0, 0);
     auto& c = cache<T>();
     auto it = c.plans.find(k);
     if (it != c.plans.end()) return *it->second;
@@ -204,11 +213,12 @@ template <typename T> void fft_plan<T>::c2c(cpx* in, cpx* out) const {
         std::memcpy(out, b.data(), cpx_n_ * sizeof(cpx));
         return;
     }
-    aligned_buffer<cpx> ib(in_ok ? 0 : cpx_n_), ob(out_ok ? 0 : cpx_n_);
+    aligned_buffer<cpx> ib(in_ok ? 0 : cpx_n_), ob(out_ok ? 0 : cpx_out_n_);
     if (!in_ok) std::memcpy(ib.data(), in, cpx_n_ * sizeof(cpx));
+    if (!out_ok) std::memcpy(ob.data(), out, cpx_out_n_ * sizeof(cpx));  // keeps the gaps between transforms
     traits::exec_c2c(plan_, reinterpret_cast<cx*>(in_ok ? in : ib.data()),
                      reinterpret_cast<cx*>(out_ok ? out : ob.data()));
-    if (!out_ok) std::memcpy(out, ob.data(), cpx_n_ * sizeof(cpx));
+    if (!out_ok) std::memcpy(out, ob.data(), cpx_out_n_ * sizeof(cpx));
 }
 
 template <typename T>

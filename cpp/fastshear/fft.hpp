@@ -46,9 +46,9 @@ template <> struct fftw_traits<double> {
         return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
                                         real_dist(rank, n), flags);
     }
-    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
-        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
-                                    real_dist(rank, n), sign, flags);
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, int idist, cpx* out, int odist, int sign,
+                    unsigned flags) {
+        return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
     }
     using iodim = fftw_iodim;
     static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
@@ -72,9 +72,9 @@ template <> struct fftw_traits<float> {
         return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
                                         real_dist(rank, n), flags);
     }
-    static plan c2c(int rank, const int* n, int howmany, cpx* in, cpx* out, int sign, unsigned flags) {
-        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
-                                    real_dist(rank, n), sign, flags);
+    static plan c2c(int rank, const int* n, int howmany, cpx* in, int idist, cpx* out, int odist, int sign,
+                    unsigned flags) {
+        return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
     }
     using iodim = fftwf_iodim;
     static plan guru_c2c(const iodim& d, int vr, const iodim* v, cpx* in, cpx* out, int sign, unsigned flags) {
@@ -133,7 +133,10 @@ template <typename T> class fft_plan {
     using traits = fftw_traits<T>;
     using cpx = std::complex<T>;
 
-    static const fft_plan& get(fft_kind kind, const std::vector<int>& dims, int howmany = 1);
+    // c2c plans may space the transforms of a batch apart: idist / odist complex values between the
+    // starts of consecutive input / output transforms (0: contiguous), e.g. rows of a padded array.
+    static const fft_plan& get(fft_kind kind, const std::vector<int>& dims, int howmany = 1, int idist = 0,
+                               int odist = 0);
     // One axis of one C-order complex array of shape `dims`: in-place 1D c2c transforms along
     // `axis`, looping over all other axes (call c2c(a, a)). Multi-dimensional FFTs split into
     // such passes let a caller apply a factor that does not depend on some axes between them.
@@ -145,14 +148,14 @@ template <typename T> class fft_plan {
     void c2c(cpx* in, cpx* out) const;  // in == out for in-place plans (get_axis c2c)
 
     size_t real_size() const { return real_n_; }     // reals per call (all howmany)
-    size_t complex_size() const { return cpx_n_; }   // complex values per call (all howmany)
+    size_t complex_size() const { return cpx_n_; }   // complex values per call (all howmany; c2c: input)
 
-    fft_plan(typename traits::plan p, size_t rn, size_t cn, int ra, int ca)
-        : plan_(p), real_n_(rn), cpx_n_(cn), real_align_(ra), cpx_align_(ca) {}
+    fft_plan(typename traits::plan p, size_t rn, size_t cn, int ra, int ca, size_t cn_out = 0)
+        : plan_(p), real_n_(rn), cpx_n_(cn), cpx_out_n_(cn_out ? cn_out : cn), real_align_(ra), cpx_align_(ca) {}
 
   private:
     typename traits::plan plan_;
-    size_t real_n_, cpx_n_;
+    size_t real_n_, cpx_n_, cpx_out_n_;
     int real_align_, cpx_align_;
 };
 

@@ -17,23 +17,12 @@ namespace fastshear {
 
 namespace {
 
-// Kernels of the paired synthesis (the generic ones are in complex_kernels.hpp).
+// Kernels of the paired transforms with complex filters (the generic ones are in complex_kernels.hpp).
 #define FASTSHEAR_KERNELS(T)                                                                    \
     /* One row of a paired synthesis. z: row r of Z = fft2(c_a + i c_b), zr: row (N-r)%N of Z   \
        reversed (zr[j] = Z(-r, -j), see reverse_row); for the half-row columns j < mh, with     \
        x+iy = Z(r,j), u+iv = Z(-r,-j): F(c_a) = ((x+u) + i(y-v))/2, F(c_b) = ((y+v) + i(u-x))/2, \
-       acc += F(c_a) pa + F(c_b) pb. Real filters pa, pb (mh values each). */                   \
-    FASTSHEAR_CLONES void pair_mac_real(const T* __restrict z, const T* __restrict zr,          \
-                                        const T* __restrict pa, const T* __restrict pb,         \
-                                        T* __restrict acc, size_t mh) {                         \
-        const T h = T(0.5);                                                                     \
-        for (size_t j = 0; j < mh; ++j) {                                                       \
-            T x = z[2 * j], y = z[2 * j + 1], u = zr[2 * j], v = zr[2 * j + 1];                 \
-            acc[2 * j] += h * ((x + u) * pa[j] + (y + v) * pb[j]);                              \
-            acc[2 * j + 1] += h * ((y - v) * pa[j] + (u - x) * pb[j]);                          \
-        }                                                                                       \
-    }                                                                                           \
-    /* The same with complex filters pa, pb (mh interleaved values each). */                    \
+       acc += F(c_a) pa + F(c_b) pb, complex filters pa, pb (mh interleaved values each). */     \
     FASTSHEAR_CLONES void pair_mac_cpx(const T* __restrict z, const T* __restrict zr,           \
                                        const T* __restrict pa, const T* __restrict pb,          \
                                        T* __restrict acc, size_t mh) {                          \
@@ -158,6 +147,36 @@ __attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const do
         _mm256_storeu_pd(row + 2 * (m - kx0 - 1), _mm256_permute2f128_pd(mi[1][h], mi[0][h], sel));
     }
 }
+// The inverse direction (paired synthesis): from row spectra v (8 rows of M complex values) of
+// z = c_a + i c_b, the half rows of c_a and c_b, Y_a(r, kx) = (V(r, kx) + conj V(r, M-kx)) / 2,
+// Y_b(r, kx) = (V(r, kx) - conj V(r, M-kx)) / 2i, for columns kx0 <= kx < kx0 + 8, written
+// transposed (ya[kx N + r], at row r0 of column 0).
+__attribute__((target("avx2"))) void split_tile_avx2(const float* v, size_t m, size_t kx0, size_t n, float* ya,
+                                                     float* yb) {
+    __m256d z[8][2], zm[8][2];  // per row r: columns kx0 + 0-3, 4-7; mirrors M - kx0 - 7 .. M - kx0
+    for (size_t r = 0; r < 8; ++r)
+        for (int h = 0; h < 2; ++h) {
+            z[r][h] = _mm256_loadu_pd(reinterpret_cast<const double*>(v + 2 * (r * m + kx0 + 4 * h)));
+            zm[r][h] = _mm256_loadu_pd(reinterpret_cast<const double*>(v + 2 * (r * m + m - kx0 - 7 + 4 * h)));
+        }
+    const __m256 half = _mm256_set1_ps(0.5f), zero = _mm256_setzero_ps();
+    __m256d zt[4], mt[4];
+    for (int h = 0; h < 2; ++h)        // rows 4h .. 4h+3
+        for (int g = 0; g < 2; ++g) {  // columns kx0 + 4g .. 4g+3
+            transpose4(z[4 * h][g], z[4 * h + 1][g], z[4 * h + 2][g], z[4 * h + 3][g], zt);
+            // mirror block 1 - g holds columns kx0 + 7 - 4(1-g) - j ... : kx0 + 4g + k at j = 3 - k
+            transpose4(zm[4 * h][1 - g], zm[4 * h + 1][1 - g], zm[4 * h + 2][1 - g], zm[4 * h + 3][1 - g], mt);
+            for (int k = 0; k < 4; ++k) {
+                const __m256 a = _mm256_castpd_ps(zt[k]), b = _mm256_castpd_ps(mt[3 - k]);
+                const __m256 ra = _mm256_mul_ps(half, _mm256_addsub_ps(a, _mm256_sub_ps(zero, b)));
+                const __m256 sa = _mm256_permute_ps(a, 0xB1), sb = _mm256_permute_ps(b, 0xB1);
+                const __m256 rb = _mm256_mul_ps(half, _mm256_addsub_ps(sb, _mm256_sub_ps(zero, sa)));
+                const size_t o = 2 * ((kx0 + 4 * g + k) * n + 4 * h);
+                _mm256_storeu_ps(ya + o, ra);
+                _mm256_storeu_ps(yb + o, rb);
+            }
+        }
+}
 bool have_avx2() {
     static const bool ok = __builtin_cpu_supports("avx2");
     return ok;
@@ -166,7 +185,7 @@ bool have_avx2() {
 
 template <typename T>
 void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size_t n, size_t r0, size_t nr,
-                      size_t mh, size_t m, std::complex<T>* w) {
+                      size_t mh, size_t m, std::complex<T>* w) {  // n: the leading dimension of ya, yb
     using C = std::complex<T>;
     const size_t last = (m % 2 == 0) ? mh - 1 : mh;  // first column without a mirror (or mh)
     for (size_t r = 0; r < nr; ++r) {  // the real columns
@@ -196,6 +215,33 @@ void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size
             w[r * m + kx] = C(a.real() - b.imag(), a.imag() + b.real());
             w[r * m + m - kx] = C(a.real() + b.imag(), b.real() - a.imag());
         }
+}
+
+// The inverse of gather_pair_rows: from the row spectra v (nr rows of M complex values) of
+// z = c_a + i c_b for rows r0 .. r0+nr-1, the half rows of c_a and c_b, transposed into ya, yb
+// ((M/2+1, N), see split_tile_avx2).
+template <typename T>
+void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, size_t n, size_t r0,
+                     std::complex<T>* ya, std::complex<T>* yb) {
+    using C = std::complex<T>;
+    const T h = T(0.5);
+    auto one = [&](size_t r, size_t kx) {
+        const C z = v[r * m + kx], u = v[r * m + (m - kx) % m];
+        ya[kx * n + r0 + r] = C(h * (z.real() + u.real()), h * (z.imag() - u.imag()));
+        yb[kx * n + r0 + r] = C(h * (z.imag() + u.imag()), h * (u.real() - z.real()));
+    };
+    const size_t last = (m % 2 == 0) ? mh - 1 : mh;
+    size_t kx0 = 1;
+#if defined(__x86_64__)
+    if constexpr (std::is_same<T, float>::value) {  // (the synthesis pairs bands in float32 only)
+        if (nr == 8 && have_avx2())
+            for (; kx0 + 8 <= last; kx0 += 8) split_tile_avx2(re(v), m, kx0, n, re(ya + r0), re(yb + r0));
+    }
+#endif
+    for (size_t r = 0; r < nr; ++r) {
+        one(r, 0);
+        for (size_t kx = kx0; kx < mh; ++kx) one(r, kx);
+    }
 }
 
 // b[j ldb + i] = a[i lda + j] for i < rows, j < cols: a transpose of complex values. Complex
@@ -253,7 +299,7 @@ constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
 
 template <typename T>
 FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* filters)
-    : n_(n), m_(m), k_(k), mh_(m / 2 + 1) {
+    : n_(n), m_(m), k_(k), mh_(m / 2 + 1), ldy_(up8(static_cast<size_t>(n)) + 8) {
     if (n < 1 || m < 1 || k < 1) throw std::invalid_argument("FilterBank2D: sizes must be positive");
     const size_t H = half_size();
     inv_w_ = aligned_buffer<T>(H);
@@ -309,8 +355,11 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_));
         if (mh_ % cblk_) cols_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(mh_ % cblk_));
         if (pairs_) {
-            rows_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, n);
-            cols_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, m);
+            const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_)), ld = static_cast<int>(ldy_);
+            srows_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, rb);
+            if (n_ % rb) srows_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, n_ % rb);
+            scols_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_), ld, 0);
+            if (mh_ % cblk_) scols_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(mh_ % cblk_), ld, 0);
         }
     } else if (pairs_) {
         c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
@@ -321,8 +370,9 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     fpairs_ = k >= 2 && (real_ || pairs_);
     if (real_) {
         const int pb = static_cast<int>(std::min<size_t>(kPairColBlock, mh_));
-        fcols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb);
-        if (mh_ % pb) fcols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb);
+        const int ld = static_cast<int>(ldy_);
+        fcols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb, 0, ld);
+        if (mh_ % pb) fcols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb, 0, ld);
         const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_));
         if (fpairs_) {
             frows_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, rb);
@@ -414,7 +464,7 @@ void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const
     for (size_t c0 = 0; c0 < mh; c0 += pb) {
         const size_t nc = std::min(pb, mh - c0);
         mul_real(re(XT + c0 * n), f + c0 * n, re(blk), nc * n);
-        (nc == pb ? fcols_ : fcols_rem_)->c2c(blk, y + c0 * n);
+        (nc == pb ? fcols_ : fcols_rem_)->c2c(blk, y + c0 * ldy_);
     }
 }
 
@@ -422,14 +472,14 @@ void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const
 // complex inverse FFT each, which gives c_a + i c_b, streamed to the two bands.
 template <typename T>
 void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const {
-    const size_t n = n_, m = m_, mh = mh_, H = half_size();
+    const size_t n = n_, m = m_, mh = mh_, Y = up8(mh * ldy_);
     const size_t pb = std::min<size_t>(kPairColBlock, mh), rb = std::min<size_t>(kPairBlock, n);
-    cpx *ya = t, *yb = ya + up8(H), *blk = yb + up8(H), *w = blk + up8(pb * n), *v = w + up8(rb * m);
+    cpx *ya = t, *yb = ya + Y, *blk = yb + Y, *w = blk + up8(pb * n), *v = w + up8(rb * m);
     columns_t(XT, i, ya, blk);
     columns_t(XT, i + 1, yb, blk);
     for (size_t r0 = 0; r0 < n; r0 += rb) {
         const size_t nr = std::min(rb, n - r0);
-        gather_pair_rows(ya, yb, n, r0, nr, mh, m, w);
+        gather_pair_rows(ya, yb, ldy_, r0, nr, mh, m, w);
         (nr == rb ? frows_ : frows_rem_)->c2c(w, v);
         for (size_t r = 0; r < nr; ++r) stream_unpack(re(v + r * m), da + (r0 + r) * m, db + (r0 + r) * m, m);
     }
@@ -439,13 +489,13 @@ void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* 
 // Band i alone (the last of an odd count): blocks of rows of Y_i transposed back, real inverse FFTs.
 template <typename T>
 void FilterBank2D<T>::forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const {
-    const size_t n = n_, m = m_, mh = mh_, H = half_size();
+    const size_t n = n_, m = m_, mh = mh_, Y = up8(mh * ldy_);
     const size_t pb = std::min<size_t>(kPairColBlock, mh), rb = std::min<size_t>(kPairBlock, n);
-    cpx *y = t, *blk = y + 2 * up8(H), *w = blk + up8(pb * n), *v = w + up8(rb * m);
+    cpx *y = t, *blk = y + 2 * Y, *w = blk + up8(pb * n), *v = w + up8(rb * m);
     columns_t(XT, i, y, blk);
     for (size_t r0 = 0; r0 < n; r0 += rb) {
         const size_t nr = std::min(rb, n - r0);
-        transpose(re(y + r0), n, re(w), mh, mh, nr);
+        transpose(re(y + r0), ldy_, re(w), mh, mh, nr);
         (nr == rb ? frows_c2r_ : frows_c2r_rem_)->c2r(w, re(v));
         stream_copy(dst + r0 * m, re(v), nr * m);
     }
@@ -454,14 +504,44 @@ void FilterBank2D<T>::forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) 
 
 template <typename T> size_t FilterBank2D<T>::pair_scratch() const {
     const size_t pb = std::min<size_t>(kPairColBlock, mh_), rb = std::min<size_t>(kPairBlock, n_);
-    return 2 * up8(half_size()) + up8(pb * n_) + 2 * up8(rb * m_);
+    return 2 * up8(mh_ * ldy_) + up8(pb * n_) + 2 * up8(rb * m_);
+}
+
+// Paired synthesis with real filters, bands i and i+1 (ca, cb) added to acc (transposed, (M/2+1, N)):
+// blocks of rows of z = c_a + i c_b are transformed and split into the half rows of c_a and c_b,
+// stored transposed (split_pair_rows); then contiguous column transforms in blocks, multiplied
+// and added while cached (`first`: the pair sets acc instead).
+template <typename T>
+void FilterBank2D<T>::synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc, cpx* t, bool first) const {
+    const size_t n = n_, m = m_, mh = mh_, H = half_size(), Y = up8(mh * ldy_);
+    const size_t rb = std::min<size_t>(kPairBlock, n);
+    cpx *ya = t, *yb = ya + Y, *w = yb + Y, *v = w + up8(rb * m), *blk = v + up8(rb * m);
+    for (size_t r0 = 0; r0 < n; r0 += rb) {
+        const size_t nr = std::min(rb, n - r0);
+        interleave(ca + r0 * m, cb + r0 * m, re(w), nr * m);
+        (nr == rb ? srows_ : srows_rem_)->c2c(w, v);
+        split_pair_rows(v, nr, m, mh, ldy_, r0, ya, yb);
+    }
+    for (int q = 0; q < 2; ++q) {
+        const cpx* y = q ? yb : ya;
+        const T* f = filt_t_.data() + (i + q) * H;
+        for (size_t c0 = 0; c0 < mh; c0 += cblk_) {
+            const size_t nc = std::min(cblk_, mh - c0), len = nc * n;
+            (nc == cblk_ ? scols_ : scols_rem_)->c2c(const_cast<cpx*>(y + c0 * ldy_), blk);
+            if (first && !q)  // the first band of a chunk sets acc
+                mul_real(re(blk), f + c0 * n, re(acc + c0 * n), len);
+            else
+                mac_real(re(blk), f + c0 * n, re(acc + c0 * n), len);
+        }
+    }
 }
 
 // Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired
 // synthesis z and Z (N M each) and a reversed row, else the spectrum of a band (H); at
 // block_offset() two blocks of columns (cblk_ N each); at buffer_offset() a band (N M reals).
 template <typename T> size_t FilterBank2D<T>::block_offset() const {
-    const size_t P = static_cast<size_t>(n_) * m_;
+    const size_t P = static_cast<size_t>(n_) * m_, rb = std::min<size_t>(kPairBlock, n_);
+    if (pairs_ && real_) return std::max(2 * up8(mh_ * ldy_) + 2 * up8(rb * m_) + up8(cblk_ * n_), up8(half_size()));
     return pairs_ ? 2 * up8(P) + up8(std::max(n_, mh_)) : up8(half_size());
 }
 template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
@@ -481,7 +561,9 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, mh = mh_, m = m_, n = n_;
     size_t i = lo;
     bool first = true;  // the first band of a chunk sets acc (no zeroing pass)
-    if (pairs_ && hi - lo >= 2) {
+    if (pairs_ && real_) {
+        for (; i + 1 < hi; i += 2, first = false) synth_pair_t(c + i * P, c + (i + 1) * P, i, acc, t, first);
+    } else if (pairs_ && hi - lo >= 2) {
         std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
         first = false;
         cpx* z = t;
@@ -489,24 +571,12 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
         cpx* rev = Z + up8(P);
         for (; i + 1 < hi; i += 2) {
             interleave(c + i * P, c + (i + 1) * P, re(z), P);
-            if (real_) {
-                rows_->c2c(z, Z);
-                transpose(re(Z), re(z), n, m);
-                cols_->c2c(z, Z);  // Z: fft2 transposed, (M, N)
-                const T* fa = filt_t_.data() + i * H;
-                const T* fb = fa + H;
-                for (size_t col = 0; col < mh; ++col) {
-                    reverse_row(re(Z + (col ? m - col : 0) * n), re(rev), n, n);
-                    pair_mac_real(re(Z + col * n), re(rev), fa + col * n, fb + col * n, re(acc + col * n), n);
-                }
-            } else {
-                c2c_->c2c(z, Z);
-                const cpx* fa = filt_.data() + i * H;
-                const cpx* fb = fa + H;
-                for (size_t r = 0; r < n; ++r) {
-                    reverse_row(re(Z + (r ? n - r : 0) * m), re(rev), mh, m);
-                    pair_mac_cpx(re(Z + r * m), re(rev), re(fa + r * mh), re(fb + r * mh), re(acc + r * mh), mh);
-                }
+            c2c_->c2c(z, Z);
+            const cpx* fa = filt_.data() + i * H;
+            const cpx* fb = fa + H;
+            for (size_t r = 0; r < n; ++r) {
+                reverse_row(re(Z + (r ? n - r : 0) * m), re(rev), mh, m);
+                pair_mac_cpx(re(Z + r * m), re(rev), re(fa + r * mh), re(fb + r * mh), re(acc + r * mh), mh);
             }
         }
     }

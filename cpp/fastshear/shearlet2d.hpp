@@ -71,9 +71,14 @@ template <typename T> class FilterBank2D {
     size_t block_offset() const;
     size_t buffer_offset() const;
     size_t scratch_size() const;
+    void synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc, cpx* t, bool first) const;
     void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
 
     int n_, m_, k_, mh_;
+    // Leading dimension of the transposed half spectra of the paired transforms, (M/2+1, ldy_):
+    // padded by a cache line or two, so that the tiles of split_pair_rows / gather_pair_rows (8
+    // rows apart by ldy_) do not all fall into one cache set when N is a multiple of 512 or so.
+    size_t ldy_;
     bool real_ = false, pairs_ = false, fpairs_ = false;
     aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
     aligned_buffer<T> filt_t_;    // Re psi_i / (N M) transposed, (K, M/2+1, N), real path
@@ -98,8 +103,10 @@ template <typename T> class FilterBank2D {
     const fft_plan<T>* cols_h_ = nullptr;   // cblk_ columns
     const fft_plan<T>* cols_rem_ = nullptr; // the last (M/2+1) % cblk_ columns
     size_t cblk_ = 1;
-    const fft_plan<T>* rows_ = nullptr;
-    const fft_plan<T>* cols_ = nullptr;
+    const fft_plan<T>* srows_ = nullptr;      // paired synthesis: blocks of rows (and the rest)
+    const fft_plan<T>* srows_rem_ = nullptr;
+    const fft_plan<T>* scols_ = nullptr;      // and cblk_ columns of the padded transposed spectra
+    const fft_plan<T>* scols_rem_ = nullptr;
 };
 
 extern template class FilterBank2D<float>;
