@@ -290,6 +290,7 @@ template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols)
 
 
 constexpr size_t kColBlock = 16;  // columns transformed at once by a single-band synthesis
+constexpr size_t kRowBlock = 16;  // rows copied and transformed at once by a single-band synthesis
 constexpr size_t kPairBlock = 8;  // rows transformed at once by a paired decomposition (gather_pair_rows)
 constexpr size_t kPairColBlock = 8;  // columns transformed at once by a paired decomposition
 constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
@@ -347,10 +348,14 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         }
     }
     for (size_t j = 0; j < H; ++j) inv_w_[j] = weights_[j] > 0 ? static_cast<T>(1.0 / weights_[j]) : T(0);
-    r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n, m});
-    c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n, m});
+    if (!real_) {  // (the real path transforms rows and columns in blocks, below)
+        r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n, m});
+        c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n, m});
+    }
     if (real_) {
-        rows_r2c_ = &fft_plan<T>::get(fft_kind::r2c, {m}, n);
+        rows_blk_ = &fft_plan<T>::get(fft_kind::r2c, {m}, static_cast<int>(std::min<size_t>(kRowBlock, n_)));
+        if (n_ > static_cast<int>(kRowBlock) && n_ % kRowBlock)
+            rows_blk_rem_ = &fft_plan<T>::get(fft_kind::r2c, {m}, static_cast<int>(n_ % kRowBlock));
         cblk_ = std::min<size_t>(kColBlock, mh_);
         cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_));
         if (mh_ % cblk_) cols_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(mh_ % cblk_));
@@ -373,6 +378,17 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         const int ld = static_cast<int>(ldy_);
         fcols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb, 0, ld);
         if (mh_ % pb) fcols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb, 0, ld);
+        fcols_fwd_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, pb);
+        if (mh_ % pb) fcols_fwd_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, mh_ % pb);
+        rows_r2c_ = &fft_plan<T>::get(fft_kind::r2c, {m}, n);
+        icols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb);
+        if (mh_ % pb) icols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb);
+        irows_ = &fft_plan<T>::get(fft_kind::c2r, {m}, static_cast<int>(std::min<size_t>(kRowBlock, n_)));
+        if (n_ > static_cast<int>(kRowBlock) && n_ % kRowBlock)
+            irows_rem_ = &fft_plan<T>::get(fft_kind::c2r, {m}, static_cast<int>(n_ % kRowBlock));
+        inv_w_t_ = aligned_buffer<T>(H);
+        for (size_t r = 0; r < static_cast<size_t>(n); ++r)
+            for (size_t c = 0; c < static_cast<size_t>(mh_); ++c) inv_w_t_[c * n + r] = inv_w_[r * mh_ + c];
         const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_));
         if (fpairs_) {
             frows_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, rb);
@@ -391,7 +407,10 @@ template <typename T>
 void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, K = k_;
     aligned_buffer<cpx> spec(batch * H);
-    rfft2_batch(x, spec.data(), batch, n_, m_, threads);
+    if (real_)  // the real-filter path reads the spectra transposed, (M/2+1, N)
+        spectra_t(x, spec.data(), batch, threads);
+    else
+        rfft2_batch(x, spec.data(), batch, n_, m_, threads);
     region_errors err;
 
     // work items: single bands, or pairs of bands through one complex FFT
@@ -400,14 +419,6 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
     const int nt = resolve_threads(threads, work);
     const size_t S = real_ ? pair_scratch() : (fpairs_ ? 2 * up8(P) : up8(H));
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
-    if (real_) {  // the real-filter path reads the spectra transposed, (M/2+1, N)
-        aligned_buffer<cpx> spec_t(batch * H);
-        const int ntb = resolve_threads(threads, batch);
-#pragma omp parallel for num_threads(ntb) schedule(static)
-        for (long b = 0; b < static_cast<long>(batch); ++b)
-            transpose(re(spec.data() + b * H), re(spec_t.data() + b * H), n_, mh_);
-        spec = std::move(spec_t);
-    }
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
@@ -450,6 +461,39 @@ void FilterBank2D<T>::forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db)
     c2c_inv_->c2c(t, Z);
     stream_unpack(re(Z), da, db, P);
     stream_fence();
+}
+
+// The transposed half spectra XT (B, M/2+1, N) of a batch x (B, N, M): real FFTs of blocks of rows
+// into a natural-layout half spectrum, then blocks of its columns transposed and transformed
+// (contiguous). Both passes are shared among the threads also for one image.
+template <typename T>
+void FilterBank2D<T>::spectra_t(const T* x, cpx* XT, size_t batch, int threads) const {
+    const size_t n = n_, m = m_, mh = mh_, H = half_size(), P = n * m;
+    aligned_buffer<cpx> nat(batch * H);
+    region_errors err;
+    const size_t nrb = (n + kRowBlock - 1) / kRowBlock, pb = std::min<size_t>(kPairColBlock, mh);
+    const size_t ncb = (mh + pb - 1) / pb;
+    const int nt1 = resolve_threads(threads, batch * nrb);
+#pragma omp parallel for num_threads(nt1) schedule(static)
+    for (long w = 0; w < static_cast<long>(batch * nrb); ++w) {
+        err.run([&] {
+            const size_t b = w / nrb, r0 = (w % nrb) * kRowBlock, nr = std::min(kRowBlock, n - r0);
+            (nr == std::min(kRowBlock, n) ? rows_blk_ : rows_blk_rem_)->r2c(x + b * P + r0 * m, nat.data() + b * H + r0 * mh);
+        });
+    }
+    err.rethrow();
+    const int nt2 = resolve_threads(threads, batch * ncb);
+    aligned_buffer<cpx> blk(static_cast<size_t>(nt2) * up8(pb * n));
+#pragma omp parallel for num_threads(nt2) schedule(static)
+    for (long w = 0; w < static_cast<long>(batch * ncb); ++w) {
+        err.run([&] {
+            const size_t b = w / ncb, c0 = (w % ncb) * pb, nc = std::min(pb, mh - c0);
+            cpx* t = blk.data() + static_cast<size_t>(thread_id()) * up8(pb * n);
+            transpose(re(nat.data() + b * H + c0), mh, re(t), n, n, nc);
+            (nc == pb ? fcols_fwd_ : fcols_fwd_rem_)->c2c(t, XT + b * H + c0 * n);
+        });
+    }
+    err.rethrow();
 }
 
 // The decomposition with real filters, from an image's transposed half spectrum XT (M/2+1, N):
@@ -536,6 +580,39 @@ void FilterBank2D<T>::synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc,
     }
 }
 
+// The image x (N, M) from a sum over bands kept transposed, accT (M/2+1, N) (destroyed), weighted
+// by 1/W when `dual`: contiguous inverse column FFTs in blocks, each transposed into tmp (N, M/2+1,
+// H values), then real inverse FFTs of blocks of rows. The threads share both passes.
+template <typename T>
+void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const {
+    const size_t n = n_, m = m_, mh = mh_, pb = std::min<size_t>(kPairColBlock, mh);
+    const size_t ncb = (mh + pb - 1) / pb, nrb = (n + kRowBlock - 1) / kRowBlock;
+    region_errors err;
+    const int nt1 = resolve_threads(threads, ncb);
+    aligned_buffer<cpx> blk(static_cast<size_t>(nt1) * up8(pb * n));
+#pragma omp parallel for num_threads(nt1) schedule(static)
+    for (long w = 0; w < static_cast<long>(ncb); ++w) {
+        err.run([&] {
+            const size_t c0 = w * pb, nc = std::min(pb, mh - c0);
+            cpx* a = accT + c0 * n;
+            cpx* t = blk.data() + static_cast<size_t>(thread_id()) * up8(pb * n);
+            if (dual) scale_by(re(a), inv_w_t_.data() + c0 * n, nc * n);
+            (nc == pb ? icols_ : icols_rem_)->c2c(a, t);
+            transpose(re(t), n, re(tmp + c0), mh, nc, n);
+        });
+    }
+    err.rethrow();
+    const int nt2 = resolve_threads(threads, nrb);
+#pragma omp parallel for num_threads(nt2) schedule(static)
+    for (long w = 0; w < static_cast<long>(nrb); ++w) {
+        err.run([&] {
+            const size_t r0 = w * kRowBlock, nr = std::min(kRowBlock, n - r0);
+            (nr == std::min(kRowBlock, n) ? irows_ : irows_rem_)->c2r(tmp + r0 * mh, x + r0 * m);
+        });
+    }
+    err.rethrow();
+}
+
 // Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired
 // synthesis z and Z (N M each) and a reversed row, else the spectrum of a band (H); at
 // block_offset() two blocks of columns (cblk_ N each); at buffer_offset() a band (N M reals).
@@ -549,7 +626,9 @@ template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
 }
 template <typename T> size_t FilterBank2D<T>::scratch_size() const {
     const size_t P = static_cast<size_t>(n_) * m_;
-    return buffer_offset() + up8((P + 1) / 2);
+    // the band buffer: a block of rows (real filters) or a whole band
+    const size_t reals = P;
+    return buffer_offset() + up8((reals + 1) / 2);
 }
 
 // Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc, in scratch t
@@ -625,10 +704,10 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
         synth_chunk(c + b * K * P, acc, t, ch * K / nch, (ch + 1) * K / nch);
     };
     // sum (in acc) -> weighted half spectrum -> image; tmp: H complex values
-    auto finish = [&](cpx* acc, cpx* tmp, T* x) {
+    auto finish = [&](cpx* acc, cpx* tmp, T* x, int nthreads) {
         if (real_) {
-            transpose(re(acc), re(tmp), mh_, n_);
-            acc = tmp;
+            image_t(acc, tmp, x, dual, nthreads);
+            return;
         }
         if (dual) scale_by(re(acc), inv_w_.data(), H);
         c2r_->c2r(acc, x);
@@ -645,7 +724,7 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
                 chunk(b, ch, ch ? acc : total, t);
                 if (ch) add_to(re(total), re(acc), H);
             }
-            finish(total, acc, out + b * P);
+            finish(total, acc, out + b * P, 1);
         }
         return;
     }
@@ -678,12 +757,20 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
             cpx* acc = part.data() + bb * stride + j0;
             for (int ch = 1; ch < nch; ++ch) add_to(re(acc), re(acc + static_cast<size_t>(ch) * H), len);
         }
+        // the images: in parallel, or (fewer images than threads) each shared among the threads
         int nt2 = resolve_threads(threads, nb);
+        if (real_ && static_cast<int>(nb) < nt) {
+            for (size_t bb = 0; bb < nb; ++bb) {
+                cpx* acc = part.data() + bb * stride;
+                finish(acc, acc + H, out + (b0 + bb) * P, threads);
+            }
+            continue;
+        }
 #pragma omp parallel for num_threads(nt2) schedule(static)
         for (long bb = 0; bb < static_cast<long>(nb); ++bb) {
             err.run([&] {
                 cpx* acc = part.data() + static_cast<size_t>(bb) * stride;
-                finish(acc, acc + H, out + (b0 + bb) * P);
+                finish(acc, acc + H, out + (b0 + bb) * P, 1);
             });
         }
         err.rethrow();

@@ -63,6 +63,8 @@ template <typename T> class FilterBank2D {
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
     void forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const;
+    void spectra_t(const T* x, cpx* XT, size_t batch, int threads) const;
+    void image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const;
     void columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const;
     void forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const;
     void forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const;
@@ -83,10 +85,11 @@ template <typename T> class FilterBank2D {
     aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
     aligned_buffer<T> filt_t_;    // Re psi_i / (N M) transposed, (K, M/2+1, N), real path
     aligned_buffer<T> inv_w_;     // 1 / W
+    aligned_buffer<T> inv_w_t_;   // the same transposed, (M/2+1, N), real path
     std::vector<double> weights_; // W
     std::vector<double> energies_;
-    const fft_plan<T>* r2c_;
-    const fft_plan<T>* c2r_;
+    const fft_plan<T>* r2c_ = nullptr;  // whole-plane plans, complex path
+    const fft_plan<T>* c2r_ = nullptr;
     const fft_plan<T>* c2c_ = nullptr;  // paired synthesis with complex filters
     const fft_plan<T>* c2c_inv_ = nullptr;  // paired decomposition, complex filters
     // paired decomposition with real filters: column blocks, then row blocks (and remainders)
@@ -94,12 +97,20 @@ template <typename T> class FilterBank2D {
     const fft_plan<T>* fcols_rem_ = nullptr;
     const fft_plan<T>* frows_ = nullptr;
     const fft_plan<T>* frows_rem_ = nullptr;
+    const fft_plan<T>* fcols_fwd_ = nullptr;  // the image's spectrum: its columns, forward
+    const fft_plan<T>* fcols_fwd_rem_ = nullptr;
+    const fft_plan<T>* rows_r2c_ = nullptr;  // a single-band synthesis: all rows of a band
+    const fft_plan<T>* icols_ = nullptr;      // the synthesis' image: its columns, inverse
+    const fft_plan<T>* icols_rem_ = nullptr;
+    const fft_plan<T>* irows_ = nullptr;      // and its rows, kRowBlock at once (or all of fewer)
+    const fft_plan<T>* irows_rem_ = nullptr;
     const fft_plan<T>* frows_c2r_ = nullptr;  // the last band of an odd count: real row transforms
     const fft_plan<T>* frows_c2r_rem_ = nullptr;
     // synthesis with real filters on transposed spectra: rows (N transforms of length M), a
     // transpose, columns (transforms of length N): r2c rows and M/2+1 columns for single bands,
     // c2c rows and M columns for pairs
-    const fft_plan<T>* rows_r2c_ = nullptr;
+    const fft_plan<T>* rows_blk_ = nullptr;      // kRowBlock rows (or all of fewer)
+    const fft_plan<T>* rows_blk_rem_ = nullptr;  // the last N % kRowBlock rows
     const fft_plan<T>* cols_h_ = nullptr;   // cblk_ columns
     const fft_plan<T>* cols_rem_ = nullptr; // the last (M/2+1) % cblk_ columns
     size_t cblk_ = 1;
