@@ -12,10 +12,11 @@
 // - real filters: when every spectrum is real up to rounding (max |imag| <= 1e-14 max |psi| over
 //   the bank, true of ShearLab's default filters on most sizes), only the real parts are kept
 //   (half the memory to stream, cheaper products); otherwise the complex spectra are used.
-//   With real filters both directions work on transposed spectra (M/2+1, N) and the filters are
-//   kept transposed: the synthesis does row FFTs, a blocked transpose, contiguous column FFTs;
-//   the decomposition contiguous column FFTs, then row FFTs of transposed row blocks. FFTW's 2D
-//   plans copy columns to buffers and back instead (10-30 % of their time here).
+//   With real filters every 2D FFT is done as 1D FFTs of blocks of rows and of columns, on
+//   spectra stored transposed (M/2+1, N), with the filters kept transposed: the column passes
+//   are contiguous and the only transposes are of cached blocks (FFTW's 2D plans copy columns to
+//   buffers and back instead: 10-30 % of their time here); both passes of the image's spectrum
+//   and of the synthesis' image are shared among the threads also for a single image.
 // - paired synthesis: two bands a, b of a chunk go through one complex FFT of z = c_a + i c_b,
 //   split afterwards with F(c_a)(w) = (Z(w) + conj Z(-w))/2, F(c_b)(w) = (Z(w) - conj Z(-w))/2i.
 //   Chosen where FFTW's complex FFT beats two real ones (single precision).
