@@ -70,11 +70,17 @@ def main():
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--scales", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--only", default=None,
+                    help="comma-separated parts of variant names to keep, e.g. 'dec out= float64' "
+                         "(fewer variants per round: a tighter 1t/2t comparison)")
     a = ap.parse_args()
     dim = 3 if a.dim == "3d" else 2
     n = a.n or (96 if dim == 3 else 512)
     scales = a.scales or (2 if dim == 3 else 4)
     v, K = _variants(dim, n, scales)
+    if a.only:
+        keep = [p.strip() for p in a.only.split(",")]
+        v = {k: f for k, f in v.items() if any(p in k for p in keep)}
     for f in v.values():  # plans, first touch
         f()
     t = {k: [] for k in v}
@@ -90,16 +96,22 @@ def main():
     for k in v:
         print(f"| {k} | {med[k]:.1f} | {min(t[k]):.1f} |")
     print()
+    def ratio(text, a, b):  # "text a/b" where both were timed
+        return f"{text} {med[a] / med[b]:.2f}x" if a in med and b in med else None
+
     for op in ("dec", "rec", "dec out=", "rec out="):
-        f64, f32 = med[f"{op} float64 1t"], med[f"{op} float32 1t"]
-        print(f"{op}: float32 vs float64 (1t) {f64 / f32:.2f}x; second thread: float64 "
-              f"{f64 / med[f'{op} float64 2t']:.2f}x, float32 {f32 / med[f'{op} float32 2t']:.2f}x; "
-              f"FFT floor / float64 1t {med['FFT floor float64 1t'] / f64:.2f}x")
+        parts = [ratio("float32 vs float64 (1t)", f"{op} float64 1t", f"{op} float32 1t"),
+                 ratio("second thread: float64", f"{op} float64 1t", f"{op} float64 2t"),
+                 ratio("float32", f"{op} float32 1t", f"{op} float32 2t"),
+                 ratio("FFT floor / float64 1t", "FFT floor float64 1t", f"{op} float64 1t")]
+        parts = [p for p in parts if p]
+        if parts:
+            print(f"{op}: " + "; ".join(parts))
     for op in ("dec", "rec"):
-        k = f"pyShearLab {op} float64 1t"
-        if k in med:
-            print(f"pyShearLab {op} / fastshear {op} float64 1t: {med[k] / med[f'{op} float64 1t']:.1f}x "
-                  f"(with out=: {med[k] / med[f'{op} out= float64 1t']:.1f}x)")
+        for variant in (f"{op} float64 1t", f"{op} out= float64 1t"):
+            r = ratio(f"pyShearLab {op} / fastshear {variant}:", f"pyShearLab {op} float64 1t", variant)
+            if r:
+                print(r)
 
 
 if __name__ == "__main__":
