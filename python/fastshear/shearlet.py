@@ -74,8 +74,10 @@ class Shearlet2D:
     -----
     Coefficients are ``(..., K, N, M)``: band-major, each band a contiguous image. ShearLab's
     layout is ``(N, M, K)``: ``numpy.moveaxis(c, -3, -1)`` converts. ``forward`` computes
-    ``c_i = real(Finv(F(x) conj(psi_i)))`` with real FFTs (one r2c, K c2r); ``adjoint`` is its
-    exact transpose and ``inverse`` the canonical dual frame (ShearLab's ``SLshearrec2D``).
+    ``c_i = real(Finv(F(x) conj(psi_i)))`` (the FFT of x once; every band's inverse FFT computed
+    two bands at a time, ``c_a + i c_b`` from one complex FFT, wherever the spectra are real);
+    ``adjoint`` is its exact transpose and ``inverse`` the canonical dual frame (ShearLab's
+    ``SLshearrec2D``).
 
     NaN and infinity propagate as in ``numpy.fft``: a non-finite pixel makes every coefficient
     of the affected bands non-finite. Nothing is checked, nothing is replaced.
