@@ -177,6 +177,28 @@ __attribute__((target("avx2"))) void split_tile_avx2(const float* v, size_t m, s
             }
         }
 }
+// The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows.
+__attribute__((target("avx2"))) void split_tile_avx2(const double* v, size_t m, size_t kx0, size_t n, double* ya,
+                                                     double* yb) {
+    const __m256d half = _mm256_set1_pd(0.5), zero = _mm256_setzero_pd();
+    for (int rp = 0; rp < 2; ++rp)       // rows 2rp, 2rp+1
+        for (int kp = 0; kp < 2; ++kp) {  // columns kx0 + 2kp, +1
+            const double* v0 = v + 2 * (2 * rp * m);
+            const double* v1 = v0 + 2 * m;
+            const __m256d a0 = _mm256_loadu_pd(v0 + 2 * (kx0 + 2 * kp)), a1 = _mm256_loadu_pd(v1 + 2 * (kx0 + 2 * kp));
+            const __m256d b0 = _mm256_loadu_pd(v0 + 2 * (m - kx0 - 2 * kp - 1)), b1 = _mm256_loadu_pd(v1 + 2 * (m - kx0 - 2 * kp - 1));
+            for (int k = 0; k < 2; ++k) {
+                const __m256d a = _mm256_permute2f128_pd(a0, a1, k ? 0x31 : 0x20);
+                const __m256d b = _mm256_permute2f128_pd(b0, b1, k ? 0x20 : 0x31);
+                const __m256d ra = _mm256_mul_pd(half, _mm256_addsub_pd(a, _mm256_sub_pd(zero, b)));
+                const __m256d sa = _mm256_permute_pd(a, 0x5), sb = _mm256_permute_pd(b, 0x5);
+                const __m256d rb = _mm256_mul_pd(half, _mm256_addsub_pd(sb, _mm256_sub_pd(zero, sa)));
+                const size_t o = 2 * ((kx0 + 2 * kp + k) * n + 2 * rp);
+                _mm256_storeu_pd(ya + o, ra);
+                _mm256_storeu_pd(yb + o, rb);
+            }
+        }
+}
 bool have_avx2() {
     static const bool ok = __builtin_cpu_supports("avx2");
     return ok;
@@ -233,9 +255,13 @@ void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, s
     const size_t last = (m % 2 == 0) ? mh - 1 : mh;
     size_t kx0 = 1;
 #if defined(__x86_64__)
-    if constexpr (std::is_same<T, float>::value) {  // (the synthesis pairs bands in float32 only)
+    if constexpr (std::is_same<T, float>::value) {
         if (nr == 8 && have_avx2())
             for (; kx0 + 8 <= last; kx0 += 8) split_tile_avx2(re(v), m, kx0, n, re(ya + r0), re(yb + r0));
+    } else {
+        if (nr == 8 && have_avx2())
+            for (; kx0 + 4 <= last; kx0 += 4)
+                for (size_t q = 0; q < 8; q += 4) split_tile_avx2(re(v + q * m), m, kx0, n, re(ya + r0 + q), re(yb + r0 + q));
     }
 #endif
     for (size_t r = 0; r < nr; ++r) {
@@ -319,9 +345,11 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         max_imag2 = std::max(max_imag2, filters[j].imag() * filters[j].imag());
     }
     real_ = max_imag2 <= 1e-28 * max_abs2;  // max |imag| <= 1e-14 max |psi|
-    // Pairs where FFTW's complex transforms beat two real ones: single precision (measured at
-    // 128 to 512 square, 1 thread: 1.2-1.3x faster syntheses); in double precision they do not.
-    pairs_ = std::is_same<T, float>::value && k >= 2;
+    // Two bands per complex FFT (both directions) where that beats two real transforms: with real
+    // filters in both precisions (the blocked 1D passes; 512^2, 1 thread: decomposition 1.2x
+    // (float64) / 1.45x (float32), synthesis 1.05x / 1.0x), with complex filters (FFTW's 2D
+    // plans) in single precision (1.2-1.3x faster syntheses at 128 to 512).
+    pairs_ = k >= 2 && (real_ || std::is_same<T, float>::value);
     // real filters are kept transposed, (K, M/2+1, N): both directions work on transposed spectra
     if (real_)
         filt_t_ = aligned_buffer<T>(KH);
@@ -381,10 +409,6 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
     } else if (pairs_) {
         c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
     }
-    // Paired decomposition: with real filters always (one complex transform of two bands, done
-    // as column then row passes, beats two real 2D transforms in both precisions), with complex
-    // filters where the paired synthesis is used.
-    fpairs_ = k >= 2 && (real_ || pairs_);
     if (real_) {
         const int pb = static_cast<int>(std::min<size_t>(kPairColBlock, mh_));
         const int ld = static_cast<int>(ldy_);
@@ -402,7 +426,7 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         for (size_t r = 0; r < static_cast<size_t>(n); ++r)
             for (size_t c = 0; c < static_cast<size_t>(mh_); ++c) inv_w_t_[c * n + r] = inv_w_[r * mh_ + c];
         const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_));
-        if (fpairs_) {
+        if (pairs_) {
             frows_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, rb);
             if (n_ % rb) frows_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, n_ % rb);
         }
@@ -410,7 +434,7 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
             frows_c2r_ = &fft_plan<T>::get(fft_kind::c2r, {m}, rb);
             if (n_ % rb) frows_c2r_rem_ = &fft_plan<T>::get(fft_kind::c2r, {m}, n_ % rb);
         }
-    } else if (fpairs_) {
+    } else if (pairs_) {
         c2c_inv_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n, m});
     }
 }
@@ -426,19 +450,19 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
     region_errors err;
 
     // work items: single bands, or pairs of bands through one complex FFT
-    const size_t per = fpairs_ ? (K + 1) / 2 : K;
+    const size_t per = pairs_ ? (K + 1) / 2 : K;
     const size_t work = batch * per;
     const int nt = resolve_threads(threads, work);
-    const size_t S = real_ ? pair_scratch() : (fpairs_ ? 2 * up8(P) : up8(H));
+    const size_t S = real_ ? pair_scratch() : (pairs_ ? 2 * up8(P) : up8(H));
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
         err.run([&] {
-            const size_t b = w / per, i = fpairs_ ? 2 * (w % per) : w % per;
+            const size_t b = w / per, i = pairs_ ? 2 * (w % per) : w % per;
             const cpx* X = spec.data() + b * H;
             cpx* t = tmp.data() + static_cast<size_t>(thread_id()) * S;
             T* dst = out + (b * K + i) * P;
-            const bool pair = fpairs_ && i + 1 < K;
+            const bool pair = pairs_ && i + 1 < K;
             if (real_ && pair) {
                 forward_pair_t(X, i, t, dst, dst + P);
             } else if (real_) {

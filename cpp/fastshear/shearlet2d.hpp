@@ -17,11 +17,10 @@
 //   are contiguous and the only transposes are of cached blocks (FFTW's 2D plans copy columns to
 //   buffers and back instead: 10-30 % of their time here); both passes of the image's spectrum
 //   and of the synthesis' image are shared among the threads also for a single image.
-// - paired synthesis: two bands a, b of a chunk go through one complex FFT of z = c_a + i c_b,
-//   split afterwards with F(c_a)(w) = (Z(w) + conj Z(-w))/2, F(c_b)(w) = (Z(w) - conj Z(-w))/2i.
-//   Chosen where FFTW's complex FFT beats two real ones (single precision).
-// - paired decomposition: two bands through one complex inverse FFT, c_a + i c_b = ifft2(X conj
-//   F_a + i X conj F_b): with real filters in both precisions, else where synthesis pairs.
+// - pairs: two bands a, b go through one complex FFT. Synthesis: z = c_a + i c_b, split
+//   afterwards with F(c_a)(w) = (Z(w) + conj Z(-w))/2, F(c_b)(w) = (Z(w) - conj Z(-w))/2i.
+//   Decomposition: c_a + i c_b = ifft2(X conj F_a + i X conj F_b). Chosen with real filters in
+//   both precisions and with complex filters in single precision (where it beats two real FFTs).
 // Each band of a synthesis is read from memory once, by a copy into a cached buffer.
 #pragma once
 
@@ -57,9 +56,8 @@ template <typename T> class FilterBank2D {
     const std::vector<double>& band_energies() const { return energies_; }
     // Whether the real-filter path is in use (see above).
     bool real_filters() const { return real_; }
-    // Whether synthesis / decomposition transform bands in pairs (see above).
-    bool paired_synthesis() const { return pairs_; }
-    bool paired_decomposition() const { return fpairs_; }
+    // Whether bands are transformed in pairs (see above).
+    bool paired() const { return pairs_; }
 
   private:
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
@@ -82,7 +80,7 @@ template <typename T> class FilterBank2D {
     // padded by a cache line or two, so that the tiles of split_pair_rows / gather_pair_rows (8
     // rows apart by ldy_) do not all fall into one cache set when N is a multiple of 512 or so.
     size_t ldy_;
-    bool real_ = false, pairs_ = false, fpairs_ = false;
+    bool real_ = false, pairs_ = false;
     aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
     aligned_buffer<T> filt_t_;    // Re psi_i / (N M) transposed, (K, M/2+1, N), real path
     aligned_buffer<T> inv_w_;     // 1 / W
