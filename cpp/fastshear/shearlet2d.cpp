@@ -649,9 +649,11 @@ void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads)
     err.rethrow();
 }
 
-// Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: with paired
-// synthesis z and Z (N M each) and a reversed row, else the spectrum of a band (H); at
-// block_offset() two blocks of columns (cblk_ N each); at buffer_offset() a band (N M reals).
+// Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: for pairs
+// with real filters Y_a, Y_b (padded, transposed), two blocks of rows and one of columns
+// (synth_pair_t); for pairs with complex filters z and Z (N M each) and a reversed row; else the
+// spectrum of a band (H). Then, at block_offset(), two blocks of columns (cblk_ N each) and, at
+// buffer_offset(), a band (N M reals) for the bands that go alone.
 template <typename T> size_t FilterBank2D<T>::block_offset() const {
     const size_t P = static_cast<size_t>(n_) * m_, rb = std::min<size_t>(kPairBlock, n_);
     if (pairs_ && real_) return std::max(2 * up8(mh_ * ldy_) + 2 * up8(rb * m_) + up8(cblk_ * n_), up8(half_size()));
@@ -662,15 +664,14 @@ template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
 }
 template <typename T> size_t FilterBank2D<T>::scratch_size() const {
     const size_t P = static_cast<size_t>(n_) * m_;
-    // the band buffer: a block of rows (real filters) or a whole band
-    const size_t reals = P;
-    return buffer_offset() + up8((reals + 1) / 2);
+    return buffer_offset() + up8((P + 1) / 2);
 }
 
 // Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc, in scratch t
-// (scratch_size()). Real filters: acc is the transposed half spectrum (M/2+1, N) and the
-// transforms are rows, a transpose, then contiguous column transforms (FFTW's 2D plans copy
-// columns to buffers and back). Complex filters: acc is the half spectrum (N, M/2+1).
+// (scratch_size()). Real filters: acc is the transposed half spectrum (M/2+1, N); pairs go through
+// synth_pair_t, a band alone through row transforms, a blocked transpose and contiguous column
+// transforms (FFTW's 2D plans copy columns to buffers and back). Complex filters: acc is the half
+// spectrum (N, M/2+1), whole-plane transforms.
 template <typename T>
 void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, mh = mh_, m = m_, n = n_;
