@@ -602,16 +602,16 @@ void FilterBank2D<T>::synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc,
         (nr == rb ? srows_ : srows_rem_)->c2c(w, v);
         split_pair_rows(v, nr, m, mh, ldy_, r0, ya, yb);
     }
-    for (int q = 0; q < 2; ++q) {
-        const cpx* y = q ? yb : ya;
-        const T* f = filt_t_.data() + (i + q) * H;
-        for (size_t c0 = 0; c0 < mh; c0 += cblk_) {
-            const size_t nc = std::min(cblk_, mh - c0), len = nc * n;
-            (nc == cblk_ ? scols_ : scols_rem_)->c2c(const_cast<cpx*>(y + c0 * ldy_), blk);
+    // column block by column block, both bands: each block of acc is read and written once
+    for (size_t c0 = 0; c0 < mh; c0 += cblk_) {
+        const size_t nc = std::min(cblk_, mh - c0), len = nc * n;
+        for (int q = 0; q < 2; ++q) {
+            (nc == cblk_ ? scols_ : scols_rem_)->c2c(const_cast<cpx*>((q ? yb : ya) + c0 * ldy_), blk);
+            const T* f = filt_t_.data() + (i + q) * H + c0 * n;
             if (first && !q)  // the first band of a chunk sets acc
-                mul_real(re(blk), f + c0 * n, re(acc + c0 * n), len);
+                mul_real(re(blk), f, re(acc + c0 * n), len);
             else
-                mac_real(re(blk), f + c0 * n, re(acc + c0 * n), len);
+                mac_real(re(blk), f, re(acc + c0 * n), len);
         }
     }
 }
