@@ -315,10 +315,10 @@ template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols)
 }
 
 
-constexpr size_t kColBlock = 16;  // columns transformed at once by a single-band synthesis
-constexpr size_t kRowBlock = 16;  // rows copied and transformed at once by a single-band synthesis
-constexpr size_t kPairBlock = 8;  // rows transformed at once by a paired decomposition (gather_pair_rows)
-constexpr size_t kPairColBlock = 8;  // columns transformed at once by a paired decomposition
+// Blocks of 1D FFTs of the real-filter path (each ending with a shorter block where needed)
+constexpr size_t kRowBlock = 16;  // rows per real FFT (r2c, c2r)
+constexpr size_t kPairBlock = 8;  // rows per complex FFT of a pair (the 8 rows of the AVX2 tiles)
+constexpr size_t kColBlock = 16;  // columns per complex FFT
 constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
 constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
 
@@ -388,55 +388,40 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         }
     }
     for (size_t j = 0; j < H; ++j) inv_w_[j] = weights_[j] > 0 ? static_cast<T>(1.0 / weights_[j]) : T(0);
-    if (!real_) {  // (the real path transforms rows and columns in blocks, below)
+    if (!real_) {  // whole-plane transforms
         r2c_ = &fft_plan<T>::get(fft_kind::r2c, {n, m});
         c2r_ = &fft_plan<T>::get(fft_kind::c2r, {n, m});
-    }
-    if (real_) {
-        rows_blk_ = &fft_plan<T>::get(fft_kind::r2c, {m}, static_cast<int>(std::min<size_t>(kRowBlock, n_)));
-        if (n_ > static_cast<int>(kRowBlock) && n_ % kRowBlock)
-            rows_blk_rem_ = &fft_plan<T>::get(fft_kind::r2c, {m}, static_cast<int>(n_ % kRowBlock));
-        cblk_ = std::min<size_t>(kColBlock, mh_);
-        cols_h_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_));
-        if (mh_ % cblk_) cols_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(mh_ % cblk_));
         if (pairs_) {
-            const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_)), ld = static_cast<int>(ldy_);
-            srows_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, rb);
-            if (n_ % rb) srows_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {m}, n_ % rb);
-            scols_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(cblk_), ld, 0);
-            if (mh_ % cblk_) scols_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, static_cast<int>(mh_ % cblk_), ld, 0);
+            c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
+            c2c_inv_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n, m});
         }
-    } else if (pairs_) {
-        c2c_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n, m});
+        return;
     }
-    if (real_) {
-        const int pb = static_cast<int>(std::min<size_t>(kPairColBlock, mh_));
-        const int ld = static_cast<int>(ldy_);
-        fcols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb, 0, ld);
-        if (mh_ % pb) fcols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb, 0, ld);
-        fcols_fwd_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, pb);
-        if (mh_ % pb) fcols_fwd_rem_ = &fft_plan<T>::get(fft_kind::c2c_forward, {n}, mh_ % pb);
-        rows_r2c_ = &fft_plan<T>::get(fft_kind::r2c, {m}, n);
-        icols_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, pb);
-        if (mh_ % pb) icols_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n}, mh_ % pb);
-        irows_ = &fft_plan<T>::get(fft_kind::c2r, {m}, static_cast<int>(std::min<size_t>(kRowBlock, n_)));
-        if (n_ > static_cast<int>(kRowBlock) && n_ % kRowBlock)
-            irows_rem_ = &fft_plan<T>::get(fft_kind::c2r, {m}, static_cast<int>(n_ % kRowBlock));
-        inv_w_t_ = aligned_buffer<T>(H);
-        for (size_t r = 0; r < static_cast<size_t>(n); ++r)
-            for (size_t c = 0; c < static_cast<size_t>(mh_); ++c) inv_w_t_[c * n + r] = inv_w_[r * mh_ + c];
-        const int rb = static_cast<int>(std::min<size_t>(kPairBlock, n_));
-        if (pairs_) {
-            frows_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, rb);
-            if (n_ % rb) frows_rem_ = &fft_plan<T>::get(fft_kind::c2c_backward, {m}, n_ % rb);
-        }
-        if (k % 2) {  // the last band alone
-            frows_c2r_ = &fft_plan<T>::get(fft_kind::c2r, {m}, rb);
-            if (n_ % rb) frows_c2r_rem_ = &fft_plan<T>::get(fft_kind::c2r, {m}, n_ % rb);
-        }
-    } else if (pairs_) {
-        c2c_inv_ = &fft_plan<T>::get(fft_kind::c2c_backward, {n, m});
+    // real filters: blocks of rows (length M) and of columns (length N)
+    const int ld = static_cast<int>(ldy_);
+    rows_r2c_ = make_blocks(fft_kind::r2c, m, nn, kRowBlock);
+    rows_c2r_ = make_blocks(fft_kind::c2r, m, nn, kRowBlock);
+    if (pairs_) {
+        rows_fwd_ = make_blocks(fft_kind::c2c_forward, m, nn, kPairBlock);
+        rows_bwd_ = make_blocks(fft_kind::c2c_backward, m, nn, kPairBlock);
     }
+    cols_fwd_ = make_blocks(fft_kind::c2c_forward, n, mh, kColBlock);
+    cols_bwd_ = make_blocks(fft_kind::c2c_backward, n, mh, kColBlock);
+    cols_from_y_ = make_blocks(fft_kind::c2c_forward, n, mh, kColBlock, ld, 0);
+    cols_into_y_ = make_blocks(fft_kind::c2c_backward, n, mh, kColBlock, 0, ld);
+    inv_w_t_ = aligned_buffer<T>(H);
+    for (size_t r = 0; r < nn; ++r)
+        for (size_t c = 0; c < mh; ++c) inv_w_t_[c * nn + r] = inv_w_[r * mh + c];
+}
+
+template <typename T>
+typename FilterBank2D<T>::block_plans FilterBank2D<T>::make_blocks(fft_kind kind, int len, size_t count, size_t block,
+                                                                   int idist, int odist) {
+    block_plans p;
+    p.size = std::min(block, count);
+    p.full = &fft_plan<T>::get(kind, {len}, static_cast<int>(p.size), idist, odist);
+    if (count % p.size) p.rest = &fft_plan<T>::get(kind, {len}, static_cast<int>(count % p.size), idist, odist);
+    return p;
 }
 
 template <typename T>
@@ -453,7 +438,7 @@ void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) con
     const size_t per = pairs_ ? (K + 1) / 2 : K;
     const size_t work = batch * per;
     const int nt = resolve_threads(threads, work);
-    const size_t S = real_ ? pair_scratch() : (pairs_ ? 2 * up8(P) : up8(H));
+    const size_t S = real_ ? real_scratch() : (pairs_ ? 2 * up8(P) : up8(H));
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * S);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
@@ -507,44 +492,63 @@ void FilterBank2D<T>::spectra_t(const T* x, cpx* XT, size_t batch, int threads) 
     const size_t n = n_, m = m_, mh = mh_, H = half_size(), P = n * m;
     aligned_buffer<cpx> nat(batch * H);
     region_errors err;
-    const size_t nrb = (n + kRowBlock - 1) / kRowBlock, pb = std::min<size_t>(kPairColBlock, mh);
-    const size_t ncb = (mh + pb - 1) / pb;
+    const size_t nrb = (n + kRowBlock - 1) / kRowBlock, ncb = (mh + kColBlock - 1) / kColBlock;
     const int nt1 = resolve_threads(threads, batch * nrb);
 #pragma omp parallel for num_threads(nt1) schedule(static)
     for (long w = 0; w < static_cast<long>(batch * nrb); ++w) {
         err.run([&] {
-            const size_t b = w / nrb, r0 = (w % nrb) * kRowBlock, nr = std::min(kRowBlock, n - r0);
-            (nr == std::min(kRowBlock, n) ? rows_blk_ : rows_blk_rem_)->r2c(x + b * P + r0 * m, nat.data() + b * H + r0 * mh);
+            const size_t b = w / nrb, r0 = (w % nrb) * kRowBlock;
+            rows_r2c_(std::min(kRowBlock, n - r0)).r2c(x + b * P + r0 * m, nat.data() + b * H + r0 * mh);
         });
     }
     err.rethrow();
     const int nt2 = resolve_threads(threads, batch * ncb);
-    aligned_buffer<cpx> blk(static_cast<size_t>(nt2) * up8(pb * n));
+    const size_t B = up8(kColBlock * n);
+    aligned_buffer<cpx> blk(static_cast<size_t>(nt2) * B);
 #pragma omp parallel for num_threads(nt2) schedule(static)
     for (long w = 0; w < static_cast<long>(batch * ncb); ++w) {
         err.run([&] {
-            const size_t b = w / ncb, c0 = (w % ncb) * pb, nc = std::min(pb, mh - c0);
-            cpx* t = blk.data() + static_cast<size_t>(thread_id()) * up8(pb * n);
+            const size_t b = w / ncb, c0 = (w % ncb) * kColBlock, nc = std::min(kColBlock, mh - c0);
+            cpx* t = blk.data() + static_cast<size_t>(thread_id()) * B;
             transpose(re(nat.data() + b * H + c0), mh, re(t), n, n, nc);
-            (nc == pb ? fcols_fwd_ : fcols_fwd_rem_)->c2c(t, XT + b * H + c0 * n);
+            cols_fwd_(nc).c2c(t, XT + b * H + c0 * n);
         });
     }
     err.rethrow();
+}
+
+// Per-thread scratch of the real-filter path (both directions), in complex values: Y_a and Y_b,
+// transposed half spectra (M/2+1, ldy_) of one or two bands, a block of columns and two blocks of
+// rows (kPairBlock complex rows or kRowBlock real ones and their half spectra).
+template <typename T> size_t FilterBank2D<T>::real_scratch() const {
+    return 2 * up8(mh_ * ldy_) + up8(kColBlock * n_) + 2 * row_block();
+}
+template <typename T> size_t FilterBank2D<T>::row_block() const {
+    return up8(std::max(kPairBlock * m_, kRowBlock * mh_));
+}
+template <typename T> typename FilterBank2D<T>::real_parts FilterBank2D<T>::parts(cpx* t) const {
+    const size_t Y = up8(mh_ * ldy_);
+    real_parts p;
+    p.ya = t;
+    p.yb = t + Y;
+    p.blk = t + 2 * Y;
+    p.w = p.blk + up8(kColBlock * n_);
+    p.v = p.w + row_block();
+    return p;
 }
 
 // The decomposition with real filters, from an image's transposed half spectrum XT (M/2+1, N):
 // the columns of X F_i are inverse transformed in blocks (contiguous, the product formed while
 // cached) into Y_i, stored transposed, then the rows in blocks. FFTW's 2D plans of the same
 // transforms copy columns to buffers and back; here the only transposes are of the row blocks.
-// t: pair_scratch() complex values: Y_a, Y_b, a column block, two row blocks.
 template <typename T>
 void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const {
-    const size_t n = n_, mh = mh_, pb = std::min<size_t>(kPairColBlock, mh);
+    const size_t n = n_, mh = mh_;
     const T* f = filt_t_.data() + i * half_size();
-    for (size_t c0 = 0; c0 < mh; c0 += pb) {
-        const size_t nc = std::min(pb, mh - c0);
+    for (size_t c0 = 0; c0 < mh; c0 += kColBlock) {
+        const size_t nc = std::min(kColBlock, mh - c0);
         mul_real(re(XT + c0 * n), f + c0 * n, re(blk), nc * n);
-        (nc == pb ? fcols_ : fcols_rem_)->c2c(blk, y + c0 * ldy_);
+        cols_into_y_(nc).c2c(blk, y + c0 * ldy_);
     }
 }
 
@@ -552,16 +556,15 @@ void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const
 // complex inverse FFT each, which gives c_a + i c_b, streamed to the two bands.
 template <typename T>
 void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const {
-    const size_t n = n_, m = m_, mh = mh_, Y = up8(mh * ldy_);
-    const size_t pb = std::min<size_t>(kPairColBlock, mh), rb = std::min<size_t>(kPairBlock, n);
-    cpx *ya = t, *yb = ya + Y, *blk = yb + Y, *w = blk + up8(pb * n), *v = w + up8(rb * m);
-    columns_t(XT, i, ya, blk);
-    columns_t(XT, i + 1, yb, blk);
-    for (size_t r0 = 0; r0 < n; r0 += rb) {
-        const size_t nr = std::min(rb, n - r0);
-        gather_pair_rows(ya, yb, ldy_, r0, nr, mh, m, w);
-        (nr == rb ? frows_ : frows_rem_)->c2c(w, v);
-        for (size_t r = 0; r < nr; ++r) stream_unpack(re(v + r * m), da + (r0 + r) * m, db + (r0 + r) * m, m);
+    const size_t n = n_, m = m_;
+    const real_parts p = parts(t);
+    columns_t(XT, i, p.ya, p.blk);
+    columns_t(XT, i + 1, p.yb, p.blk);
+    for (size_t r0 = 0; r0 < n; r0 += kPairBlock) {
+        const size_t nr = std::min(kPairBlock, n - r0);
+        gather_pair_rows(p.ya, p.yb, ldy_, r0, nr, mh_, m, p.w);
+        rows_bwd_(nr).c2c(p.w, p.v);
+        for (size_t r = 0; r < nr; ++r) stream_unpack(re(p.v + r * m), da + (r0 + r) * m, db + (r0 + r) * m, m);
     }
     stream_fence();
 }
@@ -569,49 +572,64 @@ void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* 
 // Band i alone (the last of an odd count): blocks of rows of Y_i transposed back, real inverse FFTs.
 template <typename T>
 void FilterBank2D<T>::forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const {
-    const size_t n = n_, m = m_, mh = mh_, Y = up8(mh * ldy_);
-    const size_t pb = std::min<size_t>(kPairColBlock, mh), rb = std::min<size_t>(kPairBlock, n);
-    cpx *y = t, *blk = y + 2 * Y, *w = blk + up8(pb * n), *v = w + up8(rb * m);
-    columns_t(XT, i, y, blk);
-    for (size_t r0 = 0; r0 < n; r0 += rb) {
-        const size_t nr = std::min(rb, n - r0);
-        transpose(re(y + r0), ldy_, re(w), mh, mh, nr);
-        (nr == rb ? frows_c2r_ : frows_c2r_rem_)->c2r(w, re(v));
-        stream_copy(dst + r0 * m, re(v), nr * m);
+    const size_t n = n_, m = m_, mh = mh_;
+    const real_parts p = parts(t);
+    columns_t(XT, i, p.ya, p.blk);
+    for (size_t r0 = 0; r0 < n; r0 += kRowBlock) {
+        const size_t nr = std::min(kRowBlock, n - r0);
+        transpose(re(p.ya + r0), ldy_, re(p.w), mh, mh, nr);
+        rows_c2r_(nr).c2r(p.w, re(p.v));
+        stream_copy(dst + r0 * m, re(p.v), nr * m);
     }
     stream_fence();
 }
 
-template <typename T> size_t FilterBank2D<T>::pair_scratch() const {
-    const size_t pb = std::min<size_t>(kPairColBlock, mh_), rb = std::min<size_t>(kPairBlock, n_);
-    return 2 * up8(mh_ * ldy_) + up8(pb * n_) + 2 * up8(rb * m_);
-}
-
-// Paired synthesis with real filters, bands i and i+1 (ca, cb) added to acc (transposed, (M/2+1, N)):
-// blocks of rows of z = c_a + i c_b are transformed and split into the half rows of c_a and c_b,
-// stored transposed (split_pair_rows); then contiguous column transforms in blocks, multiplied
-// and added while cached (`first`: the pair sets acc instead).
+// Synthesis with real filters, into acc (transposed, (M/2+1, N)). Bands i and i+1 (ca, cb): blocks
+// of rows of z = c_a + i c_b are transformed and split into the half rows of c_a and c_b, stored
+// transposed (split_pair_rows); then synth_columns.
 template <typename T>
 void FilterBank2D<T>::synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc, cpx* t, bool first) const {
-    const size_t n = n_, m = m_, mh = mh_, H = half_size(), Y = up8(mh * ldy_);
-    const size_t rb = std::min<size_t>(kPairBlock, n);
-    cpx *ya = t, *yb = ya + Y, *w = yb + Y, *v = w + up8(rb * m), *blk = v + up8(rb * m);
-    for (size_t r0 = 0; r0 < n; r0 += rb) {
-        const size_t nr = std::min(rb, n - r0);
-        interleave(ca + r0 * m, cb + r0 * m, re(w), nr * m);
-        (nr == rb ? srows_ : srows_rem_)->c2c(w, v);
-        split_pair_rows(v, nr, m, mh, ldy_, r0, ya, yb);
+    const size_t n = n_, m = m_;
+    const real_parts p = parts(t);
+    for (size_t r0 = 0; r0 < n; r0 += kPairBlock) {
+        const size_t nr = std::min(kPairBlock, n - r0);
+        interleave(ca + r0 * m, cb + r0 * m, re(p.w), nr * m);
+        rows_fwd_(nr).c2c(p.w, p.v);
+        split_pair_rows(p.v, nr, m, mh_, ldy_, r0, p.ya, p.yb);
     }
-    // column block by column block, both bands: each block of acc is read and written once
-    for (size_t c0 = 0; c0 < mh; c0 += cblk_) {
-        const size_t nc = std::min(cblk_, mh - c0), len = nc * n;
-        for (int q = 0; q < 2; ++q) {
-            (nc == cblk_ ? scols_ : scols_rem_)->c2c(const_cast<cpx*>((q ? yb : ya) + c0 * ldy_), blk);
+    synth_columns(p, i, 2, acc, first);
+}
+
+// Band i alone: blocks of rows copied into a cached buffer (a band is read from memory once; FFTW
+// reading it from memory directly is slower), real FFTs, transposed into Y_a; then synth_columns.
+template <typename T>
+void FilterBank2D<T>::synth_single_t(const T* c, size_t i, cpx* acc, cpx* t, bool first) const {
+    const size_t n = n_, m = m_, mh = mh_;
+    const real_parts p = parts(t);
+    for (size_t r0 = 0; r0 < n; r0 += kRowBlock) {
+        const size_t nr = std::min(kRowBlock, n - r0);
+        std::memcpy(re(p.w), c + r0 * m, nr * m * sizeof(T));
+        rows_r2c_(nr).r2c(re(p.w), p.v);
+        transpose(re(p.v), mh, re(p.ya + r0), ldy_, nr, mh);
+    }
+    synth_columns(p, i, 1, acc, first);
+}
+
+// The column transforms of `count` bands i.. held in Y_a (and Y_b), block by block, multiplied by
+// their filters and added to acc while cached: each block of acc is read and written once
+// (`first`: the first band sets acc instead).
+template <typename T>
+void FilterBank2D<T>::synth_columns(const real_parts& p, size_t i, int count, cpx* acc, bool first) const {
+    const size_t n = n_, mh = mh_, H = half_size();
+    for (size_t c0 = 0; c0 < mh; c0 += kColBlock) {
+        const size_t nc = std::min(kColBlock, mh - c0), len = nc * n;
+        for (int q = 0; q < count; ++q) {
+            cols_from_y_(nc).c2c((q ? p.yb : p.ya) + c0 * ldy_, p.blk);
             const T* f = filt_t_.data() + (i + q) * H + c0 * n;
-            if (first && !q)  // the first band of a chunk sets acc
-                mul_real(re(blk), f, re(acc + c0 * n), len);
+            if (first && !q)
+                mul_real(re(p.blk), f, re(acc + c0 * n), len);
             else
-                mac_real(re(blk), f, re(acc + c0 * n), len);
+                mac_real(re(p.blk), f, re(acc + c0 * n), len);
         }
     }
 }
@@ -621,19 +639,19 @@ void FilterBank2D<T>::synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc,
 // H values), then real inverse FFTs of blocks of rows. The threads share both passes.
 template <typename T>
 void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const {
-    const size_t n = n_, m = m_, mh = mh_, pb = std::min<size_t>(kPairColBlock, mh);
-    const size_t ncb = (mh + pb - 1) / pb, nrb = (n + kRowBlock - 1) / kRowBlock;
+    const size_t n = n_, m = m_, mh = mh_;
+    const size_t ncb = (mh + kColBlock - 1) / kColBlock, nrb = (n + kRowBlock - 1) / kRowBlock, B = up8(kColBlock * n);
     region_errors err;
     const int nt1 = resolve_threads(threads, ncb);
-    aligned_buffer<cpx> blk(static_cast<size_t>(nt1) * up8(pb * n));
+    aligned_buffer<cpx> blk(static_cast<size_t>(nt1) * B);
 #pragma omp parallel for num_threads(nt1) schedule(static)
     for (long w = 0; w < static_cast<long>(ncb); ++w) {
         err.run([&] {
-            const size_t c0 = w * pb, nc = std::min(pb, mh - c0);
+            const size_t c0 = w * kColBlock, nc = std::min(kColBlock, mh - c0);
             cpx* a = accT + c0 * n;
-            cpx* t = blk.data() + static_cast<size_t>(thread_id()) * up8(pb * n);
+            cpx* t = blk.data() + static_cast<size_t>(thread_id()) * B;
             if (dual) scale_by(re(a), inv_w_t_.data() + c0 * n, nc * n);
-            (nc == pb ? icols_ : icols_rem_)->c2c(a, t);
+            cols_bwd_(nc).c2c(a, t);
             transpose(re(t), n, re(tmp + c0), mh, nc, n);
         });
     }
@@ -642,44 +660,40 @@ void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads)
 #pragma omp parallel for num_threads(nt2) schedule(static)
     for (long w = 0; w < static_cast<long>(nrb); ++w) {
         err.run([&] {
-            const size_t r0 = w * kRowBlock, nr = std::min(kRowBlock, n - r0);
-            (nr == std::min(kRowBlock, n) ? irows_ : irows_rem_)->c2r(tmp + r0 * mh, x + r0 * m);
+            const size_t r0 = w * kRowBlock;
+            rows_c2r_(std::min(kRowBlock, n - r0)).c2r(tmp + r0 * mh, x + r0 * m);
         });
     }
     err.rethrow();
 }
 
-// Per-thread scratch of a synthesis, in complex values, in parts of 64-byte multiples: for pairs
-// with real filters Y_a, Y_b (padded, transposed), two blocks of rows and one of columns
-// (synth_pair_t); for pairs with complex filters z and Z (N M each) and a reversed row; else the
-// spectrum of a band (H). Then, at block_offset(), two blocks of columns (cblk_ N each) and, at
-// buffer_offset(), a band (N M reals) for the bands that go alone.
-template <typename T> size_t FilterBank2D<T>::block_offset() const {
-    const size_t P = static_cast<size_t>(n_) * m_, rb = std::min<size_t>(kPairBlock, n_);
-    if (pairs_ && real_) return std::max(2 * up8(mh_ * ldy_) + 2 * up8(rb * m_) + up8(cblk_ * n_), up8(half_size()));
+// Per-thread scratch of a synthesis, in complex values: with real filters real_scratch(); with
+// complex filters z and Z (N M each) and a reversed row for pairs, else a band's spectrum (H),
+// then a band (N M reals), at band_offset().
+template <typename T> size_t FilterBank2D<T>::band_offset() const {
+    const size_t P = static_cast<size_t>(n_) * m_;
     return pairs_ ? 2 * up8(P) + up8(std::max(n_, mh_)) : up8(half_size());
-}
-template <typename T> size_t FilterBank2D<T>::buffer_offset() const {
-    return block_offset() + 2 * up8(cblk_ * n_);
 }
 template <typename T> size_t FilterBank2D<T>::scratch_size() const {
     const size_t P = static_cast<size_t>(n_) * m_;
-    return buffer_offset() + up8((P + 1) / 2);
+    return real_ ? real_scratch() : band_offset() + up8((P + 1) / 2);
 }
 
 // Partial sum over the bands lo..hi-1 of one image (c: its K bands) into acc, in scratch t
-// (scratch_size()). Real filters: acc is the transposed half spectrum (M/2+1, N); pairs go through
-// synth_pair_t, a band alone through row transforms, a blocked transpose and contiguous column
-// transforms (FFTW's 2D plans copy columns to buffers and back). Complex filters: acc is the half
-// spectrum (N, M/2+1), whole-plane transforms.
+// (scratch_size()). Real filters: acc is the transposed half spectrum (M/2+1, N); pairs through
+// synth_pair_t, a band alone through synth_single_t. Complex filters: acc is the half spectrum
+// (N, M/2+1), whole-plane transforms.
 template <typename T>
 void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, mh = mh_, m = m_, n = n_;
     size_t i = lo;
     bool first = true;  // the first band of a chunk sets acc (no zeroing pass)
-    if (pairs_ && real_) {
-        for (; i + 1 < hi; i += 2, first = false) synth_pair_t(c + i * P, c + (i + 1) * P, i, acc, t, first);
-    } else if (pairs_ && hi - lo >= 2) {
+    if (real_) {
+        for (; pairs_ && i + 1 < hi; i += 2, first = false) synth_pair_t(c + i * P, c + (i + 1) * P, i, acc, t, first);
+        if (i < hi) synth_single_t(c + i * P, i, acc, t, first);
+        return;
+    }
+    if (pairs_ && hi - lo >= 2) {
         std::memset(static_cast<void*>(acc), 0, H * sizeof(cpx));
         first = false;
         cpx* z = t;
@@ -696,36 +710,17 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
             }
         }
     }
-    cpx* t1 = t;
-    cpx* t2 = t + block_offset();
-    cpx* t3 = t2 + up8(cblk_ * n);
-    T* buf = reinterpret_cast<T*>(t + buffer_offset());
+    T* buf = reinterpret_cast<T*>(t + band_offset());
     for (; i < hi; ++i, first = false) {
         // A band is read from memory once, by a streaming copy into a cached buffer: FFTW reading
         // it directly from memory is slower (by about 0.15 ms per 512 x 512 band in float64).
         std::memcpy(buf, c + i * P, P * sizeof(T));
-        if (real_) {
-            rows_r2c_->r2c(buf, t1);
-            // the columns in blocks: transposed into t2, transformed into t3 and multiplied while
-            // cached (the transposed spectrum (M/2+1, N) is never stored whole)
-            for (size_t c0 = 0; c0 < mh; c0 += cblk_) {
-                const size_t nc = std::min(cblk_, mh - c0), len = nc * n;
-                transpose(re(t1 + c0), mh, re(t2), n, n, nc);
-                (nc == cblk_ ? cols_h_ : cols_rem_)->c2c(t2, t3);
-                const T* f = filt_t_.data() + i * H + c0 * n;
-                if (first)
-                    mul_real(re(t3), f, re(acc + c0 * n), len);
-                else
-                    mac_real(re(t3), f, re(acc + c0 * n), len);
-            }
-        } else {
-            r2c_->r2c(buf, t1);
-            const cpx* f = filt_.data() + i * H;
-            if (first)
-                mul(re(t1), re(f), re(acc), H);
-            else
-                mul_acc(re(t1), re(f), re(acc), H);
-        }
+        r2c_->r2c(buf, t);
+        const cpx* f = filt_.data() + i * H;
+        if (first)
+            mul(re(t), re(f), re(acc), H);
+        else
+            mul_acc(re(t), re(f), re(acc), H);
     }
 }
 

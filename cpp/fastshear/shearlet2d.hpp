@@ -60,25 +60,44 @@ template <typename T> class FilterBank2D {
     bool paired() const { return pairs_; }
 
   private:
+    // 1D FFTs of a block of rows or columns: `full` for `size` of them, `rest` for a last, shorter
+    // block; plans(count) picks the one for a block of `count`.
+    struct block_plans {
+        const fft_plan<T>* full = nullptr;
+        const fft_plan<T>* rest = nullptr;
+        size_t size = 0;
+        const fft_plan<T>& operator()(size_t count) const { return count == size ? *full : *rest; }
+    };
+    static block_plans make_blocks(fft_kind kind, int len, size_t count, size_t block, int idist = 0,
+                                   int odist = 0);
+    // the parts of the real path's per-thread scratch (real_scratch())
+    struct real_parts {
+        cpx *ya, *yb, *blk, *w, *v;
+    };
+    real_parts parts(cpx* t) const;
+    size_t real_scratch() const;
+    size_t row_block() const;
+
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
-    void forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const;
+    // real filters (transposed spectra)
     void spectra_t(const T* x, cpx* XT, size_t batch, int threads) const;
-    void image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const;
     void columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const;
     void forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const;
     void forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const;
-    size_t pair_scratch() const;
-
-    size_t block_offset() const;
-    size_t buffer_offset() const;
-    size_t scratch_size() const;
     void synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc, cpx* t, bool first) const;
+    void synth_single_t(const T* c, size_t i, cpx* acc, cpx* t, bool first) const;
+    void synth_columns(const real_parts& p, size_t i, int count, cpx* acc, bool first) const;
+    void image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const;
+    // complex filters (whole planes)
+    void forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const;
+    size_t band_offset() const;
+    size_t scratch_size() const;
     void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
 
     int n_, m_, k_, mh_;
-    // Leading dimension of the transposed half spectra of the paired transforms, (M/2+1, ldy_):
-    // padded by a cache line or two, so that the tiles of split_pair_rows / gather_pair_rows (8
-    // rows apart by ldy_) do not all fall into one cache set when N is a multiple of 512 or so.
+    // Leading dimension of the transposed half spectra Y (M/2+1, ldy_) of the real path's row
+    // transforms: padded by a cache line or two, so that tiles 8 rows apart (split_pair_rows,
+    // gather_pair_rows) do not all fall into one cache set when N is a multiple of 512 or so.
     size_t ldy_;
     bool real_ = false, pairs_ = false;
     aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
@@ -87,36 +106,16 @@ template <typename T> class FilterBank2D {
     aligned_buffer<T> inv_w_t_;   // the same transposed, (M/2+1, N), real path
     std::vector<double> weights_; // W
     std::vector<double> energies_;
-    const fft_plan<T>* r2c_ = nullptr;  // whole-plane plans, complex path
+    // complex path: whole planes
+    const fft_plan<T>* r2c_ = nullptr;
     const fft_plan<T>* c2r_ = nullptr;
-    const fft_plan<T>* c2c_ = nullptr;  // paired synthesis with complex filters
-    const fft_plan<T>* c2c_inv_ = nullptr;  // paired decomposition, complex filters
-    // paired decomposition with real filters: column blocks, then row blocks (and remainders)
-    const fft_plan<T>* fcols_ = nullptr;
-    const fft_plan<T>* fcols_rem_ = nullptr;
-    const fft_plan<T>* frows_ = nullptr;
-    const fft_plan<T>* frows_rem_ = nullptr;
-    const fft_plan<T>* fcols_fwd_ = nullptr;  // the image's spectrum: its columns, forward
-    const fft_plan<T>* fcols_fwd_rem_ = nullptr;
-    const fft_plan<T>* rows_r2c_ = nullptr;  // a single-band synthesis: all rows of a band
-    const fft_plan<T>* icols_ = nullptr;      // the synthesis' image: its columns, inverse
-    const fft_plan<T>* icols_rem_ = nullptr;
-    const fft_plan<T>* irows_ = nullptr;      // and its rows, kRowBlock at once (or all of fewer)
-    const fft_plan<T>* irows_rem_ = nullptr;
-    const fft_plan<T>* frows_c2r_ = nullptr;  // the last band of an odd count: real row transforms
-    const fft_plan<T>* frows_c2r_rem_ = nullptr;
-    // synthesis with real filters on transposed spectra: rows (N transforms of length M), a
-    // transpose, columns (transforms of length N): r2c rows and M/2+1 columns for single bands,
-    // c2c rows and M columns for pairs
-    const fft_plan<T>* rows_blk_ = nullptr;      // kRowBlock rows (or all of fewer)
-    const fft_plan<T>* rows_blk_rem_ = nullptr;  // the last N % kRowBlock rows
-    const fft_plan<T>* cols_h_ = nullptr;   // cblk_ columns
-    const fft_plan<T>* cols_rem_ = nullptr; // the last (M/2+1) % cblk_ columns
-    size_t cblk_ = 1;
-    const fft_plan<T>* srows_ = nullptr;      // paired synthesis: blocks of rows (and the rest)
-    const fft_plan<T>* srows_rem_ = nullptr;
-    const fft_plan<T>* scols_ = nullptr;      // and cblk_ columns of the padded transposed spectra
-    const fft_plan<T>* scols_rem_ = nullptr;
+    const fft_plan<T>* c2c_ = nullptr;      // paired synthesis
+    const fft_plan<T>* c2c_inv_ = nullptr;  // paired decomposition
+    // real path
+    block_plans rows_r2c_, rows_c2r_;        // kRowBlock rows: spectra, lone bands, images
+    block_plans rows_fwd_, rows_bwd_;        // kPairBlock complex rows: paired synthesis / decomposition
+    block_plans cols_fwd_, cols_bwd_;        // kColBlock contiguous columns: spectra / images
+    block_plans cols_from_y_, cols_into_y_;  // the same from / into Y (ldy_ apart): synthesis / decomposition
 };
 
 extern template class FilterBank2D<float>;
