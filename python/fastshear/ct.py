@@ -228,22 +228,24 @@ def default_weights(sh, level: float) -> np.ndarray:
 
 
 def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_level=None,
-                lam=None, weights=None, scales: int = 4, max_iter=None, filter: str = "ram-lak",
+                lam=None, weights=None, scales: int = 4, max_iter=None, tol=None, filter: str = "ram-lak",
                 nonneg: bool = True, dtype=np.float32, radon_kwargs=None, progress=False,
                 callback=None, workers=None, return_info: bool = False):
-    """Reconstruct an image from a (limited-angle) parallel-beam sinogram.
+    """Reconstruct an image from a (limited-angle) parallel-beam sinogram, or a stack of them.
 
     Parameters
     ----------
-    sinogram : array_like, (n_angles, n_det)
-        Projections in :class:`fastshear.Radon2D`'s layout (scikit-image's is the transpose).
+    sinogram : array_like, (n_angles, n_det) or (B, n_angles, n_det)
+        Projections in :class:`fastshear.Radon2D`'s layout (scikit-image's is the transpose). A
+        stack is reconstructed as B problems solved together through the batched transforms
+        (each with its own noise level, regularisation level and stopping).
     theta : array_like
         Angles in degrees, one per sinogram row.
     shape : (int, int)
         Image size.
     method : {"fbp", "sirt", "tv", "shearlet-l1"}
     noise_level : float, optional
-        Standard deviation of the sinogram noise; default :func:`estimate_noise`.
+        Standard deviation of the sinogram noise; default :func:`estimate_noise` (per sinogram).
     lam : float, optional
         TV weight, or the overall level of the shearlet weights; default by the rule in Notes.
     weights : array_like (K,), optional
@@ -251,40 +253,49 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     scales : int
         Shearlet scales (shearlet-l1).
     max_iter : int, optional
-        Iterations (default: SIRT 100, TV 200, shearlet-l1 200).
+        Iteration limit: SIRT 100 (its iteration count is its regularisation), TV and
+        shearlet-l1 500 (a limit: they stop when the stopping rule holds).
+    tol : float, optional
+        Stopping tolerance of TV and shearlet-l1 (default ``1e-3``; see
+        :class:`fastshear.solvers.ADMM` for the rule), or SIRT's relative change (default 0: run
+        ``max_iter`` iterations).
     filter : str
-        FBP filter.
+        FBP filter (FBP, and the starting point of TV and shearlet-l1).
     nonneg : bool
         Constrain ``f >= 0`` (SIRT, TV, shearlet-l1).
     dtype : numpy.float32 or numpy.float64
         Working precision (float32: twice the speed, same quality).
     radon_kwargs : dict, optional
-        More :class:`fastshear.Radon2D` arguments (``n_det``, ``circle``, ...).
+        More :class:`fastshear.Radon2D` arguments (``n_det``, ``circle``, ...). With ``circle=True``
+        (the default) TV and shearlet-l1 also constrain the image to zero outside the inscribed
+        circle, as the geometry assumes.
     progress, callback, workers
         As in :mod:`fastshear.solvers`.
     return_info : bool
-        Also return a dict with the parameters used and the solver's history.
+        Also return a dict: ``method``, ``noise_level``, ``lam``, ``weights``, ``iterations``,
+        ``converged`` (per sinogram for a stack), the solver's ``history`` and ``rho``.
 
     Returns
     -------
-    ndarray (N, M), or ``(image, info)`` with ``return_info=True``.
+    ndarray (N, M) or (B, N, M), or ``(image, info)`` with ``return_info=True``.
 
     Notes
     -----
-    Regularisation rule (not tuned per image): with ``s = sigma_hat * sqrt(n_angles)``, where
-    ``sigma_hat`` is the noise level (given or estimated) and ``sqrt(n_angles)`` the growth of
-    the back-projected noise ``R^T e`` per pixel,
+    TV and shearlet-l1 solve ``min_{f >= 0} ||R f - g||^2 / 2 + reg(f)`` to convergence with
+    :class:`fastshear.solvers.ADMM` (conjugate-gradient steps on the normal equations,
+    preconditioned by the Fourier symbols of ``R^T R`` and of the regulariser), started from
+    the non-negative part of FBP; the result is the minimiser, not an early stop, so a larger
+    ``max_iter`` or a smaller ``tol`` changes it only within the tolerance.
 
-    - TV: ``lam = 0.05 s``;
-    - shearlet-l1: ``w_i = 1.0 s RMS_i 3^(j_i - J)`` (``RMS_i`` the noise level of band i,
-      weights growing with the scale j, zero on the lowpass; :func:`default_weights`).
+    Regularisation rule (fitted once on random-ellipse phantoms, validated on others; see
+    ``bench/RESULTS.md``): with ``s = sigma_hat * sqrt(n_angles)``, where ``sigma_hat`` is the
+    noise level (given or estimated) and ``sqrt(n_angles)`` the growth of the back-projected
+    noise ``R^T e`` per pixel,
 
-    Both are solved with PDHG (``tau / sigma = 0.1`` in the normalised problem, from the
-    operator norms). The two constants were set once on Shepp-Logan and random-ellipse
-    phantoms at 128 x 128, [-60, 60], 1 % noise, at the default iteration counts, and are kept
-    for every size, angle range and image. PDHG is not fully converged after 200 iterations
-    on these problems: the early stop is part of the regularisation, and with many more
-    iterations larger constants fit better.
+    - TV: ``lam = TV_FACTOR s``;
+    - shearlet-l1: ``w_i = SHEARLET_FACTOR s RMS_i SHEARLET_SCALE_BASE^(j_i - J)`` (``RMS_i``
+      the noise level of band i, weights growing with the scale j, zero on the lowpass;
+      :func:`default_weights`).
 
     Examples
     --------
@@ -292,9 +303,11 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     >>> theta = np.arange(-60, 61, 3.0)
     >>> x = fastshear.phantoms.shepp_logan((96, 96))
     >>> g = fastshear.Radon2D((96, 96), theta).forward(x)
-    >>> f = fastshear.ct.reconstruct(g, theta, (96, 96), method="tv", max_iter=50)
-    >>> f.shape
-    (96, 96)
+    >>> f, info = fastshear.ct.reconstruct(g, theta, (96, 96), method="tv", return_info=True)
+    >>> f.shape, info["converged"]
+    ((96, 96), True)
+    >>> fastshear.ct.reconstruct(np.stack([g, 2 * g]), theta, (96, 96), "fbp").shape
+    (2, 96, 96)
     """
     from .radon import Radon2D
 
@@ -306,50 +319,113 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     g = np.asarray(sinogram)
     if g.dtype.kind not in "biuf":
         raise TypeError(f"sinogram must be a real array, got dtype {g.dtype}")
-    if g.ndim != 2:
-        raise ValueError(f"sinogram must be 2-D (n_angles, n_det), got shape {g.shape}")
-    if g.shape[0] != t.size:
-        raise ValueError(f"the sinogram has {g.shape[0]} rows (angles) but theta has {t.size} angles")
+    if g.ndim not in (2, 3):
+        raise ValueError(f"sinogram must be (n_angles, n_det) or a stack (B, n_angles, n_det), got shape {g.shape}")
+    if g.shape[-2] != t.size:
+        raise ValueError(f"the sinogram has {g.shape[-2]} rows (angles) but theta has {t.size} angles")
+    if g.size == 0:
+        raise ValueError(f"sinogram is empty (shape {g.shape})")
+    if not np.all(np.isfinite(g)):
+        raise ValueError("sinogram contains NaN or infinite values")
+    if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer))
+                                 or max_iter < 1):
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if tol is not None and not (tol >= 0 and math.isfinite(tol)):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    batched = g.ndim == 3
     kw = dict(radon_kwargs or {})
-    kw.setdefault("n_det", g.shape[1])
+    kw.setdefault("n_det", g.shape[-1])
     R = Radon2D(shape, t, dtype=dt, workers=workers, **kw)
-    g = np.ascontiguousarray(g, dtype=dt)
+    g = np.ascontiguousarray(g.reshape((-1,) + g.shape[-2:]), dtype=dt)
+    nb = g.shape[0]
     info = {"method": method}
-    if method == "fbp":
-        x = R.fbp(g, filter)
-        info["filter"] = filter
+
+    def done(x, res=None):
+        x = x if batched else x[0]
+        if res is not None:
+            info["iterations"] = res.info.get("iterations", res.iterations) if batched else res.iterations
+            info["converged"] = res.info.get("converged", res.converged) if batched else res.converged
+            info["history"] = res.history
         return (x, info) if return_info else x
-    sigma = float(noise_level) if noise_level is not None else estimate_noise(g)
-    if not (sigma >= 0) or not math.isfinite(sigma):
-        raise ValueError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
-    s = sigma * math.sqrt(t.size)
-    info["noise_level"] = sigma
+
+    if method == "fbp":
+        info["filter"] = filter
+        return done(R.fbp(g, filter))
+    if noise_level is not None:
+        sig = np.full(nb, float(noise_level))
+        if not (sig[0] >= 0) or not math.isfinite(sig[0]):
+            raise ValueError(f"noise_level must be a finite number >= 0, got {noise_level!r}")
+    else:
+        sig = np.array([estimate_noise(gi) for gi in g])
+    s = sig * math.sqrt(t.size)
+    info["noise_level"] = sig if batched else float(sig[0])
     label = progress if isinstance(progress, str) else method
+    prog = label if progress else False
     if method == "sirt":
-        res = solvers.sirt(R, g, nonneg=nonneg, max_iter=max_iter or 100, tol=1e-7,
-                           progress=label if progress else False, callback=callback)
-    elif method == "tv":
-        lam_tv = TV_FACTOR * s if lam is None else float(lam)
-        info["lam"] = lam_tv
-        res = solvers.tv(R, g, lam_tv, nonneg=nonneg, max_iter=max_iter or 200, tol=1e-6,
-                         ratio=PDHG_RATIO, progress=label if progress else False, callback=callback)
+        xs, its, conv, hists = [], [], [], []
+        for gi in g:
+            res = solvers.sirt(R, gi, nonneg=nonneg, max_iter=max_iter or 100, tol=0.0 if tol is None else tol,
+                               progress=prog, callback=callback)
+            xs.append(res.x), its.append(res.iterations), conv.append(res.converged), hists.append(res.history)
+        info["iterations"] = np.array(its) if batched else its[0]
+        info["converged"] = np.array(conv) if batched else conv[0]
+        info["history"] = hists if batched else hists[0]
+        x = np.stack(xs)
+        return (x if batched else x[0], info) if return_info else (x if batched else x[0])
+
+    # TV / shearlet-l1: per-problem levels by scaling the data (the constraint set is a cone, so
+    # argmin ||R f - g||^2/2 + lam reg(f) = lam argmin ||R f - g / lam||^2/2 + reg(f))
+    if method == "tv":
+        from .operators import Gradient2D
+
+        lev = TV_FACTOR * s if lam is None else np.full(nb, float(lam))
+        K = Gradient2D(shape, dtype=dt)
+        f = solvers.L21(1.0)
     else:
         from .shearlet import Shearlet2D
 
-        sh = Shearlet2D(shape, scales, dtype=dt, workers=workers)
+        K = Shearlet2D(shape, scales, dtype=dt, workers=workers)
         if weights is None:
-            level = SHEARLET_FACTOR * s if lam is None else float(lam)
-            w = default_weights(sh, level)
-            info["lam"] = level
+            lev = SHEARLET_FACTOR * s if lam is None else np.full(nb, float(lam))
+            w1 = default_weights(K, 1.0)
+            info["weights"] = w1 * (lev[:, None] if batched else lev[0])
         else:
-            w = np.asarray(weights, np.float64)
-        info["weights"] = w
-        res = solvers.analysis_l1(R, g, sh, w, nonneg=nonneg, max_iter=max_iter or 200, tol=1e-6,
-                                  ratio=PDHG_RATIO, progress=label if progress else False,
-                                  callback=callback, workers=workers)
-    info["iterations"] = res.iterations
-    info["history"] = res.history
-    return (res.x, info) if return_info else res.x
+            w1 = np.asarray(weights, np.float64)
+            if w1.shape != (K.n_shearlets,) or not np.all(np.isfinite(w1)) or np.any(w1 < 0):
+                raise ValueError(f"weights must be {K.n_shearlets} finite numbers >= 0 (one per shearlet), "
+                                 f"got shape {w1.shape}")
+            lev = np.ones(nb)
+            info["weights"] = w1
+        f = solvers.L1(w1, band_ndim=2)
+    if not np.all(np.isfinite(lev)) or np.any(lev < 0):
+        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+    info["lam"] = lev if batched else float(lev[0])
+    # a zero level (noise-free data): a tiny one, the problem is then least squares + constraint
+    scale = np.maximum(lev, 1e-6 * np.sqrt(np.mean(g.astype(np.float64) ** 2, axis=(1, 2))) + 1e-30)
+    sc = scale.astype(dt)[:, None, None]
+    x0 = R.fbp(g, filter) / sc
+    support = R.support if R.circle else None
+    if nonneg:
+        np.maximum(x0, 0, out=x0)
+    if support is not None:
+        x0 *= support
+    if callback is not None:  # the solver works on the scaled problem: hand the user the image
+        user_cb = callback
+
+        def callback(it, xs, cinfo):
+            return user_cb(it, xs * (sc if batched else sc[0]), cinfo)
+
+    # momentum with restart speeds shearlet-l1 up (bench/RESULTS.md); with TV's inexact
+    # preconditioner (the gradient's Neumann boundary) it was measured to stall, so TV runs plain ADMM
+    res = solvers.ADMM(R, g / sc, K, f, nonneg=nonneg, support=support, x0=x0, max_iter=max_iter or 500,
+                       tol=1e-3 if tol is None else tol, restart=0.0 if method == "tv" else 0.999,
+                       progress=prog, callback=callback).run()
+    info["rho"] = res.info["rho"]
+    x = res.x.reshape((nb,) + shape) * sc
+    if res.history.get("objective") is not None:
+        obj = res.history["objective"]
+        res.history["objective"] = obj * (scale ** 2 if obj.ndim == 2 else scale[0] ** 2)
+    return done(x, res)
 
 
 def _box_valid(a: np.ndarray, w: int) -> np.ndarray:

@@ -203,6 +203,18 @@ class Radon2D:
         return float(np.hypot(ax, ay))
 
     @property
+    def support(self) -> np.ndarray:
+        """The pixels the projector sees, ``(N, M)`` bool: the inscribed circle of radius
+        ``min(N, M) // 2`` around ``(N // 2, M // 2)`` with ``circle=True``, every pixel
+        otherwise (a new array on each call)."""
+        n, m = self.shape
+        if not self.circle:
+            return np.ones((n, m), bool)
+        y = np.arange(n)[:, None] - n // 2
+        x = np.arange(m)[None, :] - m // 2
+        return x * x + y * y <= (min(n, m) // 2) ** 2
+
+    @property
     def n_angles(self) -> int:
         return int(self.theta.size)
 
