@@ -255,3 +255,21 @@ def test_pde_demo_cli_writes_results(tmp_path, monkeypatch, one_torch_thread):
     assert (out / "pde_errors.png").stat().st_size > 1000
     assert "rel. H^1 error" in (out / "results.md").read_text()
     assert cli.main(["pde-demo", "-o", str(out), "--cases", "T7:2"]) == 2
+
+
+def test_rank_factored_output_layer(one_torch_thread):
+    torch = one_torch_thread
+    T = pde.chessboard(2)
+    n = 8
+    y = T.sample(200, seed=2)
+    u = pde.solve(T, y, n).astype(np.float32)
+    s = pde.train_surrogate(T, n, hidden=(16, 16), rank=6, epochs=10, batch_size=32, lr=3e-3, seed=1,
+                            progress=False, data=(y[:160], u[:160], y[160:], u[160:]))
+    assert s.net.widths == (4, 16, 16, 6, 49) and s.net.activations == ("relu", "relu", "identity")
+    assert s.history["loss"][-1] < s.history["loss"][0]
+    x = y[160:].astype(np.float32)
+    with torch.no_grad():
+        ref = s.model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(s.net(x), ref, rtol=0, atol=1e-6 * np.abs(ref).max())
+    with pytest.raises(ValueError, match="rank"):
+        pde.train_surrogate(T, n, rank=0, data=(y[:160], u[:160], y[160:], u[160:]), progress=False)

@@ -337,7 +337,7 @@ def cmd_pde_demo(args) -> int:
         print(f"  {fam.label}")
         s = pde.train_surrogate(fam, args.n, n_train=args.train, n_test=args.test,
                                 hidden=[args.width] * args.depth, epochs=args.epochs,
-                                batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                                batch_size=args.batch_size, lr=args.lr, rank=args.rank, seed=args.seed,
                                 cache=not args.no_cache, progress=not args.quiet)
         x = s.y_test[:256].astype(np.float32)
         with torch.no_grad():
@@ -464,6 +464,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--epochs", type=int, default=150, help="epochs (default 150)")
     e.add_argument("--batch-size", type=int, default=128)
     e.add_argument("--lr", type=float, default=1e-3, help="Adam's initial learning rate (cosine schedule)")
+    e.add_argument("--rank", type=int, default=None,
+                   help="factor the output layer through RANK units, POD-initialised (default: dense)")
     e.add_argument("--bench-batch", type=int, default=4096, help="batch of the throughput measurement")
     e.add_argument("--threads", type=int, default=1, help="torch threads for training (default 1)")
     e.add_argument("--seed", type=int, default=0)

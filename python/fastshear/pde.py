@@ -683,19 +683,22 @@ class Surrogate:
         return self.net(np.asarray(y, dtype=np.float32), workers=workers)
 
 
-def _mlp(torch, p, hidden, out):
+def _mlp(torch, p, hidden, out, rank=None):
     layers, w = [], p
     for h in hidden:
         layers += [torch.nn.Linear(w, h), torch.nn.ReLU()]
         w = h
+    if rank is not None:  # a rank-r output layer: two affine maps, identity between them
+        layers.append(torch.nn.Linear(w, rank))
+        w = rank
     layers.append(torch.nn.Linear(w, out))
     return torch.nn.Sequential(*layers)
 
 
 def train_surrogate(fam: Family, n: int = 32, *, n_train: int = 4000, n_test: int = 500,
                     hidden=(256, 256, 256), epochs: int = 150, batch_size: int = 128, lr: float = 1e-3,
-                    loss: str = "h1", seed: int = 0, cache: bool = True, progress: bool = True,
-                    data=None) -> Surrogate:
+                    loss: str = "h1", rank: int | None = None, seed: int = 0, cache: bool = True,
+                    progress: bool = True, data=None) -> Surrogate:
     """Train a ReLU MLP y -> u_y with :func:`fastshear.nn.fit` and move it to the engine.
 
     Adam with a cosine learning-rate schedule from ``lr`` to 0 over ``epochs``; inputs scaled to
@@ -713,6 +716,12 @@ def train_surrogate(fam: Family, n: int = 32, *, n_train: int = 4000, n_test: in
     epochs, batch_size, lr : training settings
     loss : {"h1", "mse"}
         "h1": the mean relative discrete H^1 error (:func:`h1_loss`); "mse" on the scaled outputs.
+    rank : int, optional
+        Factor the output layer: last hidden layer -> ``rank`` -> (n-1)^2 (two affine layers,
+        identity between them), the second initialised with the training outputs' leading
+        ``rank`` principal components (POD modes) and trained with the rest. The output layer,
+        most of the work for large n, then costs rank * ((n-1)^2 + width) instead of
+        width * (n-1)^2 multiply-adds per parameter.
     seed : int
         Data seeds and torch's initialisation and shuffling.
     data : tuple, optional
@@ -743,7 +752,17 @@ def train_surrogate(fam: Family, n: int = 32, *, n_train: int = 4000, n_test: in
     X = ((y_tr - cx) / sx).astype(np.float32)
     Y = ((u_tr - mu_u) / s_u).astype(np.float32)
     torch.manual_seed(seed)
-    model = _mlp(torch, fam.p, list(hidden), N)
+    if rank is not None:
+        rank = _int(rank, "rank")
+    model = _mlp(torch, fam.p, list(hidden), N, rank)
+    if rank is not None:  # POD initialisation of the last layer
+        _, sv, vt = np.linalg.svd(Y.astype(np.float64), full_matrices=False)
+        k = min(rank, vt.shape[0])
+        with torch.no_grad():
+            last = model[-1]
+            last.weight.zero_()
+            last.weight[:, :k] = torch.from_numpy(vt[:k].T.astype(np.float32))
+            last.bias.zero_()
     if loss == "h1":
         h1 = h1_loss()
         m_t = torch.from_numpy(mu_u.astype(np.float32))
