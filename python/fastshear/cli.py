@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -289,14 +290,24 @@ def _pde_figure(path: Path, records, title: str) -> None:
     for fam, mk in zip(fams, "osD^v"):
         rs = sorted((r for r in records if r["family"] == fam), key=lambda r: (r["p"], r["complexity"]))
         axes[0].loglog([r["complexity"] for r in rs], [r["rel_h1_error"] for r in rs], mk, label=fam)
-        for r in rs:
+        for i, r in enumerate(rs):
             axes[0].annotate(f"p={r['p']}", (r["complexity"], r["rel_h1_error"]), fontsize=8,
-                             xytext=(4, 2), textcoords="offset points")
+                             xytext=(5, 2 - 9 * i), textcoords="offset points")
         ps = sorted({r["p"] for r in rs})
         best = [min(r["rel_h1_error"] for r in rs if r["p"] == p) for p in ps]
         mean = [min(r["rel_h1_error_mean_predictor"] for r in rs if r["p"] == p) for p in ps]
         line, = axes[1].loglog(ps, best, mk + "-", label=f"{fam}: network")
         axes[1].loglog(ps, mean, mk + ":", color=line.get_color(), alpha=0.6, label=f"{fam}: training mean")
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    cs = [r["complexity"] for r in records]
+    lo, hi = 10 ** math.floor(math.log10(min(cs))), 10 ** math.ceil(math.log10(max(cs)))
+    axes[0].set_xlim(lo, max(hi, 10 * lo))  # at least a decade: readable log ticks
+    axes[0].xaxis.set_minor_formatter(NullFormatter())
+    ps = sorted({r["p"] for r in records})
+    axes[1].set_xticks(ps)
+    axes[1].xaxis.set_major_formatter(ScalarFormatter())
+    axes[1].xaxis.set_minor_formatter(NullFormatter())
     axes[0].set_xlabel("complexity C(Phi) (non-zero weights and biases)")
     axes[0].set_ylabel("relative H^1 test error")
     axes[1].set_xlabel("parameter dimension p")
