@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("scipy")
 
+import fastshear  # noqa: E402
 from fastshear import pde  # noqa: E402
 
 PI = math.pi
@@ -232,6 +233,13 @@ def test_tiny_training_lowers_the_loss_and_the_engine_matches_torch(one_torch_th
     out = s.net(x)
     np.testing.assert_allclose(out, ref, rtol=0, atol=1e-6 * np.abs(ref).max())
     assert s.test_error == pytest.approx(pde.relative_h1_error(out, u[250:]), rel=1e-6)
+    # in float64 the engine and torch agree to rounding of the sums, far below 1e-6
+    m64 = s.model.double()
+    net64 = fastshear.DenseNet.from_torch(m64)
+    assert net64.dtype == np.float64 and net64.widths == s.net.widths
+    with torch.no_grad():
+        ref64 = m64(torch.from_numpy(y[250:])).numpy()
+    np.testing.assert_allclose(net64(y[250:]), ref64, rtol=0, atol=1e-12 * np.abs(ref64).max())
 
 
 def test_pde_demo_cli_writes_results(tmp_path, monkeypatch, one_torch_thread):
