@@ -378,7 +378,8 @@ def _progress_bar(progress, total, desc):
                 leave=False, mininterval=0.5)
 
 
-def solve(coefficient, y, n: int = 32, *, f=None, progress=False, chunk: int = 64) -> np.ndarray:
+def solve(coefficient, y, n: int = 32, *, f=None, progress=False, chunk: int = 64,
+          return_factor: bool = False):
     """u_y for each parameter: one sparse direct solve (SuperLU) per parameter.
 
     Parameters
@@ -396,10 +397,14 @@ def solve(coefficient, y, n: int = 32, *, f=None, progress=False, chunk: int = 6
         A tqdm bar (a string is its label).
     chunk : int
         Parameters whose coefficients are evaluated at once (memory only).
+    return_factor : bool, default False
+        Also return the discrete H^1 norm's Gram factor R (:func:`gram_factor`), so that
+        ``|u|_{H^1} = |R u|``.
 
     Returns
     -------
-    ndarray, (count, (n-1)^2) or ((n-1)^2,) for a 1-D y, float64
+    u : ndarray, (count, (n-1)^2) or ((n-1)^2,) for a 1-D y, float64
+    R : scipy.sparse.csr_matrix, only with ``return_factor=True``
 
     Examples
     --------
@@ -409,6 +414,9 @@ def solve(coefficient, y, n: int = 32, *, f=None, progress=False, chunk: int = 6
     >>> u = pde.solve(T1, T1.sample(3, seed=0), n=16)
     >>> u.shape, bool(u.min() > 0)
     ((3, 225), True)
+    >>> u, R = pde.solve(T1, T1.sample(3, seed=0), n=16, return_factor=True)
+    >>> bool(np.allclose(np.linalg.norm(u @ R.T, axis=1), pde.h1_norm(u)))
+    True
     """
     from scipy import sparse
     from scipy.sparse.linalg import splu
@@ -438,7 +446,8 @@ def solve(coefficient, y, n: int = 32, *, f=None, progress=False, chunk: int = 6
                 bar.update(1)
     if bar is not None:
         bar.close()
-    return out[0] if one else out
+    u = out[0] if one else out
+    return (u, gram_factor(n)) if return_factor else u
 
 
 # ---------------------------------------------------------------------------------------------
