@@ -20,8 +20,6 @@ import json
 import os
 import time
 
-import numpy as np
-
 from fastshear import pde
 
 
