@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon", "fastshear.nn"]
+MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon", "fastshear.nn",
+           "fastshear.pde"]
 
 
 @pytest.mark.parametrize("name", MODULES)
