@@ -245,7 +245,7 @@ def _image_tensor(x, torch, dtype):
 
 
 def _value_range(value_range, x):
-    if value_range is None:
+    if value_range is None and x is not None:
         lo, hi = float(x.min()), float(x.max())
         return (min(lo, 0.0), max(hi, 1.0)) if lo >= 0 and hi <= 1 else (lo, hi)
     try:
@@ -1016,3 +1016,124 @@ def conciseness_preciseness(p_explanation, p_image, explanation, image, *, measu
     if ie == 0:
         return float("inf")
     return float((pe / px) / (ie / ia))
+
+
+# ---------------------------------------------------------------------------------------------
+# RDE of a fastshear.DenseNet in the engine's own forward and backward passes (no torch)
+
+def _softmax(z):
+    z = z - z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
+def _dense_objective(net, a, m, v, target, t, l1, value_range, workers):
+    """Loss (B,), its gradient with respect to m (B, d), and the parts, for masks m (B, d) and
+    noise v (B, S, d): mean_s (t - p_target(x~))^2 + l1 ||m||_1 / d, x~ = m a + (1 - m) v."""
+    B, S, d = v.shape
+    xt = m[:, None] * a[:, None] + (1 - m[:, None]) * v
+    inside = None
+    if value_range is not None:
+        lo, hi = value_range
+        inside = (xt >= lo) & (xt <= hi)
+        xt = np.clip(xt, lo, hi)
+    flat = np.ascontiguousarray(xt.reshape(B * S, d), dtype=net.dtype)
+    t_ = net._threads if workers is None else workers
+    logits = net._net.forward(flat, t_).astype(np.float64)
+    p = _softmax(logits)
+    idx = np.repeat(target, S)
+    pc = p[np.arange(B * S), idx]
+    tt = np.repeat(t, S)
+    dist = ((tt - pc) ** 2).reshape(B, S).mean(1)
+    dpc = -2 * (tt - pc) / S
+    onehot = np.zeros_like(p)
+    onehot[np.arange(B * S), idx] = 1
+    gy = (dpc * pc)[:, None] * (onehot - p)
+    gx, _ = net._net.backward(flat, np.ascontiguousarray(gy, dtype=net.dtype), t_)
+    gx = gx.astype(np.float64).reshape(B, S, d)
+    if inside is not None:
+        gx = gx * inside
+    grad = (gx * (a[:, None] - v)).sum(1) + l1 * np.sign(m) / d
+    reg = np.abs(m).sum(1) / d
+    return dist + l1 * reg, grad, {"distortion": dist, "l1": reg, "probability": pc.reshape(B, S).mean(1)}
+
+
+def _dense_rde(net, x, *, target=None, steps=300, samples=16, lr=0.1, l1=1.0, noise="uniform", maximize=True,
+               value_range=None, seed=0, workers=None, callback=None):
+    t0 = time.perf_counter()
+    a = net._input(x)
+    if a.ndim > 2:
+        raise ValueError(f"x must have shape ({net.widths[0]},) or (B, {net.widths[0]}), got {a.shape}")
+    single = a.ndim == 1
+    a = np.atleast_2d(a).astype(np.float64)
+    if a.shape[0] == 0:
+        raise ValueError("x must hold at least one point")
+    if not np.isfinite(a).all():
+        raise ValueError("x contains NaN or infinity")
+    if noise not in NOISES:
+        raise ValueError(f"noise must be one of {', '.join(NOISES)}; got {noise!r}")
+    steps, samples = positive_int(steps, "steps"), positive_int(samples, "samples")
+    lr = positive_float(lr, "lr")
+    l1 = positive_float(l1, "l1", allow_zero=True)
+    if value_range is not None:
+        value_range = _value_range(value_range, None)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    B, d = a.shape
+    n_out = net.widths[-1]
+    p_x = _softmax(net(a.astype(net.dtype)).astype(np.float64))
+    if target is None:
+        tgt = p_x.argmax(-1)
+    else:
+        tt = np.asarray(target)
+        if tt.dtype.kind not in "iu":
+            raise TypeError(f"target must be an integer or one integer per point, got {target!r}")
+        if tt.ndim == 0:
+            tt = np.full(B, int(tt))
+        if tt.shape != (B,):
+            raise ValueError(f"target must be one integer or {B} (one per point), got shape {tt.shape}")
+        if tt.min() < 0 or tt.max() >= n_out:
+            raise ValueError(f"target must lie in [0, {n_out}) (the output width), got {target!r}")
+        tgt = tt.astype(np.int64)
+    p0 = p_x[np.arange(B), tgt]
+    t = np.ones(B) if maximize else p0
+    mu, sd = a.mean(1, keepdims=True), a.std(1, keepdims=True)
+    rng = np.random.default_rng(seed)
+    m = np.ones((B, d))
+    m1, m2 = np.zeros_like(m), np.zeros_like(m)
+    b1, b2, eps = 0.9, 0.999, 1e-8  # torch.optim.Adam's defaults
+    hist = {k: [] for k in ("loss", "distortion", "l1", "spatial", "probability")}
+    for step in range(steps):
+        shape = (B, samples, d)
+        if noise == "zeros":
+            v = np.zeros(shape)
+        elif noise == "uniform":
+            v = mu[:, None] + sd[:, None] * rng.uniform(-1, 1, shape)
+        else:
+            v = mu[:, None] + sd[:, None] * rng.standard_normal(shape)
+        loss, g, parts = _dense_objective(net, a, m, v, tgt, t, l1, value_range, workers)
+        m1 = b1 * m1 + (1 - b1) * g
+        m2 = b2 * m2 + (1 - b2) * g * g
+        mh, vh = m1 / (1 - b1 ** (step + 1)), m2 / (1 - b2 ** (step + 1))
+        m = np.clip(m - lr * mh / (np.sqrt(vh) + eps), 0, 1)
+        hist["loss"].append(loss)
+        hist["spatial"].append(np.zeros(B))
+        for k, val in parts.items():
+            hist[k].append(val)
+        if callback is not None and callback(step, hist):
+            break
+    expl = m * a
+    if value_range is not None:
+        expl = np.clip(expl, *value_range)
+    pe = _softmax(net(expl.astype(net.dtype)).astype(np.float64))[np.arange(B), tgt]
+    l1_kept = np.abs(expl).sum(1) / np.maximum(np.abs(a).sum(1), 1e-300)
+    retained = pe / p0
+    mask, expl = m.astype(net.dtype), expl.astype(net.dtype)
+    out = dict(target=tgt, probability=p0, explanation_probability=pe, l1_kept=l1_kept, retained=retained)
+    if single:
+        mask, expl = mask[0], expl[0]
+        out = {k: (int(v[0]) if k == "target" else float(v[0])) for k, v in out.items()}
+    settings = dict(domain="input", steps=steps, samples=samples, lr=lr, l1=l1, spatial=0.0, noise=noise,
+                    maximize=maximize, value_range=value_range, seed=seed)
+    return Explanation(mask=mask, explanation=expl, history={k: np.stack(v) for k, v in hist.items()},
+                       domain="input", seconds=time.perf_counter() - t0, settings=settings, **out)
