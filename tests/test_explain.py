@@ -299,3 +299,15 @@ def test_example_trained_cnn_acceptance():
     assert np.all(s["l1_kept"] <= 0.25)
     assert np.all(s["inside"] >= 0.7)
     assert np.mean(s["hallucination"]) <= np.mean(p["hallucination"])
+
+
+def test_dense_net_gradient_matches_torch_autograd():
+    rng = np.random.default_rng(3)
+    W = [rng.standard_normal((32, 10)), rng.standard_normal((16, 32)), rng.standard_normal((4, 16))]
+    b = [rng.standard_normal(32), rng.standard_normal(16), rng.standard_normal(4)]
+    for act in ("relu", "sigmoid"):
+        net = fastshear.DenseNet(W, b, activation=act, dtype=np.float64)
+        x = torch.from_numpy(rng.standard_normal((50, 10))).requires_grad_(True)
+        gy = torch.from_numpy(rng.standard_normal((50, 4)))
+        (g,) = torch.autograd.grad((net.to_torch()(x) * gy).sum(), x)
+        assert np.allclose(net.gradient(x.detach().numpy(), gy.numpy()), g.numpy(), atol=1e-10)
