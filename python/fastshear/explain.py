@@ -319,9 +319,9 @@ class _Problem:
             if self.noise == "zeros":
                 v = torch.zeros(shape, dtype=c.dtype)
             elif self.noise == "uniform":
-                v = mu[:, None] + sd[:, None] * (2 * torch.rand(shape, generator=gen, dtype=c.dtype) - 1)
+                v = torch.rand(shape, generator=gen, dtype=c.dtype).mul_(2).sub_(1).mul_(sd[:, None]).add_(mu[:, None])
             else:
-                v = mu[:, None] + sd[:, None] * torch.randn(shape, generator=gen, dtype=c.dtype)
+                v = torch.randn(shape, generator=gen, dtype=c.dtype).mul_(sd[:, None]).add_(mu[:, None])
             out.append(v)
         return out
 
@@ -336,7 +336,7 @@ class _Problem:
         torch = self.torch
         B, C, H, W = self.x.shape
         S = noise[0].shape[1]
-        ys = [m[:, None] * c[:, None] + (1 - m[:, None]) * v for m, c, v in zip(masks, self.coeffs, noise)]
+        ys = [v + m[:, None] * (c[:, None] - v) for m, c, v in zip(masks, self.coeffs, noise)]
         xt = self.synth(ys, (B, S, C)).reshape(B * S, C, H, W).clamp(self.lo, self.hi)
         p = torch.softmax(self.logits(xt), -1).reshape(B, S, -1)
         p = p.gather(2, self.target.to(p.device)[:, None, None].expand(B, S, 1))[..., 0].to("cpu", self.x.dtype)
