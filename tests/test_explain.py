@@ -311,3 +311,13 @@ def test_dense_net_gradient_matches_torch_autograd():
         gy = torch.from_numpy(rng.standard_normal((50, 4)))
         (g,) = torch.autograd.grad((net.to_torch()(x) * gy).sum(), x)
         assert np.allclose(net.gradient(x.detach().numpy(), gy.numpy()), g.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "zeros"])
+def test_colour_images_share_one_mask(noise):
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+                                torch.nn.Linear(4, 3))
+    x = np.random.default_rng(0).uniform(0, 1, (2, 3, 48, 48)).astype(np.float32)
+    r = explain.rde(model, x, domain="shearlet", noise=noise, spatial=1.0, steps=3, samples=2)
+    assert r.mask.shape == (2, 17, 48, 48) and r.explanation.shape == x.shape
+    assert r.settings["noise"] == noise and np.all((r.explanation >= 0) & (r.explanation <= 1))
