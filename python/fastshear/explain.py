@@ -13,8 +13,9 @@ synthesis, and the mask's gradient goes through its exact transpose (:mod:`fasts
 The wavelet domain uses ptwt (PyTorch wavelets, ``pip install ptwt``).
 
 :func:`rde`, :func:`shearletx` and :func:`cartoonx` need PyTorch (imported on use);
-:func:`edges`, :func:`hallucination_score`, :func:`conciseness_preciseness` and
-:func:`oriented_bars` need only numpy.
+:func:`edges`, :func:`band_orientations`, :func:`hallucination_score`,
+:func:`conciseness_preciseness` and :func:`oriented_bars` need only numpy, and so does
+:meth:`fastshear.DenseNet.rde` (the same loop in the dense engine's own forward and backward).
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import numpy as np
 from ._validation import positive_float, positive_int
 from .shearlet import Shearlet2D, ShearletFallbackWarning
 
-__all__ = ["rde", "shearletx", "cartoonx", "Explanation", "edges", "hallucination_score",
+__all__ = ["rde", "shearletx", "cartoonx", "Explanation", "edges", "band_orientations", "hallucination_score",
            "conciseness_preciseness", "oriented_bars", "DOMAINS", "NOISES"]
 
 DOMAINS = ("pixel", "shearlet", "wavelet")
@@ -76,8 +77,12 @@ class Explanation:
         ``||m * c||_1 / ||c||_1`` over all coefficients and channels: the fraction of the
         representation's l1 mass the explanation keeps.
     domain : str
+        ``"pixel"``, ``"shearlet"``, ``"wavelet"``, or ``"input"`` (:meth:`fastshear.DenseNet.rde`).
     seconds : float
         Wall time of the whole call.
+    settings : dict
+        The settings used (steps, samples, lr, l1, spatial, noise, maximize, value_range, seed,
+        and the shearlet scales or the wavelet and levels).
     """
 
     mask: object
