@@ -73,7 +73,25 @@ template <typename T> void add_net(py::module_& m, const char* name) {
                  return py::make_tuple(rel, y);
              },
              py::arg("x"), py::arg("target"), py::arg("rule"), py::arg("epsilon"), py::arg("alpha"), py::arg("beta"),
-             py::arg("threads") = 0);
+             py::arg("threads") = 0)
+        .def("backward",
+             [](const Net& net, carray<T> x, carray<T> gy, int threads) {
+                 const py::ssize_t d = net.widths().front(), out = net.widths().back();
+                 require_shape(x, {-1, d}, "x");
+                 require_shape(gy, {x.shape(0), out}, "gy");
+                 const size_t batch = x.shape(0);
+                 py::array_t<T> gx({x.shape(0), d}), y({x.shape(0), out});
+                 const T* xp = x.data();
+                 const T* gp = gy.data();
+                 T* gxp = gx.mutable_data();
+                 T* yp = y.mutable_data();
+                 {
+                     py::gil_scoped_release nogil;
+                     net.backward(xp, gp, gxp, yp, batch, threads);
+                 }
+                 return py::make_tuple(gx, y);
+             },
+             py::arg("x"), py::arg("gy"), py::arg("threads") = 0);
 }
 
 void add_dense_net(py::module_& m) {

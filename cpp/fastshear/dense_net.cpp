@@ -449,6 +449,79 @@ void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const s
     });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Input gradients: a forward pass keeping every layer's affine output, then G <- (G W_l) * rho'.
+
+template <typename T>
+void DenseNet<T>::backward_chunk(const T* x, const T* gy, T* gx, T* y, std::size_t rows, T* scratch) const {
+    const std::size_t L = layers_.size(), W = max_width_;
+    std::vector<const T*> A(L);
+    std::vector<T*> Z(L);
+    T* s = scratch;
+    A[0] = x;
+    for (std::size_t l = 0; l < L; ++l) {
+        Z[l] = s;
+        s += rows * layers_[l]->out;
+        if (l + 1 < L) {
+            A[l + 1] = s;
+            s += rows * layers_[l]->out;
+        }
+    }
+    T* G = s; s += rows * W;
+    T* Gn = s;
+    for (std::size_t l = 0; l < L; ++l) {
+        const Layer& ly = *layers_[l];
+        layer_affine(ly, A[l], rows, Z[l], false);
+        if (l + 1 < L) {
+            T* a = const_cast<T*>(A[l + 1]);
+            std::copy(Z[l], Z[l] + rows * ly.out, a);
+            apply_activation(ly.act, a, rows * ly.out);
+        }
+    }
+    const std::size_t NL = widths_.back();
+    if (y) std::copy(Z[L - 1], Z[L - 1] + rows * NL, y);
+    std::copy(gy, gy + rows * NL, G);
+    for (std::size_t l = L; l-- > 0;) {
+        const Layer& ly = *layers_[l];
+        const std::size_t K = ly.in, N = ly.out;
+        k_->gemm({G, N, rows, ly.bwd.data(), nullptr, ly.out, ly.in, Gn, K, false});
+        if (l > 0) {
+            const T* z = Z[l - 1];
+            const T* a = A[l];
+            const std::size_t n = rows * K;
+            switch (layers_[l - 1]->act) {
+                case Activation::relu:
+                    for (std::size_t i = 0; i < n; ++i) Gn[i] = z[i] > T(0) ? Gn[i] : T(0);
+                    break;
+                case Activation::sigmoid:
+                    for (std::size_t i = 0; i < n; ++i) Gn[i] *= a[i] * (T(1) - a[i]);
+                    break;
+                case Activation::heaviside:
+                    // zero almost everywhere; NaN stays NaN
+                    for (std::size_t i = 0; i < n; ++i) Gn[i] = z[i] == z[i] ? T(0) : z[i];
+                    break;
+                case Activation::identity: break;
+            }
+        }
+        std::swap(G, Gn);
+    }
+    std::copy(G, G + rows * widths_.front(), gx);
+}
+
+template <typename T>
+void DenseNet<T>::backward(const T* x, const T* gy, T* gx, T* y, std::size_t batch, int threads) const {
+    prepare_lrp();  // packs W for G W
+    const std::size_t n0 = widths_.front(), nl = widths_.back();
+    std::size_t per_row = 2 * static_cast<std::size_t>(max_width_);
+    for (auto& ly : layers_) per_row += 2 * ly->out;
+    const std::size_t chunk =
+        std::max<std::size_t>(k_->mr, std::min(kChunkLrp, kLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+    run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
+        T* s = thread_scratch<T>(rows * per_row);
+        backward_chunk(x + r0 * n0, gy + r0 * nl, gx + r0 * n0, y ? y + r0 * nl : nullptr, rows, s);
+    });
+}
+
 template class DenseNet<float>;
 template class DenseNet<double>;
 

@@ -1,8 +1,9 @@
 // Feed-forward networks Phi(x) = T_L rho(T_{L-1} rho(... rho(T_1 x))) with affine T_l x = W_l x + b_l
 // (Kutyniok, Def. 2.3): batched inference with dense (packed, SIMD) or sparse (CSR) layers, and
-// layer-wise relevance propagation (epsilon, z-plus, alpha-beta rules with zennit's semantics).
+// layer-wise relevance propagation (epsilon, z-plus, alpha-beta rules with zennit's semantics) and
+// input gradients (vector-Jacobian products).
 //
-// A network is immutable after construction; forward() and relevance() are const and may be
+// A network is immutable after construction; forward(), relevance() and backward() are const and may be
 // called from any number of threads at once (scratch memory is per thread).
 #pragma once
 
@@ -53,6 +54,11 @@ template <typename T> class DenseNet {
     void relevance(const T* x, T* rel, T* y, std::size_t batch, const std::int64_t* target, const LrpParams& p,
                    int threads) const;
 
+    // Vector-Jacobian product: gx (batch x N_0) = the gradient of sum_b <gy[b], Phi(x[b])> with
+    // respect to x, gy (batch x N_L). ReLU' and Heaviside' are 0 at 0 (as in PyTorch). y (may be
+    // nullptr) gets Phi(x).
+    void backward(const T* x, const T* gy, T* gx, T* y, std::size_t batch, int threads) const;
+
     struct Layer;
 
   private:
@@ -60,6 +66,7 @@ template <typename T> class DenseNet {
     void forward_chunk(const T* x, T* y, std::size_t rows, T* scratch) const;
     void relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, const std::int64_t* target, const LrpParams& p,
                          T* scratch) const;
+    void backward_chunk(const T* x, const T* gy, T* gx, T* y, std::size_t rows, T* scratch) const;
     void layer_affine(const Layer& ly, const T* in, std::size_t rows, T* out, bool fuse_act) const;
     void prepare_lrp() const;
 

@@ -326,6 +326,89 @@ class DenseNet:
         R, y = R.reshape(a.shape), y.reshape(lead + (n_out,))
         return (R, y) if return_output else R
 
+    def gradient(self, x, grad_output, *, workers=None, return_output: bool = False):
+        """Vector-Jacobian product: the gradient of ``<grad_output, Phi(x)>`` with respect to x,
+        in the engine's own backward pass (no torch).
+
+        Parameters
+        ----------
+        x : array_like, (d,) or (..., d)
+        grad_output : array_like, (N_L,) or (..., N_L)
+            One output cotangent per point (x's leading shape).
+        workers : int, optional
+        return_output : bool, default False
+            Also return Phi(x) (from the same forward pass).
+
+        Returns
+        -------
+        gx : ndarray, the shape of x
+            ReLU' and Heaviside' are taken as 0 at 0 (as PyTorch does).
+        y : ndarray, (..., N_L)
+            Only with ``return_output=True``.
+
+        Examples
+        --------
+        >>> import numpy as np, fastshear
+        >>> W = [np.array([[1.0, -2.0], [0.5, 1.0]]), np.array([[1.0, 1.0]])]
+        >>> net = fastshear.DenseNet(W, [np.zeros(2), np.zeros(1)], dtype=np.float64)
+        >>> net.gradient([0.0, 1.0], [1.0])       # only the second hidden unit is active
+        array([0.5, 1. ])
+        """
+        a = self._input(x)
+        lead = a.shape[:-1]
+        g = real_array(grad_output, self.dtype, "grad_output")
+        if g.shape != lead + (self.widths[-1],):
+            raise ValueError(f"grad_output must have shape {lead + (self.widths[-1],)} (x's points by the output "
+                             f"width), got {g.shape}")
+        t_ = self._threads if workers is None else resolve_workers(workers)
+        gx, y = self._net.backward(a.reshape(-1, self._d), g.reshape(-1, self.widths[-1]), t_)
+        gx, y = gx.reshape(a.shape), y.reshape(lead + (self.widths[-1],))
+        return (gx, y) if return_output else gx
+
+    def rde(self, x, target=None, *, steps: int = 300, samples: int = 16, lr: float = 0.1, l1: float = 1.0,
+            noise: str = "uniform", maximize: bool = True, value_range=None, seed: int | None = 0,
+            workers=None, callback=None):
+        """Rate-distortion explanation (Macdonald et al. 2019) of the softmax of the outputs, in
+        the engine's own forward and backward passes (no torch), batched over points and noise
+        samples.
+
+        Minimises ``mean_s (t - p_target(x~_s))^2 + l1 ||m||_1 / d`` over masks m in [0, 1]^d
+        (Adam with torch's defaults, m clamped after each step, initialised to ones) with
+        ``x~_s = m * x + (1 - m) * v_s``, v_s noise from the point's feature mean and std, and
+        ``t = 1`` (``maximize``) or ``t = p_target(x)``: the input-domain case of
+        :func:`fastshear.explain.rde`.
+
+        Parameters
+        ----------
+        x : array_like, (d,) or (B, d)
+        target : int or sequence of int, optional
+            The output to explain (default: the argmax of each point's output).
+        steps, samples, lr, l1, noise, maximize, seed, callback
+            As in :func:`fastshear.explain.rde`.
+        value_range : (float, float), optional
+            Clamp the obfuscations and the explanation to this range (default: no clamp).
+        workers : int, optional
+
+        Returns
+        -------
+        fastshear.explain.Explanation
+            ``mask`` and ``explanation`` (``mask * x``) have x's shape; ``domain == "input"``.
+
+        Examples
+        --------
+        >>> import numpy as np, fastshear
+        >>> W = np.zeros((2, 6)); W[0, :2] = 4.0           # only features 0 and 1 matter
+        >>> net = fastshear.DenseNet([W], [np.array([-6.0, 0.0])], dtype=np.float64)
+        >>> r = net.rde(np.array([1.0, 1.0, 0.0, 0.5, 0.2, 0.9]), steps=200)
+        >>> bool(r.mask[:2].min() > 0.5), bool(r.mask[2:].max() < 0.1)
+        (True, True)
+        """
+        from .explain import _dense_rde
+
+        return _dense_rde(self, x, target=target, steps=steps, samples=samples, lr=lr, l1=l1, noise=noise,
+                          maximize=maximize, value_range=value_range, seed=seed,
+                          workers=None if workers is None else resolve_workers(workers), callback=callback)
+
     # -- pruning --------------------------------------------------------------------------------
     def prune(self, fraction: float | None = None, threshold: float | None = None) -> "DenseNet":
         """A copy with small weights set to zero; layers that became sparse run from CSR.
