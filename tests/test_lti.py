@@ -229,3 +229,30 @@ def test_fit_validation_early_stopping_and_nd_arrays():
         fastshear.nn.fit(n2, x, y, patience=0, progress=False)
     with pytest.raises(ValueError, match="y is required"):
         fastshear.nn.fit(n2, x, progress=False)
+
+
+# ------------------------------------------------------------------------- command line
+def test_cli_train_lti_and_demo_lti(tmp_path, monkeypatch, capsys):
+    from fastshear import cli
+
+    monkeypatch.setenv("FASTSHEAR_CACHE_DIR", str(tmp_path / "cache"))
+    # step 1 stubbed (non-negative FBP): what is tested here is the command's plumbing
+    monkeypatch.setattr(lti, "_step1", lambda g, theta, shape, **k: np.maximum(
+        fastshear.Radon2D(shape, theta, n_det=np.shape(g)[-1]).fbp(g), 0).astype(np.float32))
+    out = tmp_path / "m.npz"
+    rc = cli.main(["train-lti", "-o", str(out), "--size", "74", "--scales", "2", "--theta", "-60:60:2",
+                   "--widths", "4,8", "--n-train", "4", "--n-val", "2", "--epochs", "1", "-q"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "| lti |" in text and "invisible-coefficient relative error" in text
+    m = lti.load(out)
+    assert m.config["shape"] == [74, 74] and m.config.angles.size == 61
+    rc = cli.main(["demo", "-o", str(tmp_path / "demo"), "--size", "74", "--scales", "2", "--step", "2",
+                   "--iterations", "2", "--lti", str(out), "-q"])
+    assert rc == 0
+    assert "LtI" in capsys.readouterr().out
+    assert (tmp_path / "demo" / "lti.npy").exists()
+    rc = cli.main(["demo", "-o", str(tmp_path / "demo2"), "--size", "74", "--scales", "2", "--step", "3",
+                   "--iterations", "2", "--lti", str(out), "-q"])
+    assert rc == 2
+    assert "does not match" in capsys.readouterr().err
