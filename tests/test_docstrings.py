@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon", "fastshear.nn"]
+MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon", "fastshear.nn", "fastshear.lti"]
 
 
 @pytest.mark.parametrize("name", MODULES)
