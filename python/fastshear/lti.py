@@ -986,8 +986,23 @@ def combine(shearlets, coeffs, invisible, mask, *, nonneg: bool = True):
     return np.maximum(x, 0) if nonneg else x
 
 
-def reconstruct(sinogram, theta, model, *, noise_level=None, workers=None, progress=False,
-                return_parts: bool = False):
+def data_consistency(radon, x, g, steps: int):
+    """``steps`` projected Landweber steps ``f <- max(0, f - R^T (R f - g) / ||R||^2)`` from
+    ``x`` (the optional data-consistency refinement after step 3)."""
+    if steps <= 0:
+        return x
+    from .operators import norm
+
+    L = (1.05 * norm(radon)) ** 2  # power iteration underestimates
+    f = np.asarray(x, radon.dtype).copy()
+    gg = np.asarray(g, radon.dtype)
+    for _ in range(int(steps)):
+        f = np.maximum(f - radon.adjoint(radon.forward(f) - gg) / L, 0)
+    return f
+
+
+def reconstruct(sinogram, theta, model, *, noise_level=None, dc_steps: int = 0, workers=None,
+                progress=False, return_parts: bool = False):
     """Learning the invisible: step 1 (shearlet-l1 + non-negativity), the network, step 3.
 
     Parameters
@@ -998,6 +1013,8 @@ def reconstruct(sinogram, theta, model, *, noise_level=None, workers=None, progr
     model : LtIModel or path
     noise_level : float, optional
         Sinogram noise std for step 1 (default: estimated from the data, as in training).
+    dc_steps : int
+        Data-consistency steps after step 3 (:func:`data_consistency`; default none).
     return_parts : bool
         Also return a dict with ``fstar`` (step 1) and ``invisible`` (the predicted
         coefficients).
@@ -1024,6 +1041,8 @@ def reconstruct(sinogram, theta, model, *, noise_level=None, workers=None, progr
                    progress=progress)
     F, c = m.predict_invisible(fstar)
     x = combine(m.sh, c, F, m.mask)
+    if dc_steps:
+        x = data_consistency(m.radon, x, gb, dc_steps)
     if single:
         x, fstar, F = x[0], fstar[0], F[0]
     return (x, {"fstar": fstar, "invisible": F}) if return_parts else x
