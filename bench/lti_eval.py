@@ -113,7 +113,12 @@ def main(argv=None):
     p.add_argument("--tv-iter", type=int, default=200)
     p.add_argument("--out", default="bench/lti_eval")
     p.add_argument("--no-baselines", action="store_true", help="skip the image-domain U-nets")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default torch's)")
     args = p.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
