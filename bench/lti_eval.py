@@ -111,7 +111,7 @@ def main(argv=None):
     p.add_argument("--step1-iter", type=int, default=None)
     p.add_argument("--n-test", type=int, default=12)
     p.add_argument("--tv-iter", type=int, default=200)
-    p.add_argument("--out", default="bench/lti_eval")
+    p.add_argument("--out", default="lti-eval-output")
     p.add_argument("--no-baselines", action="store_true", help="skip the image-domain U-nets")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default torch's)")
     args = p.parse_args(argv)
