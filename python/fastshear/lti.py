@@ -613,11 +613,9 @@ def generate(config, n: int, seed: int, *, cache: bool = True, progress: bool = 
         truth = np.asarray(truth, dt)
         sino = np.asarray(sino, dt)
         fbp = R.fbp(sino)
-        fstar = np.empty_like(fbp)
-        for b in range(hi - lo):
-            fstar[b] = _step1(sino[b], theta, shape, scales=cfg["scales"], dtype=dt, workers=workers,
-                              max_iter=cfg["step1_iter"])
-            bar.update(1)
+        fstar = np.asarray(_step1(sino, theta, shape, scales=cfg["scales"], dtype=dt, workers=workers,
+                                  max_iter=cfg["step1_iter"]), dt)
+        bar.update(hi - lo)
         part = {"truth": truth, "sinogram": sino, "fbp": fbp, "fstar": fstar}
         if cache:
             path.parent.mkdir(parents=True, exist_ok=True)
