@@ -5,7 +5,7 @@ import importlib
 import pytest
 
 MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon", "fastshear.nn",
-           "fastshear.pde"]
+           "fastshear.pde", "fastshear.lti"]
 
 
 @pytest.mark.parametrize("name", MODULES)

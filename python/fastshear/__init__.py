@@ -8,9 +8,10 @@ from .radon import Radon2D
 from . import ct, operators, solvers  # noqa: E402  (after the plans they use)
 from . import explain  # noqa: E402
 from .explain import edges  # noqa: E402
+from . import lti  # noqa: E402  (PyTorch imported only when a network is used)
 
 __version__ = "0.1.0"
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise", "phantoms", "__version__",
            "Shearlet3D", "shearlet_denoise3d", "Radon2D", "ct", "operators", "solvers", "DenseNet", "nn",
-           "explain", "edges"]
+           "explain", "edges", "lti"]

@@ -7,6 +7,9 @@
                           volume (3D .npy, with 3D shearlets)
 ``fastshear pde-demo``  parametric diffusion surrogates (T1, T2): train, run in the engine,
                           relative H^1 errors and evaluations per second vs the solver
+
+``fastshear train-lti``    train a "learning the invisible" model (shearlet-domain U-net) for
+                          limited-angle CT (needs PyTorch)
 ``fastshear info``     version, threads, FFTW wisdom location
 """
 from __future__ import annotations
@@ -115,6 +118,10 @@ def _ct_figure(path: Path, gt, sino, theta, recs, parts, title: str) -> None:
     for a in ax:
         if a is not ax[1]:
             a.axis("off")
+    if len(recs) > 3:
+        name, (img, m) = list(recs.items())[3]
+        ax[7].imshow(img, cmap="gray", vmin=0, vmax=1)
+        ax[7].set_title(f"{name}: err {m['rel_error']:.3f}, {m['psnr']:.1f} dB, SSIM {m['ssim']:.3f}", fontsize=9)
     ax[7].axis("off")
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
@@ -160,6 +167,18 @@ def cmd_demo(args) -> int:
         recs[label] = (x, m)
         table[method] = m
         np.save(out / f"{method}.npy", x)
+    if args.lti is not None:
+        from . import lti
+
+        model = _demo_lti_model(args, n, theta)
+        t = time.perf_counter()
+        x = lti.reconstruct(sino, theta, model, workers=args.workers, progress=not args.quiet)
+        dt = time.perf_counter() - t
+        m = ct.metrics(x, gt)
+        m["seconds"] = dt
+        recs["LtI"] = (x, m)
+        table["lti"] = m
+        np.save(out / "lti.npy", x)
     print(f"  {'method':<12} {'rel. error':>10} {'PSNR (dB)':>10} {'SSIM':>7} {'time (s)':>9}")
     for label, (x, m) in recs.items():
         print(f"  {label:<12} {m['rel_error']:>10.4f} {m['psnr']:>10.2f} {m['ssim']:>7.4f} {m['seconds']:>9.2f}")
@@ -179,6 +198,77 @@ def cmd_demo(args) -> int:
         json.dump(report, f, indent=2)
     np.save(out / "sinogram.npy", sino)
     print(f"  wrote {fig}, {out / 'metrics.json'} and the reconstructions (.npy) into {out}")
+    return 0
+
+
+def _demo_lti_model(args, n, theta):
+    """The LtI model of ``demo --lti``: the given path, or a small model for the demo's geometry
+    trained on first use and cached (``$FASTSHEAR_CACHE_DIR/lti/demo-*.npz``)."""
+    import hashlib
+    import json
+
+    from . import _fftw, lti
+
+    if args.lti != "auto":
+        path = Path(args.lti)
+        if not path.exists():
+            raise CLIError(f"no such LtI model: {path}")
+        return lti.load(path)
+    cfg = lti.LtIConfig(shape=[n, n], theta=[-args.angle, args.angle, args.step], noise=args.noise,
+                        scales=args.scales if n >= 128 else min(args.scales, 3))
+    key = hashlib.sha256(json.dumps({**cfg.data_key(), "demo": DEMO_LTI}, sort_keys=True).encode()).hexdigest()[:16]
+    path = _fftw.cache_dir() / "lti" / f"demo-{key}.npz"
+    if path.exists():
+        try:
+            return lti.load(path)
+        except ValueError:
+            pass
+    print(f"  training a small LtI model for this geometry on first use ({DEMO_LTI['n_train']} phantoms, "
+          f"{DEMO_LTI['epochs']} epochs; cached in {path}; `fastshear train-lti` trains the full one)")
+    model = lti.train(cfg, n_train=DEMO_LTI["n_train"], n_val=DEMO_LTI["n_val"], epochs=DEMO_LTI["epochs"],
+                      progress=not args.quiet, workers=args.workers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return model
+
+
+DEMO_LTI = {"n_train": 64, "n_val": 8, "epochs": 10}
+
+
+def cmd_train_lti(args) -> int:
+    from . import lti
+
+    try:
+        widths = [int(w) for w in args.widths.split(",")]
+    except ValueError:
+        raise CLIError(f"--widths must be comma-separated integers, got {args.widths!r}") from None
+    theta = _parse_theta(args.theta)
+    step = float(theta[1] - theta[0]) if theta.size > 1 else 1.0
+    cfg = lti.LtIConfig(shape=[args.size, args.size], theta=[float(theta[0]), float(theta[-1]), step],
+                        noise=args.noise, scales=args.scales, widths=widths, step1_iter=args.step1_iter)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    progress = not args.quiet
+    print(f"fastshear train-lti: {args.size}x{args.size}, {theta.size} angles {theta[0]:g}..{theta[-1]:g}, "
+          f"{args.noise * 100:g} % noise, {args.scales} scales; {args.n_train} training + {args.n_val} "
+          f"validation phantoms, up to {args.epochs} epochs")
+    data = lti.generate(cfg, args.n_train, 1000 * args.seed + 1, progress=progress, workers=args.workers)
+    val = lti.generate(cfg, args.n_val, 1000 * args.seed + 2, progress=progress, workers=args.workers)
+    t_data = time.perf_counter() - t0
+    print(f"  data: {t_data:.0f} s")
+    model = lti.train(cfg, data=data, val_data=val, epochs=args.epochs, batch_size=args.batch_size,
+                      lr=args.lr, patience=args.patience, seed=args.seed, progress=progress,
+                      workers=args.workers)
+    model.save(out)
+    h = model.history
+    print(f"  training: {h['epochs']} epochs, best {h.get('best_epoch', h['epochs'] - 1) + 1}, "
+          f"{h['seconds']:.0f} s; {model.n_parameters} parameters; "
+          f"{int(model.mask.sum())} visible / {int((~model.mask).sum())} invisible shearlets")
+    res = lti.evaluate(model, val)
+    print(f"  validation ({args.n_val} phantoms, means):")
+    print("  " + lti.summary_table(res).replace("\n", "\n  "))
+    print(f"  wrote {out} ({time.perf_counter() - t0:.0f} s in all)")
     return 0
 
 
@@ -399,6 +489,9 @@ def cmd_info(args) -> int:
     return 0
 
 
+TRAIN_LTI_DEFAULTS = {"n_train": 400, "n_val": 32, "epochs": 20}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage dump) and exit status 2."""
 
@@ -436,6 +529,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--workers", type=int, default=None)
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    d.add_argument("--lti", nargs="?", const="auto", default=None, metavar="MODEL",
+                   help="also learning the invisible: a model file, or (no value) a small model for this "
+                        "geometry trained on first use and cached (needs PyTorch)")
     d.set_defaults(func=cmd_demo)
 
     r = sub.add_parser("reconstruct", help="reconstruct an image from a sinogram (.npy, angles first)")
@@ -483,6 +579,27 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--no-cache", action="store_true", help="neither read nor write cached data sets")
     e.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     e.set_defaults(func=cmd_pde_demo)
+
+    t = sub.add_parser("train-lti", help="train a learning-the-invisible model (needs PyTorch); the "
+                                         "defaults give the documented default model")
+    t.add_argument("-o", "--output", required=True, help="model file (.npz)")
+    t.add_argument("--size", type=int, default=128, help="image side (default 128)")
+    t.add_argument("--theta", default="-60:60:1", help="angles START:STOP:STEP in degrees (default -60:60:1)")
+    t.add_argument("--noise", type=float, default=0.01, help="Gaussian noise relative to the sinogram's RMS "
+                                                           "(default 0.01)")
+    t.add_argument("--scales", type=int, default=3, help="shearlet scales (default 3)")
+    t.add_argument("--widths", default="16,32,64", help="U-net channels per level (default 16,32,64)")
+    t.add_argument("--n-train", type=int, default=TRAIN_LTI_DEFAULTS["n_train"])
+    t.add_argument("--n-val", type=int, default=TRAIN_LTI_DEFAULTS["n_val"])
+    t.add_argument("--epochs", type=int, default=TRAIN_LTI_DEFAULTS["epochs"])
+    t.add_argument("--batch-size", type=int, default=8)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--patience", type=int, default=5, help="early stopping on the validation loss")
+    t.add_argument("--step1-iter", type=int, default=None, help="step-1 iterations (default: the solver's)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--workers", type=int, default=None)
+    t.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    t.set_defaults(func=cmd_train_lti)
 
     i = sub.add_parser("info", help="version and runtime settings")
     i.set_defaults(func=cmd_info)

@@ -9,6 +9,7 @@ only by :func:`fit`, :meth:`DenseNet.from_torch` and :meth:`DenseNet.to_torch`.
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 import sys
@@ -610,9 +611,29 @@ class _Progress:
             sys.stderr.flush()
 
 
-def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: float = 1e-3,
+def _is_dataset(x) -> bool:
+    """A map-style dataset or a DataLoader (anything with ``__getitem__``/``__iter__`` and
+    ``__len__`` that is not an array or a tensor)."""
+    if isinstance(x, (np.ndarray, list, tuple)) or hasattr(x, "__array__") or type(x).__name__ == "Tensor":
+        return False
+    return hasattr(x, "__len__") and (hasattr(x, "__getitem__") or hasattr(x, "__iter__"))
+
+
+def _loader(torch, data, batch_size, shuffle, gen):
+    """A DataLoader over ``data`` (returned as is when it already is one). Datasets with
+    ``__getitems__`` (batched fetching) get batches as they return them."""
+    DataLoader = torch.utils.data.DataLoader
+    if isinstance(data, DataLoader):
+        return data
+    collate = getattr(data, "collate", None)
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=gen,
+                      collate_fn=collate if callable(collate) else None)
+
+
+def fit(model, x, y=None, *, loss="mse", epochs: int = 100, optimizer="adam", lr: float = 1e-3,
         batch_size: int | None = None, l1: float = 0.0, callbacks: Sequence[Callable] = (),
-        progress: bool = True, shuffle: bool = True, seed: int | None = None) -> dict:
+        progress: bool = True, shuffle: bool = True, seed: int | None = None, validation=None,
+        patience: int | None = None, restore_best: bool = True) -> dict:
     """Train a torch model by (stochastic) gradient descent on loss + lambda R.
 
     Minimises ``mean_i Loss(model(x_i), y_i) + l1 * sum_l (|W_l|_1 + |b_l|_1)`` (the paper's
@@ -623,8 +644,14 @@ def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: flo
     ----------
     model : torch.nn.Module
         Trained in place (its dtype decides the dtype of x and y).
-    x, y : array_like or torch.Tensor, (n, d) and (n, N_L)
-        Training samples and target values f(x_i); a 1-D y is read as (n, 1).
+    x, y : array_like or torch.Tensor, (n, ...) and (n, ...)
+        Training samples and target values f(x_i); a 1-D y is read as (n, 1). Samples may have
+        any shape (images ``(n, C, H, W)`` for convolutional networks).
+    x : torch Dataset or DataLoader, with ``y=None``
+        Alternatively: a map-style dataset whose items are ``(x_i, y_i)`` (a ``collate``
+        attribute, when callable, is used as the DataLoader's ``collate_fn``; a
+        ``__getitems__`` method fetches whole batches), or a ready DataLoader (then
+        ``batch_size``, ``shuffle`` and ``seed`` are the loader's business).
     loss : {"mse", "l1", "huber"} or callable, default "mse"
         Mean over the batch; a callable gets ``(prediction, target)``.
     epochs : int
@@ -632,7 +659,7 @@ def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: flo
     lr : float
         Learning rate for the named optimizers.
     batch_size : int, optional
-        Mini-batch size (default: all samples, plain gradient descent).
+        Mini-batch size (default: all samples, plain gradient descent; 16 for a dataset).
     l1 : float, default 0
         lambda of the l1 regulariser R.
     callbacks : sequence of callables
@@ -643,13 +670,24 @@ def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: flo
     shuffle : bool
         Reshuffle the samples each epoch.
     seed : int, optional
-        Seed of the shuffling.
+        Seed of the shuffling (with a fixed seed and a fixed initialisation, training on CPU is
+        deterministic).
+    validation : (x_val, y_val) or dataset, optional
+        Held-out data: its loss (the data term, no l1) is recorded per epoch as
+        ``history["val_loss"]``, in evaluation mode without gradients.
+    patience : int, optional
+        Early stopping: stop when the monitored loss (``val_loss`` with validation data, else
+        ``loss``) has not improved for this many epochs.
+    restore_best : bool, default True
+        With ``patience`` and validation data: put back the weights of the epoch with the
+        lowest validation loss at the end (``history["best_epoch"]``, 0-based).
 
     Returns
     -------
     dict
         ``history`` with per-epoch lists ``"loss"`` (the data term) and ``"objective"`` (data
-        term + l1 R), and ``"epochs"``, the number of epochs run.
+        term + l1 R), ``"val_loss"`` with validation data, and ``"epochs"``, the number of
+        epochs run.
 
     Examples
     --------
@@ -671,17 +709,63 @@ def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: flo
         raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
     if l1 < 0:
         raise ValueError(f"l1 must be >= 0, got {l1!r}")
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, numbers.Integral)
+                                 or patience < 1):
+        raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
     tdtype = params[0].dtype
-    X = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x, dtype=tdtype)
-    Y = torch.as_tensor(np.asarray(y) if not torch.is_tensor(y) else y, dtype=tdtype)
-    if Y.ndim == 1:
-        Y = Y[:, None]
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
-        raise ValueError(f"x and y must be (n, d) and (n, N_L) with the same n, got {tuple(X.shape)} and {tuple(Y.shape)}")
-    n = X.shape[0]
-    bs = n if batch_size is None else int(batch_size)
-    if bs < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+
+    def tensors(a, b):
+        A = torch.as_tensor(np.asarray(a) if not torch.is_tensor(a) else a, dtype=tdtype)
+        B = torch.as_tensor(np.asarray(b) if not torch.is_tensor(b) else b, dtype=tdtype)
+        if B.ndim == 1:
+            B = B[:, None]
+        if A.ndim < 2 or B.ndim < 2 or A.shape[0] != B.shape[0]:
+            raise ValueError(f"x and y must be (n, d) and (n, N_L) (or (n, ...) each) with the same n, "
+                             f"got {tuple(A.shape)} and {tuple(B.shape)}")
+        return A, B
+
+    dataset = y is None and _is_dataset(x)
+    if dataset:
+        n = len(x)
+        bs = 16 if batch_size is None else int(batch_size)
+        if bs < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+        loader = _loader(torch, x, bs, shuffle, gen)
+
+        def batches():
+            for xb, yb in loader:
+                yield xb.to(tdtype), yb.to(tdtype)
+    else:
+        if y is None:
+            raise ValueError("y is required unless x is a torch Dataset or DataLoader")
+        X, Y = tensors(x, y)
+        n = X.shape[0]
+        bs = n if batch_size is None else int(batch_size)
+        if bs < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+
+        def batches():
+            order = torch.randperm(n, generator=gen) if shuffle and bs < n else torch.arange(n)
+            for s in range(0, n, bs):
+                idx = order[s:s + bs]
+                yield X[idx], Y[idx]
+    if validation is None:
+        val_batches = None
+    elif isinstance(validation, tuple) and len(validation) == 2 and not _is_dataset(validation):
+        XV, YV = tensors(*validation)
+
+        def val_batches():
+            for s in range(0, XV.shape[0], max(bs, 1)):
+                yield XV[s:s + bs], YV[s:s + bs]
+    elif _is_dataset(validation):
+        vloader = _loader(torch, validation, bs, False, None)
+
+        def val_batches():
+            for xb, yb in vloader:
+                yield xb.to(tdtype), yb.to(tdtype)
+    else:
+        raise TypeError("validation must be (x_val, y_val) or a torch Dataset / DataLoader")
     F = torch.nn.functional
     losses = {"mse": F.mse_loss, "l1": F.l1_loss, "huber": F.huber_loss}
     if callable(loss):
@@ -700,29 +784,53 @@ def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: flo
         opt = optimizer(params)
     else:
         raise ValueError(f"optimizer must be 'adam', 'sgd', a torch optimizer or a callable, got {optimizer!r}")
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
     history = {"loss": [], "objective": [], "epochs": 0}
+    if val_batches is not None:
+        history["val_loss"] = []
     bar = _Progress(epochs, progress)
+    best, best_epoch, best_state = math.inf, -1, None
     model.train()
     for epoch in range(epochs):
-        order = torch.randperm(n, generator=gen) if shuffle and bs < n else torch.arange(n)
         tot_loss = tot_obj = 0.0
-        for s in range(0, n, bs):
-            idx = order[s:s + bs]
+        count = 0
+        for xb, yb in batches():
             opt.zero_grad()
-            data = loss_fn(model(X[idx]), Y[idx])
+            data = loss_fn(model(xb), yb)
             obj = data + l1 * sum(p.abs().sum() for p in params) if l1 else data
             obj.backward()
             opt.step()
-            tot_loss += float(data.detach()) * len(idx)
-            tot_obj += float(obj.detach()) * len(idx)
-        history["loss"].append(tot_loss / n)
-        history["objective"].append(tot_obj / n)
+            tot_loss += float(data.detach()) * len(xb)
+            tot_obj += float(obj.detach()) * len(xb)
+            count += len(xb)
+        count = max(count, 1)
+        history["loss"].append(tot_loss / count)
+        history["objective"].append(tot_obj / count)
         history["epochs"] = epoch + 1
+        if val_batches is not None:
+            model.eval()
+            tot, cnt = 0.0, 0
+            with torch.no_grad():
+                for xb, yb in val_batches():
+                    tot += float(loss_fn(model(xb), yb)) * len(xb)
+                    cnt += len(xb)
+            model.train()
+            history["val_loss"].append(tot / max(cnt, 1))
         bar.update(epoch, history["loss"][-1])
-        if any([bool(cb(epoch, history, model)) for cb in callbacks]):
+        monitored = history["val_loss"][-1] if val_batches is not None else history["loss"][-1]
+        if monitored < best:
+            best, best_epoch = monitored, epoch
+            if patience is not None and restore_best and val_batches is not None:
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        stop = any([bool(cb(epoch, history, model)) for cb in callbacks])
+        if patience is not None and epoch - best_epoch >= patience:
+            stop = True
+        if stop:
             if epoch + 1 < epochs:
                 bar.close()
             break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    if patience is not None:
+        history["best_epoch"] = best_epoch
     model.eval()
     return history
