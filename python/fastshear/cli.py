@@ -5,7 +5,8 @@
 ``fastshear reconstruct``  a user's sinogram (.npy) to an image (.npy and .png)
 ``fastshear denoise``      hard-threshold shearlet denoising of a user's image (.npy or .png) or
                           volume (3D .npy, with 3D shearlets)
-``fastshear info``     version, threads, FFTW wisdom location
+``fastshear info``     version, threads, FFTW version and wisdom location, loaded native
+                          libraries, CPU features and the kernels chosen
 """
 from __future__ import annotations
 
@@ -258,11 +259,19 @@ def cmd_denoise(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from . import __version__, _core, _fftw
+    from . import _fftw, _platform
 
-    print(f"fastshear {__version__}")
-    print(f"  OpenMP threads (default): {_core.default_threads()}")
+    d = _platform.info()
+    print(f"fastshear {d['version']} ({d['arch']})")
+    print(f"  OpenMP threads (default): {d['threads']}")
+    print(f"  FFTW: {d['fftw_version']} (double), {d['fftwf_version']} (float)")
     print(f"  FFTW wisdom: {_fftw.cache_dir()}")
+    feats = d["cpu_features"]
+    print("  CPU features: " + (" ".join(f"{n}{'+' if ok else '-'}" for n, ok in feats) or "(no run-time checks on this architecture)"))
+    print("  kernels: " + ", ".join(f"{fam}: {k}" for fam, k in d["kernels"]))
+    print("  native libraries loaded:")
+    for p in d["libraries"] or ["(not reported on this platform)"]:
+        print(f"    {p}")
     return 0
 
 
