@@ -95,7 +95,7 @@ if [ $FULL = 1 ]; then
 else
   "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" "scipy>=1.10" >/dev/null
   # the native paths (FFT, 2D/3D shearlets, Radon, dense kernels), the CLI and the docstrings
-  tests=(tests/test_shearlet2d.py tests/test_shearlet3d.py tests/test_radon.py tests/test_dense_net.py
+  tests=(tests/test_packaging.py tests/test_shearlet2d.py tests/test_shearlet3d.py tests/test_radon.py tests/test_dense_net.py
          tests/test_cli.py tests/test_docstrings.py)
 fi
 cp -r tests "$WORK/tests"
