@@ -10,14 +10,22 @@
 #      bind-mounted over them in a private mount namespace (needs root or user namespaces; without
 #      them the libraries are not hidden, the script says so and checks the loaded paths only).
 #
-# Usage: bash scripts/wheel.sh [--full] [pytest args...]
-#   default: a fast subset of the tests (CI); --full: the whole suite with the test extras.
+# Usage: bash scripts/wheel.sh [--full] [--reuse] [pytest args...]
+#   default: a fast subset of the tests (CI); --full: the whole suite with the test extras;
+#   --reuse: skip the build and repair, test the wheel already in wheelhouse/.
 # Output: dist/ (sdist, wheel) and wheelhouse/ (the repaired wheel). Linux only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 FULL=0
-if [ "${1:-}" = "--full" ]; then FULL=1; shift; fi
+REUSE=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --full) FULL=1; shift ;;
+    --reuse) REUSE=1; shift ;;  # test the wheel in wheelhouse/ again without rebuilding it
+    *) break ;;
+  esac
+done
 PY=${PYTHON:-python3}
 NICE=${FASTSHEAR_NICE:-nice -n 10}
 say() { echo "fastshear wheel: $*" >&2; }
@@ -43,6 +51,7 @@ fi
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+if [ $REUSE = 0 ]; then
 rm -rf dist wheelhouse
 mkdir -p dist wheelhouse
 
@@ -55,7 +64,8 @@ say "built $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KB), $(basename "$r
 
 # 2. repair
 "$TOOLS/bin/auditwheel" repair -w wheelhouse "$raw" >"$WORK/repair.log" 2>&1 || { cat "$WORK/repair.log"; fail "auditwheel repair"; }
-whl=$(ls wheelhouse/fastshear-*.whl)
+fi
+whl=$(readlink -f wheelhouse/fastshear-*.whl)
 name=$(basename "$whl")
 bytes=$(stat -c %s "$whl")
 say "repaired: $name ($((bytes / 1024)) KB)"
@@ -70,7 +80,7 @@ esac
 "$TOOLS/bin/python" - "$whl" <<'EOF' || fail "wheel contents"
 import re, sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-libs = [n for n in names if n.startswith("fastshear.libs/")]
+libs = [n for n in names if n.startswith("fastshear.libs/") and not n.endswith("/")]
 need = {"libfftw3-": "FFTW (double)", "libfftw3f-": "FFTW (float)", "libgomp": "libgomp"}
 for prefix, what in need.items():
     assert any(n.split("/")[-1].startswith(prefix) for n in libs), f"{what} not bundled: {libs}"
@@ -81,8 +91,12 @@ print("fastshear wheel: bundled", ", ".join(sorted(n.split("/")[-1] for n in lib
 EOF
 mkdir -p "$WORK/unz" && (cd "$WORK/unz" && "$TOOLS/bin/python" -m zipfile -e "$whl" .)
 core=$(ls "$WORK"/unz/fastshear/_core*.so)
-exported=$(nm -D --defined-only "$core" | awk '$2 ~ /^[TDBRVWi]$/ {print $3}' | grep -v '^PyInit__core$' || true)
-[ -z "$exported" ] || fail "_core exports more than PyInit__core: $(echo "$exported" | head -5 | tr '\n' ' ')..."
+# hidden visibility: no symbol of the core's namespace is exported (the module's only entry point is
+# PyInit__core; what else is exported are libstdc++ template instantiations, default visibility)
+nm -D --defined-only "$core" >"$WORK/dynsym.txt"
+grep -q ' T PyInit__core$' "$WORK/dynsym.txt" || fail "_core does not export PyInit__core"
+exported=$(nm -D --defined-only -C "$core" | cut -d' ' -f3- | grep -c '^fastshear::' || true)
+[ "$exported" = 0 ] || fail "_core exports $exported symbols of namespace fastshear (hidden visibility lost?)"
 
 # 4. fresh venv, tests with the system FFTW and libgomp hidden
 say "fresh venv, installing the wheel and the test dependencies"
@@ -93,10 +107,11 @@ if [ $FULL = 1 ]; then
   "$VPY" -m pip install -q "$whl[test]" >/dev/null
   tests=(tests)
 else
-  "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" "scipy>=1.10" >/dev/null
-  # the native paths (FFT, 2D/3D shearlets, Radon, dense kernels), the CLI and the docstrings
-  tests=(tests/test_packaging.py tests/test_shearlet2d.py tests/test_shearlet3d.py tests/test_radon.py tests/test_dense_net.py
-         tests/test_cli.py tests/test_docstrings.py)
+  "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" >/dev/null
+  # the native paths (FFT, 2D shearlets, Radon, dense kernels), every docstring example (3D
+  # shearlets included) and the packaging facts (fastshear info, stub): about 40 s here
+  tests=(tests/test_packaging.py tests/test_shearlet2d.py tests/test_radon.py tests/test_dense_net.py
+         tests/test_docstrings.py)
 fi
 cp -r tests "$WORK/tests"
 cat >"$WORK/pytest.ini" <<'EOF'
