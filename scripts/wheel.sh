@@ -61,6 +61,9 @@ $NICE "$TOOLS/bin/python" -m build -o dist . >"$WORK/build.log" 2>&1 || { tail -
 sdist=$(ls dist/fastshear-*.tar.gz)
 raw=$(ls dist/fastshear-*.whl)
 say "built $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KB), $(basename "$raw")"
+# reproducibility: a second sdist is byte-identical
+"$TOOLS/bin/python" -m build --sdist -o "$WORK/sdist2" . >"$WORK/build2.log" 2>&1 || fail "second sdist"
+cmp -s "$sdist" "$WORK"/sdist2/fastshear-*.tar.gz || fail "two sdists of the same commit differ (SOURCE_DATE_EPOCH)"
 
 # 2. repair
 "$TOOLS/bin/auditwheel" repair -w wheelhouse "$raw" >"$WORK/repair.log" 2>&1 || { cat "$WORK/repair.log"; fail "auditwheel repair"; }
@@ -104,10 +107,10 @@ say "fresh venv, installing the wheel and the test dependencies"
 VPY=$WORK/venv/bin/python
 unset PIP_CONSTRAINT  # the constraints pin build tools, not the test dependencies
 if [ $FULL = 1 ]; then
-  "$VPY" -m pip install -q "$whl[test]" >/dev/null
+  "$VPY" -m pip install -q "$whl[test]" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log"; fail "pip install"; }
   tests=(tests)
 else
-  "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" >/dev/null
+  "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log"; fail "pip install"; }
   # the native paths (FFT, 2D shearlets, Radon, dense kernels), every docstring example (3D
   # shearlets included) and the packaging facts (fastshear info, stub): about 40 s here
   tests=(tests/test_packaging.py tests/test_shearlet2d.py tests/test_radon.py tests/test_dense_net.py
@@ -124,9 +127,10 @@ for d in "${FASTSHEAR_SPEC:-}" "$ROOT/../shared/spec" "$ROOT/shared/spec"; do
 done
 
 hidden=()
-for f in /usr/lib/*-linux-gnu/libfftw3*.so* /usr/lib64/libfftw3*.so* /usr/lib/*-linux-gnu/libgomp.so* \
-         /usr/lib64/libgomp.so* /usr/lib/libfftw3*.so* /usr/lib/libgomp.so*; do
-  [ -f "$f" ] && hidden+=("$(readlink -f "$f")")
+multiarch=/usr/lib/$(uname -m)-linux-gnu
+for f in $(readlink -f "$multiarch"/libfftw3*.so* /usr/lib64/libfftw3*.so* "$multiarch"/libgomp.so* \
+           /usr/lib64/libgomp.so* /usr/lib/libfftw3*.so* /usr/lib/libgomp.so* 2>/dev/null | sort -u); do
+  [ -f "$f" ] && hidden+=("$f")
 done
 : >"$WORK/empty"
 cat >"$WORK/run-tests.sh" <<EOF
