@@ -12,16 +12,22 @@
 #
 # Usage: bash scripts/wheel.sh [--full] [--reuse] [pytest args...]
 #   default: a fast subset of the tests (CI); --full: the whole suite with the test extras;
-#   --reuse: skip the build and repair, test the wheel already in wheelhouse/.
+#   --reuse: skip the build and repair, test the wheel already in wheelhouse/;
+#   --ci: build the wheel from the checkout with .venv's (pinned-by-setup) build tools and no
+#   build isolation, in the build folder scripts/setup.sh has just used (an incremental, nearly
+#   empty build: .ci/run runs test.sh first); the sdist is still built and checked. Releases
+#   use the default (the wheel from the sdist, isolated, pinned tools).
 # Output: dist/ (sdist, wheel) and wheelhouse/ (the repaired wheel). Linux only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 FULL=0
 REUSE=0
+CI_BUILD=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) FULL=1; shift ;;
+    --ci) CI_BUILD=1; shift ;;  # the wheel from the checkout, reusing scripts/setup.sh's build
     --reuse) REUSE=1; shift ;;  # test the wheel in wheelhouse/ again without rebuilding it
     *) break ;;
   esac
@@ -56,8 +62,15 @@ rm -rf dist wheelhouse
 mkdir -p dist wheelhouse
 
 # 1. sdist, then the wheel from the sdist
-say "sdist + wheel (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
-$NICE "$TOOLS/bin/python" -m build -o dist . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "python -m build"; }
+say "sdist + wheel (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH$([ $CI_BUILD = 1 ] && echo ', wheel from the checkout'))"
+if [ $CI_BUILD = 1 ]; then
+  [ -x .venv/bin/python ] || fail "--ci reuses the build of scripts/setup.sh: run it first"
+  $NICE "$TOOLS/bin/python" -m build --sdist -o dist . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "sdist"; }
+  PIP_CONSTRAINT= $NICE .venv/bin/python -m pip wheel -q --no-build-isolation --no-deps -w dist . >>"$WORK/build.log" 2>&1 \
+    || { tail -40 "$WORK/build.log"; fail "pip wheel (--ci)"; }
+else
+  $NICE "$TOOLS/bin/python" -m build -o dist . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "python -m build"; }
+fi
 sdist=$(ls dist/fastshear-*.tar.gz)
 raw=$(ls dist/fastshear-*.whl)
 say "built $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KB), $(basename "$raw")"
@@ -110,7 +123,7 @@ if [ $FULL = 1 ]; then
   "$VPY" -m pip install -q "$whl[test]" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log"; fail "pip install"; }
   tests=(tests)
 else
-  "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log"; fail "pip install"; }
+  "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" "scipy>=1.10" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log"; fail "pip install"; }
   # the native paths (FFT, 2D shearlets, Radon, dense kernels), every docstring example (3D
   # shearlets included) and the packaging facts (fastshear info, stub): about 40 s here
   tests=(tests/test_packaging.py tests/test_shearlet2d.py tests/test_radon.py tests/test_dense_net.py
