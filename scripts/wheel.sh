@@ -66,7 +66,7 @@ say "sdist + wheel (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH$([ $CI_BUILD = 1 ] && e
 if [ $CI_BUILD = 1 ]; then
   [ -x .venv/bin/python ] || fail "--ci reuses the build of scripts/setup.sh: run it first"
   $NICE "$TOOLS/bin/python" -m build --sdist -o dist . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "sdist"; }
-  PIP_CONSTRAINT= $NICE .venv/bin/python -m pip wheel -q --no-build-isolation --no-deps -w dist . >>"$WORK/build.log" 2>&1 \
+  env -u PIP_CONSTRAINT $NICE .venv/bin/python -m pip wheel -q --no-build-isolation --no-deps -w dist . >>"$WORK/build.log" 2>&1 \
     || { tail -40 "$WORK/build.log"; fail "pip wheel (--ci)"; }
 else
   $NICE "$TOOLS/bin/python" -m build -o dist . >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "python -m build"; }

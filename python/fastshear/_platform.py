@@ -38,8 +38,11 @@ def loaded_libraries() -> list[str]:
     seen: dict[str, None] = {}
     for p in paths:
         base = os.path.basename(p).lower()
-        if any(k in base for k in _NATIVE) or "fastshear" in p:
-            if base.endswith((".so", ".dylib", ".pyd")) or ".so." in base or ".dylib" in base:
+        parent = os.path.dirname(p)
+        bundled = os.path.basename(parent) == "fastshear.libs" or parent.endswith(os.path.join("fastshear", ".dylibs"))
+        core = base.startswith("_core.") and os.path.basename(parent) == "fastshear"
+        if bundled or core or any(k in base for k in _NATIVE[1:]):
+            if base.endswith((".so", ".dylib", ".pyd")) or ".so." in base:
                 seen.setdefault(p, None)
     return list(seen)
 
