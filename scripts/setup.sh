@@ -38,7 +38,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$extras" ]; then
   echo "fastshear setup: installing build and test dependencies" >&2
   $VPY -m pip install -q --upgrade pip
   # build requirements (pyproject's [build-system]); the extras come with the package below
-  $VPY -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12"
+  $VPY -m pip install -q "scikit-build-core>=0.11" "pybind11>=2.12"
   echo "$extras" > "$stamp"
 fi
 echo "fastshear setup: building fastshear (incremental)" >&2

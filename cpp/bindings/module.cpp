@@ -1,6 +1,9 @@
 // fastshear._core: joins the per-subsystem binding files into one module.
 #include "fastshear/fft.hpp"
 #include "fastshear/parallel.hpp"
+#include "fastshear/platform.hpp"
+
+#include <pybind11/stl.h>
 
 #include "common.hpp"
 
@@ -24,6 +27,16 @@ PYBIND11_MODULE(_core, m) {
           pybind11::call_guard<pybind11::gil_scoped_release>());
     m.def("export_wisdom", &fastshear::export_wisdom, pybind11::arg("path_double"), pybind11::arg("path_float"),
           pybind11::call_guard<pybind11::gil_scoped_release>());
+    m.def("build_info", [] {
+        pybind11::dict d;
+        d["fftw_version"] = fastshear::fftw_version_double();
+        d["fftwf_version"] = fastshear::fftw_version_float();
+        d["arch"] = fastshear::build_arch();
+        d["cpu_features"] = fastshear::cpu_features();
+        d["kernels"] = fastshear::chosen_kernels();
+        return d;
+    }, "The FFTW versions loaded, the target architecture, the CPU features the run-time dispatch "
+       "tests and the kernel chosen per family (see fastshear info).");
     fastshear_py::add_fft(m);
     fastshear_py::add_shearlet2d(m);
     fastshear_py::add_shearlet3d(m);

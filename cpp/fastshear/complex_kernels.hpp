@@ -14,8 +14,17 @@
 #include <emmintrin.h>
 #endif
 
+// Function multi-versioning needs an x86-64 ELF target (GCC or clang resolve the clones through
+// ifunc); elsewhere (aarch64, macOS, Windows) the kernels are compiled once, for the baseline of
+// the target (NEON on aarch64, which the auto-vectoriser uses), which is the portable fallback.
 #ifndef FASTSHEAR_CLONES
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__)
 #define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define FASTSHEAR_HAVE_CLONES 1
+#else
+#define FASTSHEAR_CLONES
+#define FASTSHEAR_HAVE_CLONES 0
+#endif
 #endif
 
 namespace fastshear {

@@ -39,6 +39,14 @@ isa chosen() {
 }
 }  // namespace
 
+const char* kernel_name() {
+    switch (chosen()) {
+        case isa::avx512: return "avx512";
+        case isa::avx2: return "avx2";
+        default: return "generic";
+    }
+}
+
 template <> const Kernels<float>& kernels<float>() {
     switch (chosen()) {
 #ifdef FASTSHEAR_X86_DISPATCH

@@ -9,6 +9,9 @@
 namespace fastshear {
 namespace dense {
 
+// The name of the kernel set kernels<T>() uses on this machine: "avx512", "avx2" or "generic".
+const char* kernel_name();
+
 // Y[b, n] = act(bias[n] + sum_k X[b, k] M[k, n]) for b < rows, n < N, with M packed by pack_panels.
 // relu: apply max(., 0) (other activations are applied by the caller afterwards).
 template <typename T> struct GemmArgs {

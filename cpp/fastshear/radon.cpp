@@ -11,7 +11,9 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* values.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #define FASTSHEAR_RADON_X86 1
 #define FS_AVX512 __attribute__((target("avx512f")))

@@ -123,6 +123,12 @@ __attribute__((target("avx2"))) void gather_tile_avx2(const float* ya, const flo
                 _mm256_storeu_pd(reinterpret_cast<double*>(w + 2 * ((4 * h + r) * m + m - kx0 - 4 * g - 3)), o[r]);
         }
 }
+// The low (high = false) or high 128-bit lanes of a and b. The selector of _mm256_permute2f128_pd
+// must be a compile-time immediate: a run-time one compiles only where -O3 unrolls the caller's
+// loop (GCC rejects it at -O0 to -O2, e.g. in Debug or sanitizer builds).
+__attribute__((target("avx2"))) inline __m256d lanes(__m256d a, __m256d b, bool high) {
+    return high ? _mm256_permute2f128_pd(a, b, 0x31) : _mm256_permute2f128_pd(a, b, 0x20);
+}
 // The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows (128-bit units).
 __attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const double* yb, size_t n, size_t kx0,
                                                       size_t m, double* w) {
@@ -139,12 +145,13 @@ __attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const do
         }
     }
     for (int r = 0; r < 4; ++r) {
-        const int h = r / 2, sel = (r % 2) ? 0x31 : 0x20;
+        const int h = r / 2;
+        const bool high = r % 2;
         double* row = w + 2 * r * m;
-        _mm256_storeu_pd(row + 2 * kx0, _mm256_permute2f128_pd(d[0][h], d[1][h], sel));
-        _mm256_storeu_pd(row + 2 * (kx0 + 2), _mm256_permute2f128_pd(d[2][h], d[3][h], sel));
-        _mm256_storeu_pd(row + 2 * (m - kx0 - 3), _mm256_permute2f128_pd(mi[3][h], mi[2][h], sel));
-        _mm256_storeu_pd(row + 2 * (m - kx0 - 1), _mm256_permute2f128_pd(mi[1][h], mi[0][h], sel));
+        _mm256_storeu_pd(row + 2 * kx0, lanes(d[0][h], d[1][h], high));
+        _mm256_storeu_pd(row + 2 * (kx0 + 2), lanes(d[2][h], d[3][h], high));
+        _mm256_storeu_pd(row + 2 * (m - kx0 - 3), lanes(mi[3][h], mi[2][h], high));
+        _mm256_storeu_pd(row + 2 * (m - kx0 - 1), lanes(mi[1][h], mi[0][h], high));
     }
 }
 // The inverse direction (paired synthesis): from row spectra v (8 rows of M complex values) of
@@ -188,8 +195,8 @@ __attribute__((target("avx2"))) void split_tile_avx2(const double* v, size_t m, 
             const __m256d a0 = _mm256_loadu_pd(v0 + 2 * (kx0 + 2 * kp)), a1 = _mm256_loadu_pd(v1 + 2 * (kx0 + 2 * kp));
             const __m256d b0 = _mm256_loadu_pd(v0 + 2 * (m - kx0 - 2 * kp - 1)), b1 = _mm256_loadu_pd(v1 + 2 * (m - kx0 - 2 * kp - 1));
             for (int k = 0; k < 2; ++k) {
-                const __m256d a = _mm256_permute2f128_pd(a0, a1, k ? 0x31 : 0x20);
-                const __m256d b = _mm256_permute2f128_pd(b0, b1, k ? 0x20 : 0x31);
+                const __m256d a = lanes(a0, a1, k != 0);
+                const __m256d b = lanes(b0, b1, k == 0);
                 const __m256d ra = _mm256_mul_pd(half, _mm256_addsub_pd(a, _mm256_sub_pd(zero, b)));
                 const __m256d sa = _mm256_permute_pd(a, 0x5), sb = _mm256_permute_pd(b, 0x5);
                 const __m256d rb = _mm256_mul_pd(half, _mm256_addsub_pd(sb, _mm256_sub_pd(zero, sa)));
@@ -252,7 +259,7 @@ void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, s
         ya[kx * n + r0 + r] = C(h * (z.real() + u.real()), h * (z.imag() - u.imag()));
         yb[kx * n + r0 + r] = C(h * (z.imag() + u.imag()), h * (u.real() - z.real()));
     };
-    const size_t last = (m % 2 == 0) ? mh - 1 : mh;
+    [[maybe_unused]] const size_t last = (m % 2 == 0) ? mh - 1 : mh;  // used by the x86 tiles
     size_t kx0 = 1;
 #if defined(__x86_64__)
     if constexpr (std::is_same<T, float>::value) {

@@ -7,10 +7,10 @@
                           volume (3D .npy, with 3D shearlets)
 ``fastshear pde-demo``  parametric diffusion surrogates (T1, T2): train, run in the engine,
                           relative H^1 errors and evaluations per second vs the solver
-
 ``fastshear train-lti``    train a "learning the invisible" model (shearlet-domain U-net) for
                           limited-angle CT (needs PyTorch)
-``fastshear info``     version, threads, FFTW wisdom location
+``fastshear info``     version, threads, FFTW version and wisdom location, loaded native
+                          libraries, CPU features and the kernels chosen
 """
 from __future__ import annotations
 
@@ -481,11 +481,19 @@ def cmd_pde_demo(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from . import __version__, _core, _fftw
+    from . import _fftw, _platform
 
-    print(f"fastshear {__version__}")
-    print(f"  OpenMP threads (default): {_core.default_threads()}")
+    d = _platform.info()
+    print(f"fastshear {d['version']} ({d['arch']})")
+    print(f"  OpenMP threads (default): {d['threads']}")
+    print(f"  FFTW: {d['fftw_version']} (double), {d['fftwf_version']} (float)")
     print(f"  FFTW wisdom: {_fftw.cache_dir()}")
+    feats = d["cpu_features"]
+    print("  CPU features: " + (" ".join(f"{n}{'+' if ok else '-'}" for n, ok in feats) or "(no run-time checks on this architecture)"))
+    print("  kernels: " + ", ".join(f"{fam}: {k}" for fam, k in d["kernels"]))
+    print("  native libraries loaded:")
+    for p in d["libraries"] or ["(not reported on this platform)"]:
+        print(f"    {p}")
     return 0
 
 

@@ -1,0 +1,69 @@
+"""Packaging facts the wheels rely on: the stub of fastshear._core matches the module, one
+version source, and `fastshear info` reports what the core loaded and chose."""
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import fastshear
+from fastshear import _core, _platform
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_core_stub_matches_the_module():
+    stub = Path(fastshear.__file__).with_name("_core.pyi")
+    tree = ast.parse(stub.read_text())
+    in_stub = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    in_module = {n for n in dir(_core) if not n.startswith("_")}
+    assert in_stub == in_module, "regenerate python/fastshear/_core.pyi (RELEASING.md)"
+
+
+def test_one_version_source():
+    pyproject = ROOT / "pyproject.toml"
+    if not pyproject.is_file():
+        pytest.skip("run from a copy of tests/ (installed wheel): no pyproject.toml")
+    import tomllib
+
+    project = tomllib.loads(pyproject.read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    parts = fastshear.__version__.split(".")
+    assert len(parts) >= 3 and all(p.isdigit() for p in parts[:3])
+
+
+def test_build_info_reports_fftw_features_and_kernels():
+    d = _platform.info()
+    assert d["fftw_version"].startswith("fftw-3.") and d["fftwf_version"].startswith("fftw-3.")
+    assert d["version"] == fastshear.__version__ and d["threads"] >= 1
+    features = dict(d["cpu_features"])
+    kernels = dict(d["kernels"])
+    assert set(kernels) >= {"dense", "radon"}
+    if d["arch"] == "x86_64":
+        assert set(features) == {"sse2", "avx", "avx2", "fma", "avx512f"} and features["sse2"]
+        want = "avx512" if features["avx512f"] and features["avx2"] and features["fma"] else (
+            "avx2" if features["avx2"] and features["fma"] else "generic")
+        if os.environ.get("FASTSHEAR_DENSE_KERNEL") in (None, ""):
+            assert kernels["dense"] == want
+        assert kernels["radon"] == ("avx512f" if features["avx512f"] else "scalar")
+    else:
+        assert kernels["dense"] == "generic" and features == {}
+
+
+def test_loaded_libraries_include_the_core_and_fftw():
+    if not sys.platform.startswith(("linux", "darwin")):
+        pytest.skip("loaded libraries are reported on Linux and macOS")
+    libs = _platform.loaded_libraries()
+    assert any(Path(p).name.startswith("_core") for p in libs), libs
+    assert any("fftw3f" in Path(p).name for p in libs) and any("fftw3" in Path(p).name for p in libs), libs
+
+
+def test_info_command_shows_the_chosen_dense_kernel():
+    env = dict(os.environ, FASTSHEAR_DENSE_KERNEL="generic")
+    out = subprocess.run([sys.executable, "-m", "fastshear", "info"], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert "dense: generic" in out
+    assert f"FFTW: {_core.build_info()['fftw_version']}" in out
+    assert "_core" in out or not sys.platform.startswith(("linux", "darwin"))
