@@ -158,12 +158,14 @@ def cmd_demo(args) -> int:
     recs, table = {}, {}
     for method, label in (("fbp", "FBP"), ("tv", "TV"), ("shearlet-l1", "shearlet-l1")):
         t = time.perf_counter()
-        kw = {} if method == "fbp" else {"max_iter": args.iterations}
-        x = ct.reconstruct(sino, theta, (n, n), method, scales=args.scales, workers=args.workers,
-                           progress=f"  {label}" if not args.quiet else False, **kw)
+        kw = {} if method == "fbp" else {"max_iter": args.iterations, "tol": args.tol}
+        x, info = ct.reconstruct(sino, theta, (n, n), method, scales=args.scales, workers=args.workers,
+                                 progress=f"  {label}" if not args.quiet else False, return_info=True, **kw)
         dt = time.perf_counter() - t
         m = ct.metrics(x, gt)
         m["seconds"] = dt
+        if method != "fbp":
+            m["iterations"], m["converged"] = int(info["iterations"]), bool(info["converged"])
         recs[label] = (x, m)
         table[method] = m
         np.save(out / f"{method}.npy", x)
@@ -179,9 +181,11 @@ def cmd_demo(args) -> int:
         recs["LtI"] = (x, m)
         table["lti"] = m
         np.save(out / "lti.npy", x)
-    print(f"  {'method':<12} {'rel. error':>10} {'PSNR (dB)':>10} {'SSIM':>7} {'time (s)':>9}")
+    print(f"  {'method':<12} {'rel. error':>10} {'PSNR (dB)':>10} {'SSIM':>7} {'time (s)':>9}  iterations")
     for label, (x, m) in recs.items():
-        print(f"  {label:<12} {m['rel_error']:>10.4f} {m['psnr']:>10.2f} {m['ssim']:>7.4f} {m['seconds']:>9.2f}")
+        its = (f"  {m['iterations']} ({'converged' if m['converged'] else 'limit reached'})"
+               if "iterations" in m else "")
+        print(f"  {label:<12} {m['rel_error']:>10.4f} {m['psnr']:>10.2f} {m['ssim']:>7.4f} {m['seconds']:>9.2f}{its}")
     sh = Shearlet2D((n, n), args.scales, workers=args.workers)
     vis = ct.visibility(sh, theta)
     c_vis, c_inv = ct.split(sh.forward(gt), vis)
@@ -192,7 +196,7 @@ def cmd_demo(args) -> int:
                f"fastshear: limited-angle CT, [{-args.angle:g}, {args.angle:g}] degrees, {args.noise * 100:g} % noise")
     report = {"phantom": args.phantom, "size": n, "theta": {"start": -args.angle, "stop": args.angle,
                                                               "step": args.step, "count": int(theta.size)},
-              "noise": args.noise, "scales": args.scales, "iterations": args.iterations,
+              "noise": args.noise, "scales": args.scales, "max_iter": args.iterations, "tol": args.tol,
               "visible_shearlets": int(vis.sum()), "shearlets": int(vis.size), "metrics": table}
     with open(out / "metrics.json", "w") as f:
         json.dump(report, f, indent=2)
@@ -289,11 +293,15 @@ def cmd_reconstruct(args) -> int:
         raise CLIError(f"--theta gives {theta.size} angles but the sinogram has {sino.shape[0]} rows{hint}")
     shape = _parse_shape(args.shape)
     try:
-        x = ct.reconstruct(sino, theta, shape, args.method, noise_level=args.noise_level,
-                           lam=args.lam, scales=args.scales, max_iter=args.iterations,
-                           workers=args.workers, progress=f"{args.method}" if not args.quiet else False)
+        x, info = ct.reconstruct(sino, theta, shape, args.method, noise_level=args.noise_level,
+                                 lam=args.lam, scales=args.scales, max_iter=args.iterations, tol=args.tol,
+                                 workers=args.workers, progress=f"{args.method}" if not args.quiet else False,
+                                 return_info=True)
     except (ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
+    if "iterations" in info:
+        print(f"{args.method}: {info['iterations']} iterations, "
+              f"{'converged' if info['converged'] else 'stopped at the iteration limit (not converged)'}")
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     npy, png = out.with_suffix(".npy"), out.with_suffix(".png")
@@ -532,7 +540,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--angle", type=float, default=60.0, help="measured angles [-ANGLE, ANGLE] (default 60)")
     d.add_argument("--step", type=float, default=1.0, help="angular step in degrees (default 1)")
     d.add_argument("--noise", type=float, default=0.01, help="Gaussian noise, relative to the sinogram's RMS")
-    d.add_argument("--iterations", type=int, default=100, help="TV and shearlet-l1 iterations (default 100)")
+    d.add_argument("--iterations", type=int, default=None,
+                   help="TV and shearlet-l1 iteration limit (default: ct.reconstruct's, 500)")
+    d.add_argument("--tol", type=float, default=None,
+                   help="TV and shearlet-l1 stopping tolerance (default: ct.reconstruct's, 1e-3)")
     d.add_argument("--scales", type=int, default=4)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--workers", type=int, default=None)
@@ -550,7 +561,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True, help="output path (.npy and .png are written)")
     r.add_argument("--noise-level", type=float, default=None, help="sinogram noise std (default: estimated)")
     r.add_argument("--lam", type=float, default=None, help="regularisation level (default: the documented rule)")
-    r.add_argument("--iterations", type=int, default=None)
+    r.add_argument("--iterations", type=int, default=None, help="iteration limit (default: ct.reconstruct's)")
+    r.add_argument("--tol", type=float, default=None, help="stopping tolerance (default: ct.reconstruct's)")
     r.add_argument("--scales", type=int, default=4)
     r.add_argument("--workers", type=int, default=None)
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -18,12 +18,20 @@ from ._validation import float_dtype, positive_shape
 __all__ = ["visibility", "empirical_scores", "split", "reconstruct", "estimate_noise", "default_weights",
            "ssim", "metrics", "METHODS"]
 
-METHODS = ("fbp", "sirt", "tv", "shearlet-l1")
+METHODS = ("fbp", "sirt", "tv", "shearlet-l1", "lti")
+
+
+def __getattr__(name):
+    # fastshear.ct.lti: learning the invisible (imported on first use; PyTorch only for networks)
+    if name == "lti":
+        from . import lti
+
+        return lti
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Regularisation rules (see reconstruct's Notes): lam = C * sigma_hat * sqrt(n_angles).
-TV_FACTOR = 0.05
-PDHG_RATIO = 0.1  # tau / sigma of the normalised problem (primal steps 10x smaller than dual)
-SHEARLET_FACTOR = 1.0
+TV_FACTOR = 2.0
+SHEARLET_FACTOR = 8.0
 SHEARLET_SCALE_BASE = 3.0
 
 
@@ -230,7 +238,7 @@ def default_weights(sh, level: float) -> np.ndarray:
 def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_level=None,
                 lam=None, weights=None, scales: int = 4, max_iter=None, tol=None, filter: str = "ram-lak",
                 nonneg: bool = True, dtype=np.float32, radon_kwargs=None, progress=False,
-                callback=None, workers=None, return_info: bool = False):
+                callback=None, workers=None, return_info: bool = False, model=None):
     """Reconstruct an image from a (limited-angle) parallel-beam sinogram, or a stack of them.
 
     Parameters
@@ -243,7 +251,9 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         Angles in degrees, one per sinogram row.
     shape : (int, int)
         Image size.
-    method : {"fbp", "sirt", "tv", "shearlet-l1"}
+    method : {"fbp", "sirt", "tv", "shearlet-l1", "lti"}
+        ``"lti"``: learning the invisible (:func:`fastshear.lti.reconstruct`) with ``model`` (a
+        path or a loaded :class:`fastshear.lti.LtIModel`, whose geometry must match).
     noise_level : float, optional
         Standard deviation of the sinogram noise; default :func:`estimate_noise` (per sinogram).
     lam : float, optional
@@ -313,6 +323,14 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
 
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "lti":
+        from . import lti
+
+        if model is None:
+            raise ValueError("method='lti' needs model= (a path to a trained model or an LtIModel; "
+                             "`fastshear train-lti -o PATH` trains one)")
+        x = lti.reconstruct(sinogram, theta, model, noise_level=noise_level, workers=workers, progress=progress)
+        return (x, {"method": "lti"}) if return_info else x
     shape = positive_shape(shape, 2)
     t = _angles(theta)
     dt = float_dtype(dtype)

@@ -523,14 +523,13 @@ def _step1(sinograms, theta, shape, *, noise_level=None, scales=3, dtype=np.floa
     single = g.ndim == 2
     g = g[None] if single else g
     out = np.empty((g.shape[0],) + tuple(shape), dtype=float_dtype(dtype))
-    it = range(g.shape[0])
     bar = _bar(g.shape[0], "step 1 (shearlet-l1)", progress)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for b in it:
-            out[b] = ct.reconstruct(g[b], theta, tuple(shape), "shearlet-l1", noise_level=noise_level,
-                                    scales=scales, dtype=dtype, workers=workers, max_iter=max_iter)
-            bar.update(1)
+        # the whole batch in one solve: batched transforms, per-sinogram levels and stopping
+        out[...] = ct.reconstruct(g, theta, tuple(shape), "shearlet-l1", noise_level=noise_level,
+                                  scales=scales, dtype=dtype, workers=workers, max_iter=max_iter)
+        bar.update(g.shape[0])
     bar.close()
     return out[0] if single else out
 
