@@ -1,0 +1,118 @@
+"""Convergence of the CT solvers on one limited-angle problem (bench/RESULTS.md, issue: converged
+solvers): shearlet-l1 with ct's default weights, solved by
+
+- ``admm``: solvers.ADMM as ct.reconstruct runs it (FBP start, PCG x-updates with the Fourier
+  preconditioner, momentum with restart, support constraint);
+- ``admm-plain``: the same without momentum;
+- ``pdhg``: the previous default (plain PDHG from zero, tau/sigma = 0.1 of the normalised problem,
+  no support constraint).
+
+Cost is counted in transform sets (one R.forward + R.adjoint + SH.forward + SH.adjoint, timed in
+the same run). The minimiser is approximated by ``--ref-iter`` iterations of ADMM with 4 CG steps
+(float32); the relative objective gap and the PSNR difference to it are reported at checkpoints,
+with a log-scale plot.
+
+    .venv/bin/python bench/ct_convergence.py [--size 128] [--iter 150] [--ref-iter 1500]
+"""
+import argparse
+import math
+import time
+
+import numpy as np
+
+import fastshear
+from fastshear import ct, phantoms, solvers
+
+
+def timed(f, k=5):
+    ts = []
+    for _ in range(k):
+        t = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t)
+    return float(np.median(ts))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--iter", type=int, default=150)
+    p.add_argument("--ref-iter", type=int, default=1500)
+    p.add_argument("--plot", default="bench/ct_convergence.png")
+    a = p.parse_args()
+    n = a.size
+    theta = np.arange(-60, 61, 1.0)
+    e = phantoms.random_ellipses((n, n), seed=a.seed)
+    gt = phantoms.ellipse_image(e, (n, n))
+    g = phantoms.ellipse_sinogram(e, theta, n)
+    g = (g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(100 + a.seed).standard_normal(g.shape)).astype(np.float32)
+    R = fastshear.Radon2D((n, n), theta, dtype=np.float32)
+    S = fastshear.Shearlet2D((n, n), 4, dtype=np.float32)
+    s = ct.estimate_noise(g) * math.sqrt(theta.size)
+    w = ct.default_weights(S, ct.SHEARLET_FACTOR * s)
+    f = solvers.L1(w, band_ndim=2)
+    sup = R.support
+    fbp = np.maximum(R.fbp(g), 0) * sup
+    x1 = np.ascontiguousarray(gt, np.float32)
+    tR = timed(lambda: R.adjoint(R.forward(x1)))
+    tS = timed(lambda: S.adjoint(S.forward(x1)))
+    print(f"{n}x{n}: R pair {tR * 1e3:.1f} ms, SH pair {tS * 1e3:.1f} ms (medians of 5)")
+
+    def obj(x):
+        return 0.5 * float(np.sum((R.forward(x).astype(np.float64) - g) ** 2)) + f.value(S.forward(x))
+
+    ref = solvers.admm(R, g, S, f, support=sup, x0=fbp, cg_steps=4, max_iter=a.ref_iter, tol=0).x
+    f_ref, p_ref = obj(ref), ct.metrics(ref, gt)["psnr"]
+    print(f"reference: {a.ref_iter} ADMM iterations (4 CG steps): objective {f_ref:.6g}, PSNR {p_ref:.2f} dB")
+    runs = {
+        "admm": (dict(support=sup, x0=fbp), 3, 1),
+        "admm-plain": (dict(support=sup, x0=fbp, restart=0.0), 3, 1),
+    }
+    curves = {}
+    for name, (kw, cg, nS) in runs.items():
+        pts = []
+        cost = (cg * tR + tS) / (tR + tS)
+        cb = (lambda it, x, info, pts=pts, cost=cost:
+              pts.append((it * cost, (obj(x) - f_ref) / f_ref, ct.metrics(x, gt)["psnr"] - p_ref))
+              if it % 10 == 0 else None)
+        solvers.admm(R, g, S, f, max_iter=a.iter, tol=0, callback=cb, **kw)
+        curves[name] = pts
+    pts = []
+    cb = (lambda it, x, info: pts.append((it, (obj(np.maximum(x, 0)) - f_ref) / f_ref,
+                                          ct.metrics(np.maximum(x, 0), gt)["psnr"] - p_ref))
+          if it % 10 == 0 else None)
+    solvers.pdhg([R, S], [solvers.SquaredL2(g), f], solvers.NonNegative(), max_iter=int(a.iter * 2), tol=0,
+                 ratio=0.1, callback=cb)
+    curves["pdhg"] = pts
+    print("| method | transform sets | rel. objective gap | PSNR - minimiser's (dB) |")
+    print("|---|---|---|---|")
+    for name, pts in curves.items():
+        for c, gap, dp in pts[4::5]:
+            print(f"| {name} | {c:.0f} | {gap:.2e} | {dp:+.2f} |")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+        for name, pts in curves.items():
+            c = [q[0] for q in pts]
+            ax[0].semilogy(c, [max(q[1], 1e-7) for q in pts], label=name)
+            ax[1].plot(c, [q[2] for q in pts], label=name)
+        ax[0].set_xlabel("transform sets"), ax[0].set_ylabel("relative objective gap")
+        ax[1].set_xlabel("transform sets"), ax[1].set_ylabel("PSNR - minimiser's PSNR (dB)")
+        ax[1].set_ylim(-6, 1)
+        for x_ in ax:
+            x_.grid(True, alpha=0.3), x_.legend()
+        fig.suptitle(f"shearlet-l1, {n}x{n}, angles -60..60, 1 % noise")
+        fig.tight_layout()
+        fig.savefig(a.plot, dpi=90)
+        print(f"wrote {a.plot}")
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
