@@ -34,9 +34,12 @@ namespace {
 // f(k, w) for every bin k in [0, n) it overlaps.
 template <typename F_> inline void footprint(double u, double F, int n, F_&& f) {
     const double h = 0.5 * F, lo = u - h, hi = u + h, invF = 1.0 / F;
-    int k0 = static_cast<int>(std::ceil(lo - 0.5)), k1 = static_cast<int>(std::floor(hi + 0.5));
-    if (k0 < 0) k0 = 0;
-    if (k1 > n - 1) k1 = n - 1;
+    // clamp in double before converting: a wide footprint (a tiny det_spacing) or a far
+    // projection puts these bounds far outside int's range (float-to-int overflow is UB)
+    const double f0 = std::ceil(lo - 0.5), f1 = std::floor(hi + 0.5);
+    if (!(f0 <= n - 1) || !(f1 >= 0)) return;  // also false for NaN
+    const int k0 = f0 < 0 ? 0 : static_cast<int>(f0);
+    const int k1 = f1 > n - 1 ? n - 1 : static_cast<int>(f1);
     for (int k = k0; k <= k1; ++k) {
         const double w = std::min(hi, k + 0.5) - std::max(lo, k - 0.5);
         if (w > 0) f(k, w * invF);
