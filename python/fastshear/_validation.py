@@ -39,6 +39,9 @@ def real_array(x, dtype, name: str = "x") -> np.ndarray:
         raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
     # C-contiguous and aligned to its item size: the core reads T* (an odd-address view of a
     # buffer is copied, never handed over)
+    dtype = np.dtype(dtype)
+    if not (a.dtype == dtype and a.flags.c_contiguous and a.flags.aligned):
+        check_alloc(a.size * dtype.itemsize, f"{name} of shape {a.shape} converted to a contiguous {dtype} array")
     return np.require(a, dtype=dtype, requirements=("C", "A"))
 
 
@@ -93,6 +96,9 @@ def resolve_workers(workers) -> int:
     """None -> 0 (OpenMP's default, honouring OMP_NUM_THREADS); an int >= 1 as given."""
     if workers is None:
         return 0
+    if not isinstance(workers, (numbers.Number, np.generic)):
+        raise TypeError(f"workers must be None or an integer between 1 and {MAX_WORKERS}, "
+                        f"got {type(workers).__name__} {workers!r}")
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1 \
             or workers > MAX_WORKERS:
         raise ValueError(f"workers must be None or an integer between 1 and {MAX_WORKERS}, got {workers!r}")

@@ -450,8 +450,8 @@ class DenseNet:
 
         Examples
         --------
-        >>> import numpy as np, fastshear, pytest
-        >>> torch = pytest.importorskip("torch")
+        >>> import numpy as np, fastshear
+        >>> import torch
         >>> m = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
         >>> net = fastshear.DenseNet.from_torch(m)
         >>> x = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
@@ -501,8 +501,8 @@ class DenseNet:
 
         Examples
         --------
-        >>> import numpy as np, fastshear, pytest
-        >>> torch = pytest.importorskip("torch")
+        >>> import numpy as np, fastshear
+        >>> import torch
         >>> net = fastshear.DenseNet([np.ones((4, 2)), np.ones((1, 4))], [np.zeros(4), np.zeros(1)])
         >>> net.to_torch()(torch.ones(1, 2)).item()
         8.0
@@ -593,8 +593,8 @@ def fit(model, x, y, *, loss="mse", epochs: int = 100, optimizer="adam", lr: flo
 
     Examples
     --------
-    >>> import numpy as np, fastshear, pytest
-    >>> torch = pytest.importorskip("torch")
+    >>> import numpy as np, fastshear
+    >>> import torch
     >>> _ = torch.manual_seed(0)
     >>> m = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
     >>> x = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]
