@@ -623,3 +623,56 @@ def test_cli_success_replaces_atomically(files, capsys):
     names = sorted(p.name for p in files.iterdir())
     assert "res.npy" in names and "res.png" in names
     assert not [n for n in names if ".tmp" in n]
+
+
+# ------------------------------------------------------------------------------------------------
+# The slow group: the command line in its own process (what a user sees), and timing-free checks
+# that the refusals of the former hangs do not depend on the size asked for.
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv,needle", [pytest.param(a, n, id=i) for i, a, n in CLI_CASES])
+def test_cli_refuses_in_a_process(files, argv, needle):
+    import subprocess
+    import sys
+
+    argv = [a.replace("{d}", str(files)) for a in argv]
+    before = sorted(p.name for p in files.rglob("*"))
+    r = subprocess.run([sys.executable, "-m", "fastshear"] + argv, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.splitlines()
+    # one error line; warnings before it (ShearLab's fallback filters), one line each
+    assert "Traceback" not in r.stderr and all(l.startswith("fastshear ") for l in lines), r.stderr
+    assert [": error: " in l for l in lines] == [False] * (len(lines) - 1) + [True], r.stderr
+    assert needle in lines[-1] and r.stdout == "", (r.stdout, r.stderr)
+    assert sorted(p.name for p in files.rglob("*")) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side", [10**5, 10**6, 2**24, 2**24 + 1, 2**31 - 1, 2**40])
+def test_huge_sizes_refused(side):
+    """Every plan refuses a size it cannot hold, whatever the size (no scan, no allocation)."""
+    for make in (lambda: Radon2D((side, side), [0.0]), lambda: Shearlet2D((side, side), 1),
+                 lambda: Shearlet3D((side, side, side), 1), lambda: phantoms.cartoon((side, side)),
+                 lambda: Gradient2D((side, side)).forward(np.zeros((2, 2)))):
+        with pytest.raises((ValueError, MemoryError), match="shape|bytes|x"):
+            make()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2, 3, 8])
+def test_results_do_not_depend_on_workers(workers):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 64, 64))
+    sh = Shearlet2D((64, 64), 2)
+    R = Radon2D((64, 64), np.arange(0, 180, 7.0))
+    Rf = Radon2D((64, 64), np.arange(0, 360, 7.0), geometry="fan", source_distance=120.0)
+    net = DenseNet([rng.standard_normal((40, 64)), rng.standard_normal((3, 40))], [np.zeros(40), np.zeros(3)],
+                   dtype=np.float64)
+    s3 = Shearlet3D((36, 36, 36), 1)
+    v = rng.standard_normal((36, 36, 36))
+    for f in (lambda w: sh.forward(x, workers=w), lambda w: sh.inverse(sh.forward(x), workers=w),
+              lambda w: R.forward(x, workers=w), lambda w: R.fbp(R.forward(x), workers=w),
+              lambda w: Rf.forward(x, workers=w), lambda w: Rf.adjoint(Rf.forward(x), workers=w),
+              lambda w: net(x.reshape(-1, 64), workers=w), lambda w: net.relevance(x.reshape(-1, 64), workers=w),
+              lambda w: s3.forward(v, workers=w)):
+        np.testing.assert_array_equal(f(workers), f(1))

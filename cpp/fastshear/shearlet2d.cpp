@@ -138,14 +138,19 @@ __attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const do
             mi[k][h] = _mm256_addsub_pd(bs, _mm256_sub_pd(zero, av));
         }
     }
+    // the permute's selector must be an immediate: spelled out per half, so that the code also
+    // compiles without optimisation (Debug, sanitizer builds), where the loop is not unrolled
+#define FS_PERM(a, b) (hi ? _mm256_permute2f128_pd(a, b, 0x31) : _mm256_permute2f128_pd(a, b, 0x20))
     for (int r = 0; r < 4; ++r) {
-        const int h = r / 2, sel = (r % 2) ? 0x31 : 0x20;
+        const int h = r / 2;
+        const bool hi = r % 2;
         double* row = w + 2 * r * m;
-        _mm256_storeu_pd(row + 2 * kx0, _mm256_permute2f128_pd(d[0][h], d[1][h], sel));
-        _mm256_storeu_pd(row + 2 * (kx0 + 2), _mm256_permute2f128_pd(d[2][h], d[3][h], sel));
-        _mm256_storeu_pd(row + 2 * (m - kx0 - 3), _mm256_permute2f128_pd(mi[3][h], mi[2][h], sel));
-        _mm256_storeu_pd(row + 2 * (m - kx0 - 1), _mm256_permute2f128_pd(mi[1][h], mi[0][h], sel));
+        _mm256_storeu_pd(row + 2 * kx0, FS_PERM(d[0][h], d[1][h]));
+        _mm256_storeu_pd(row + 2 * (kx0 + 2), FS_PERM(d[2][h], d[3][h]));
+        _mm256_storeu_pd(row + 2 * (m - kx0 - 3), FS_PERM(mi[3][h], mi[2][h]));
+        _mm256_storeu_pd(row + 2 * (m - kx0 - 1), FS_PERM(mi[1][h], mi[0][h]));
     }
+#undef FS_PERM
 }
 // The inverse direction (paired synthesis): from row spectra v (8 rows of M complex values) of
 // z = c_a + i c_b, the half rows of c_a and c_b, Y_a(r, kx) = (V(r, kx) + conj V(r, M-kx)) / 2,
@@ -188,8 +193,9 @@ __attribute__((target("avx2"))) void split_tile_avx2(const double* v, size_t m, 
             const __m256d a0 = _mm256_loadu_pd(v0 + 2 * (kx0 + 2 * kp)), a1 = _mm256_loadu_pd(v1 + 2 * (kx0 + 2 * kp));
             const __m256d b0 = _mm256_loadu_pd(v0 + 2 * (m - kx0 - 2 * kp - 1)), b1 = _mm256_loadu_pd(v1 + 2 * (m - kx0 - 2 * kp - 1));
             for (int k = 0; k < 2; ++k) {
-                const __m256d a = _mm256_permute2f128_pd(a0, a1, k ? 0x31 : 0x20);
-                const __m256d b = _mm256_permute2f128_pd(b0, b1, k ? 0x20 : 0x31);
+                // immediates spelled out (an unoptimised build does not fold `k ? 0x31 : 0x20`)
+                const __m256d a = k ? _mm256_permute2f128_pd(a0, a1, 0x31) : _mm256_permute2f128_pd(a0, a1, 0x20);
+                const __m256d b = k ? _mm256_permute2f128_pd(b0, b1, 0x20) : _mm256_permute2f128_pd(b0, b1, 0x31);
                 const __m256d ra = _mm256_mul_pd(half, _mm256_addsub_pd(a, _mm256_sub_pd(zero, b)));
                 const __m256d sa = _mm256_permute_pd(a, 0x5), sb = _mm256_permute_pd(b, 0x5);
                 const __m256d rb = _mm256_mul_pd(half, _mm256_addsub_pd(sb, _mm256_sub_pd(zero, sa)));

@@ -14,14 +14,19 @@ import numpy as np
 __all__ = ["float_dtype", "real_array", "check_shape", "output_array", "resolve_workers", "call_threads",
            "positive_shape", "finite_vector", "positive_int", "positive_float", "integer", "real",
            "integer_sequence", "one_of", "flag", "memory_limit", "check_alloc", "check_extent",
-           "bounded_shape", "finite_array", "optional_real", "MAX_EXTENT", "MAX_WORKERS", "as_array"]
+           "bounded_shape", "finite_array", "optional_real", "MAX_EXTENT", "MAX_WORKERS", "as_array",
+           "initial_guess", "iterations", "tolerance", "positive_real", "positive_reals", "data_array"]
 
 
 def float_dtype(dtype) -> np.dtype:
     """numpy.float32 or numpy.float64, else TypeError."""
+    import warnings
+
     try:
-        dt = np.dtype(dtype)
-    except TypeError:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dt = np.dtype(dtype)
+    except Exception:  # numpy raises TypeError, ValueError, even SyntaxError ('01') here
         raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from None
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
@@ -343,3 +348,72 @@ def finite_array(a: np.ndarray, name: str) -> np.ndarray:
 def optional_real(v, name: str, **kw):
     """None, or :func:`real` of ``v``."""
     return None if v is None else real(v, name, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# For the solvers and fastshear.ct (issue 13's solver items; called by the issue-11 rewrite).
+
+
+def initial_guess(x0, shape, dtype, name: str = "x0"):
+    """None, or ``x0`` as a fresh, finite, real array of exactly ``shape`` (the operator's
+    in_shape) and ``dtype``: TypeError for complex or non-numeric values, ValueError for another
+    shape (never broadcast) or a non-finite value."""
+    if x0 is None:
+        return None
+    a = as_array(x0, name)
+    if a.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got {a.dtype}")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+    shape = tuple(shape)
+    if a.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} (the operator's in_shape), got {a.shape}")
+    finite_array(a, name)
+    return np.array(a, dtype=dtype)  # a copy: the solver updates it
+
+
+def iterations(max_iter, name: str = "max_iter", *, lo: int = 1, hi: int = 10**9) -> int:
+    """An iteration count in ``[lo, hi]`` (integers only; 0 is refused unless ``lo=0``)."""
+    return integer(max_iter, name, lo=lo, hi=hi)
+
+
+def tolerance(tol, name: str = "tol") -> float:
+    """A finite tolerance >= 0."""
+    return real(tol, name, lo=0)
+
+
+def positive_real(v, name: str, *, allow_none: bool = False):
+    """A finite number > 0 (None passes when ``allow_none``): step sizes, Lipschitz constants,
+    operator norms, step ratios."""
+    if v is None and allow_none:
+        return None
+    return real(v, name, lo=0, lo_open=True)
+
+
+def positive_reals(v, name: str, count: int | None = None, *, allow_none: bool = True):
+    """None, or a list of finite numbers > 0 (one per operator when ``count`` is given); an
+    entry may be None (estimated) when ``allow_none``."""
+    if v is None:
+        return None
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+        raise TypeError(f"{name} must be a list of numbers > 0, got {type(v).__name__} {v!r}")
+    items = list(v)
+    if count is not None and len(items) != count:
+        raise ValueError(f"{name} must hold {count} values (one per operator), got {len(items)}")
+    return [None if (item is None and allow_none) else real(item, f"{name}[{i}]", lo=0, lo_open=True)
+            for i, item in enumerate(items)]
+
+
+def data_array(a, name: str, *, ndim: int | None = None, allow_empty: bool = False) -> np.ndarray:
+    """A real, finite array (a sinogram, a data vector): TypeError for complex or non-numeric
+    data, ValueError naming ``name`` for NaN/inf, an empty array or another number of axes."""
+    a = as_array(a, name)
+    if a.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got {a.dtype}")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} axes, got shape {a.shape}")
+    if a.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {a.shape}")
+    return finite_array(a, name)

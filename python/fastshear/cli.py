@@ -254,6 +254,11 @@ def cmd_demo(args) -> int:
     _check_real(args.noise, "--noise", 0)
     _check_count(args.iterations, "--iterations", 1, MAX_ITERATIONS)
     _check_count(args.seed, "--seed", 0, 2**63 - 2)
+    from ._shearlab import check_scales_levels
+    from ._validation import resolve_workers
+
+    check_scales_levels(args.scales, None)
+    resolve_workers(args.workers)
     files = args.outputs
     out = files.folder(Path(args.output))
     theta = np.arange(-args.angle, args.angle + 0.5 * args.step, args.step)
@@ -321,6 +326,7 @@ def cmd_reconstruct(args) -> int:
         hint = " (transposed? fastshear stores angles first)" if theta.size == sino.shape[1] else ""
         raise CLIError(f"--theta gives {theta.size} angles but the sinogram has {sino.shape[0]} rows{hint}")
     shape = _parse_shape(args.shape)
+    args.outputs.folder(Path(args.output).parent)  # an unwritable output fails now, not after the work
     if sino.shape[1] < min(shape):
         raise CLIError(f"the sinogram has {sino.shape[1]} detector bins but a {shape[0]}x{shape[1]} image "
                        f"needs at least {min(shape)} (its inscribed circle); check --shape")
@@ -354,6 +360,7 @@ def cmd_denoise(args) -> int:
         raise CLIError(f"{args.image}: expected a real numeric array, got dtype {img.dtype}")
     if args.sigma is None or not np.isfinite(args.sigma) or args.sigma < 0:
         raise CLIError(f"--sigma (the noise level) must be a finite number >= 0, got {args.sigma}")
+    args.outputs.folder(Path(args.output).parent)  # an unwritable output fails now, not after the work
     volume = img.ndim == 3
     scales = args.scales if args.scales is not None else (2 if volume else 4)
     t = time.perf_counter()
@@ -472,6 +479,13 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
     args.outputs = files = _Outputs()
+    import warnings
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"fastshear {args.command}: warning: {_one_line(message)}", file=sys.stderr)
+
+    saved = warnings.showwarning
+    warnings.showwarning = one_line_warning
     try:
         return args.func(args)
     except (CLIError, ValueError, TypeError, MemoryError) as e:
@@ -493,6 +507,7 @@ def main(argv=None) -> int:
         return 1
     finally:
         files.discard()
+        warnings.showwarning = saved
 
 
 if __name__ == "__main__":  # pragma: no cover
