@@ -16,7 +16,7 @@ from fastshear import DenseNet, Radon2D, Shearlet2D, phantoms
 from fastshear.operators import Diagonal, Gradient2D, Identity, MatrixOperator
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-BIG = settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+BIG = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
 REFUSALS = (TypeError, ValueError, MemoryError)
 

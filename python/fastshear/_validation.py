@@ -311,10 +311,17 @@ def _fmt_bytes(n: int) -> str:
     return f"{n} bytes ({n / 2**30:.3g} GiB)"
 
 
+#: Allocations up to this size are not compared with the limit (one that fails still raises
+#: MemoryError, from numpy or the core): the check is for sizes that cannot work at all.
+_UNCHECKED_BYTES = 2**28
+
+
 def check_alloc(nbytes, what: str) -> None:
     """MemoryError naming ``what`` and its size when ``nbytes`` exceeds :func:`memory_limit`;
     called before any allocation or O(size) work."""
     nbytes = int(nbytes)
+    if nbytes <= _UNCHECKED_BYTES:  # the common case, without a system call
+        return
     lim = memory_limit()
     if nbytes > lim:
         raise MemoryError(f"{what} would need {_fmt_bytes(nbytes)}, more than the {_fmt_bytes(lim)} "

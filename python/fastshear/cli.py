@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import math
+
 import numpy as np
 
 
@@ -132,7 +134,7 @@ def _load_image(path: Path) -> np.ndarray:
         try:
             m = np.load(path, allow_pickle=False, mmap_mode="r")  # the header only, so far
             if isinstance(m, np.ndarray):
-                check_alloc(np.prod(m.shape, dtype=object) * 8, f"the array in {path} (shape {m.shape})")
+                check_alloc(math.prod(m.shape) * 8, f"the array in {path} (shape {m.shape})")
             a = np.array(m) if isinstance(m, np.ndarray) else m
             del m
         except MemoryError as e:

@@ -7,6 +7,8 @@ Every image here is deterministic given its seed.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validation import (bounded_shape, check_alloc, finite_vector, float_dtype, integer, one_of,
@@ -17,7 +19,7 @@ def positive_shape(shape, ndim, name="shape"):
     """A shape of ``ndim`` positive sides (TypeError/ValueError naming ``shape`` otherwise)
     whose float64 image can be allocated (MemoryError naming its size otherwise)."""
     t = bounded_shape(shape, ndim, name)
-    check_alloc(8 * int(np.prod(t, dtype=object)), f"an image of shape {t}")
+    check_alloc(8 * int(math.prod(t)), f"an image of shape {t}")
     return t
 
 

@@ -6,6 +6,7 @@ sinogram is ``(..., n_angles, n_det)`` (angles first), where scikit-image return
 """
 from __future__ import annotations
 
+import math
 import numbers
 import threading
 
@@ -265,7 +266,7 @@ class Radon2D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "image size of this Radon2D")
         lead = a.shape[:-2]
-        check_alloc(np.prod(lead + self.sinogram_shape, dtype=object) * self.dtype.itemsize,
+        check_alloc(math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
                     f"sinograms of shape {lead + self.sinogram_shape}")
         s = self._plan.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
         return s.reshape(lead + self.sinogram_shape)
@@ -292,7 +293,7 @@ class Radon2D:
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         lead = a.shape[:-2]
-        check_alloc(np.prod(lead + self.shape, dtype=object) * self.dtype.itemsize,
+        check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize,
                     f"images of shape {lead + self.shape}")
         x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), call_threads(self._threads, workers), False)
         return x.reshape(lead + self.shape)
@@ -401,8 +402,8 @@ class Radon2D:
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         pre, response, pad = self._fbp_setup(filter)
         lead = a.shape[:-2]
-        check_alloc(np.prod(lead + self.shape, dtype=object) * self.dtype.itemsize
-                    + 2 * np.prod(lead + self.sinogram_shape, dtype=object) * self.dtype.itemsize,
+        check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize
+                    + 2 * math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
                     f"the filtered sinograms and images of a batch of shape {lead}")
         t = call_threads(self._threads, workers)
         _fftw.load()

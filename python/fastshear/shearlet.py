@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import warnings
 
+import math
+
 import numpy as np
 
 from . import _core, _fftw
@@ -191,7 +193,7 @@ class Shearlet2D:
         lead = a.shape[:-2]
         shape = lead + (self.n_shearlets,) + self.shape
         if out is None:
-            check_alloc(np.prod(shape, dtype=object) * self.dtype.itemsize, f"coefficients of shape {shape}")
+            check_alloc(math.prod(shape) * self.dtype.itemsize, f"coefficients of shape {shape}")
         else:
             output_array(out, shape, self.dtype, (a,))
         c = self._bank.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers),

@@ -12,6 +12,7 @@ FFT. ShearLab stores all K complex 3D filters instead (1.4 GB at 96^3 with two s
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import warnings
 
@@ -306,7 +307,7 @@ class Shearlet3D:
         k = self.n_shearlets if sel is None else len(sel)
         shape = lead + (() if drop else (k,)) + self.shape
         if out is None:
-            check_alloc(np.prod(shape, dtype=object) * self.dtype.itemsize, f"coefficients of shape {shape}")
+            check_alloc(math.prod(shape) * self.dtype.itemsize, f"coefficients of shape {shape}")
         else:
             output_array(out, shape, self.dtype, (a,))
         c = self._bank.forward(a.reshape((-1,) + self.shape), sel, call_threads(self._threads, workers),
