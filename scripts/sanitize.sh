@@ -48,7 +48,7 @@ mkdir -p "$logs"
 libasan=$(g++ -print-file-name=libasan.so)
 libstdcxx=$(g++ -print-file-name=libstdc++.so)
 export LD_PRELOAD="$libasan $libstdcxx"
-export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:log_path=$logs/asan:handle_segv=1:allocator_may_return_null=1"
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:log_path=$logs/asan:allocator_may_return_null=1:malloc_context_size=10:quarantine_size_mb=64"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=0:log_path=$logs/ubsan"
 export PYTHONPATH="$stage"
 export FASTSHEAR_SANITIZED=1

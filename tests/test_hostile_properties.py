@@ -228,3 +228,24 @@ def test_shearlet_any_value_big(name, value):
 @given(kind=st.sampled_from(LAYOUTS), seed=st.integers(0, 2**16), dtype=st.sampled_from([np.float32, np.float64]))
 def test_layouts_big(kind, seed, dtype):
     test_layouts_give_the_contiguous_result.hypothesis.inner_test(kind=kind, seed=seed, dtype=dtype)
+
+
+@pytest.mark.parametrize("name", ["scales", "shear_levels", "full", "workers", "dtype", "bands"])
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(value=garbage)
+def test_shearlet3d_any_value(name, value):
+    from fastshear import Shearlet3D
+
+    kw = {name: value} if name != "bands" else {}
+    scales = kw.pop("scales", 1)
+
+    def use(sh):
+        c = sh.forward(np.ones(sh.shape, sh.dtype), **({"bands": value} if name == "bands" else {}))
+        assert np.all(np.isfinite(c))
+
+    try:
+        _refused_or_works(lambda: Shearlet3D((36, 36, 36), scales, **kw), name, use)
+    except ValueError as e:  # a valid value for which 36^3 is too small names the sizes
+        assert "smallest volume" in str(e) or name in str(e), e
+    except TypeError as e:  # raised by forward(bands=...) inside use()
+        assert name == "bands" and "bands" in str(e), e
