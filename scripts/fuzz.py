@@ -2,6 +2,7 @@
 readers, driven by fuzzed bytes.
 
     python scripts/fuzz.py -runs=100000             # atheris (coverage-guided libFuzzer), if installed
+    python scripts/fuzz.py CORPUS -runs=50000 -jobs=2 -workers=2 -rss_limit_mb=6144   # two processes
     python scripts/fuzz.py --hypothesis 100000      # otherwise: hypothesis with that many examples
 
 (`pip install 'fastshear[fuzz]'` installs atheris; under scripts/sanitize.sh's environment the
@@ -20,6 +21,11 @@ import sys
 import tempfile
 
 import numpy as np
+
+# A fuzzer's memory limit (libFuzzer's -rss_limit_mb, 6 GiB here) is not the machine's: the
+# library refuses above 4 GiB here, so that legitimate but huge requests (a 12 x 2^24 phantom)
+# are refused as MemoryError instead of being reported as out-of-memory.
+os.environ.setdefault("FASTSHEAR_MAX_BYTES", str(4 * 2**30))
 
 import fastshear
 from fastshear import DenseNet, Radon2D, Shearlet2D, _core, cli, phantoms

@@ -415,6 +415,8 @@ FILES = {
     "truncated_zip": b"PK\x03\x04" + b"\x00" * 20,
     "npy_magic_only": b"\x93NUMPY\x01\x00",
 }
+FILES["npy_token_error"] = (b"\x93NUMPY\x01\x00" + (56).to_bytes(2, "little")
+                            + b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,\n".ljust(56) + b"\0" * 24)
 
 
 @pytest.mark.parametrize("content", list(FILES), ids=list(FILES))
@@ -532,6 +534,7 @@ def files(tmp_path):
     (tmp_path / "empty.npy").write_bytes(b"")
     (tmp_path / "garbage.npy").write_bytes(b"\x93NUMPY\x01\x00garbage")
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
+    (tmp_path / "token.npy").write_bytes(_TOKEN_NPY)
     np.save(tmp_path / "nan.npy", np.full((19, 64), np.nan))
     np.save(tmp_path / "complex.npy", np.zeros((64, 64), complex))
     np.save(tmp_path / "strings.npy", np.full((64, 64), "a"))
@@ -541,10 +544,15 @@ def files(tmp_path):
     return tmp_path
 
 
+# a header numpy's parser chokes on with tokenize.TokenError (found by scripts/fuzz.py)
+_TOKEN_HEADER = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,\n"
+_TOKEN_NPY = b"\x93NUMPY\x01\x00" + len(_TOKEN_HEADER).to_bytes(2, "little") + _TOKEN_HEADER + b"\0" * 24
 RECON = ["--theta", "-45:45:5", "--shape", "64,64", "--method", "fbp", "-q"]
 CLI_CASES = [
     ("recon-empty-npy", ["reconstruct", "{d}/empty.npy", *RECON, "-o", "{d}/o"], "empty.npy"),
     ("recon-garbage-npy", ["reconstruct", "{d}/garbage.npy", *RECON, "-o", "{d}/o"], "garbage.npy"),
+    ("recon-token-npy", ["reconstruct", "{d}/token.npy", *RECON, "-o", "{d}/o"], "token.npy"),
+    ("denoise-token-npy", ["denoise", "{d}/token.npy", "--sigma", "0.1", "-o", "{d}/o"], "token.npy"),
     ("recon-nan-sino", ["reconstruct", "{d}/nan.npy", *RECON, "-o", "{d}/o"], "NaN"),
     ("recon-dir", ["reconstruct", "{d}/dir.npy", *RECON, "-o", "{d}/o"], "not a file"),
     ("recon-too-few-bins", ["reconstruct", "{d}/small_sino.npy", *RECON, "-o", "{d}/o"], "--shape"),

@@ -139,7 +139,7 @@ def _load_image(path: Path) -> np.ndarray:
             del m
         except MemoryError as e:
             raise CLIError(str(e)) from None
-        except (ValueError, OSError, EOFError, TypeError) as e:
+        except Exception as e:  # numpy's parser raises many kinds on corrupt headers (even TokenError)
             raise CLIError(f"cannot read {path} as a numpy array: {_one_line(e)}") from None
         if not isinstance(a, np.ndarray):
             raise CLIError(f"cannot read {path} as a numpy array")
