@@ -28,7 +28,7 @@ import numpy as np
 # stay fast. FASTSHEAR_MAX_BYTES set by the caller wins.
 os.environ.setdefault("FASTSHEAR_MAX_BYTES", str(2**28))
 
-import fastshear
+import fastshear  # noqa: F401  (the package under test, imported before its modules)
 from fastshear import DenseNet, Radon2D, Shearlet2D, _core, cli, phantoms
 from fastshear.operators import Diagonal, Gradient2D, Identity, MatrixOperator
 

@@ -10,7 +10,6 @@ cases are in test_hostile_solvers.py.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest

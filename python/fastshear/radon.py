@@ -7,7 +7,6 @@ sinogram is ``(..., n_angles, n_det)`` (angles first), where scikit-image return
 from __future__ import annotations
 
 import math
-import numbers
 import threading
 
 import numpy as np
