@@ -8,13 +8,23 @@
 #include "fastshear/fft.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace fastshear_py {
 namespace py = pybind11;
 
-template <typename T> using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+// C-contiguous, converted to T and aligned to alignof(T): numpy copies an odd-address view
+// (a buffer sliced at a byte offset) instead of handing the core a misaligned T* (UB, and
+// misaligned for the vector loads).
+template <typename T>
+using carray = py::array_t<T, py::array::c_style | py::array::forcecast | py::detail::npy_api::NPY_ARRAY_ALIGNED_>;
+
+// Whether p is aligned for T (the in-place and `out` arrays, which are never converted).
+template <typename T> inline bool is_aligned(const void* p) {
+    return reinterpret_cast<std::uintptr_t>(p) % alignof(T) == 0;
+}
 
 inline std::string shape_str(const std::vector<py::ssize_t>& s) {
     std::string r = "(";
@@ -54,6 +64,7 @@ template <typename T> py::array_t<T> output_array(const py::object& out, const s
         throw py::type_error("out must be a C-contiguous numpy array of the plan's dtype");
     auto a = py::reinterpret_borrow<py::array>(out);
     if (!a.writeable()) throw py::value_error("out must be writeable");
+    if (!is_aligned<T>(a.data())) throw py::value_error("out must be aligned to its item size");
     require_shape(a, shape, "out");
     return py::reinterpret_borrow<py::array_t<T>>(a);
 }

@@ -27,6 +27,7 @@ py::tuple l1_dual_step_t(py::array y, py::handle kx_in, py::handle old_in, py::h
         throw py::value_error("l1_dual_step: " + std::to_string(bands) + " weights of bands of " +
                               std::to_string(band_size) + " values do not tile y of shape " + shape_str(shape));
     size_t batch = total / (bands * static_cast<size_t>(band_size));
+    if (!is_aligned<T>(y.data())) throw py::value_error("l1_dual_step: y must be aligned to its item size");
     T* yp = static_cast<T*>(y.mutable_data());
     const T *kp = kx.data(), *op = kx_old.data(), *wp = w.data();
     fastshear::DualStepStats s;

@@ -36,9 +36,12 @@ namespace {
 // f(k, w) for every bin k in [0, n) it overlaps.
 template <typename F_> inline void footprint(double u, double F, int n, F_&& f) {
     const double h = 0.5 * F, lo = u - h, hi = u + h, invF = 1.0 / F;
-    int k0 = static_cast<int>(std::ceil(lo - 0.5)), k1 = static_cast<int>(std::floor(hi + 0.5));
-    if (k0 < 0) k0 = 0;
-    if (k1 > n - 1) k1 = n - 1;
+    // clamp in double before converting: a wide footprint (a tiny det_spacing) or a far
+    // projection puts these bounds far outside int's range (float-to-int overflow is UB)
+    const double f0 = std::ceil(lo - 0.5), f1 = std::floor(hi + 0.5);
+    if (!(f0 <= n - 1) || !(f1 >= 0)) return;  // also false for NaN
+    const int k0 = f0 < 0 ? 0 : static_cast<int>(f0);
+    const int k1 = f1 > n - 1 ? n - 1 : static_cast<int>(f1);
     for (int k = k0; k <= k1; ++k) {
         const double w = std::min(hi, k + 0.5) - std::max(lo, k - 0.5);
         if (w > 0) f(k, w * invF);
@@ -516,26 +519,25 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
     double rmax2 = 0;  // largest squared pixel distance from the centre inside the support
     if (g.circle) {
         const long long R = std::min(n, m) / 2, R2 = R * R;
-        for (int i = 0; i < n; ++i) {
-            const long long y = cy - i;
-            int lo = m, hi = -1;
-            for (int j = 0; j < m; ++j) {
-                const long long x = j - cx;
-                if (x * x + y * y <= R2) { lo = std::min(lo, j); hi = std::max(hi, j); }
-            }
-            jlo_[i] = lo;
-            jhi_[i] = hi;
-        }
-        for (int j = 0; j < m; ++j) {
-            const long long x = j - cx;
-            int lo = n, hi = -1;
-            for (int i = 0; i < n; ++i) {
-                const long long y = cy - i;
-                if (x * x + y * y <= R2) { lo = std::min(lo, i); hi = std::max(hi, i); }
-            }
-            ilo_[j] = lo;
-            ihi_[j] = hi;
-        }
+        // The support of each row (column): the integer offsets t with t^2 + y^2 <= R^2 form
+        // [-s, s], s = isqrt(R^2 - y^2); O(n + m), not a scan of every pixel.
+        auto isqrt = [](long long v) {
+            long long s = static_cast<long long>(std::sqrt(static_cast<double>(v)));
+            while (s > 0 && s * s > v) --s;
+            while ((s + 1) * (s + 1) <= v) ++s;
+            return s;
+        };
+        auto span = [&](long long y, int c, int len, int& lo, int& hi) {
+            lo = len;
+            hi = -1;
+            const long long rem = R2 - y * y;
+            if (rem < 0) return;
+            const long long s = isqrt(rem);
+            const long long a = std::max<long long>(0, c - s), b = std::min<long long>(len - 1, c + s);
+            if (a <= b) { lo = static_cast<int>(a); hi = static_cast<int>(b); }
+        };
+        for (int i = 0; i < n; ++i) span(static_cast<long long>(cy) - i, cx, m, jlo_[i], jhi_[i]);
+        for (int j = 0; j < m; ++j) span(static_cast<long long>(j) - cx, cy, n, ilo_[j], ihi_[j]);
         rmax2 = static_cast<double>(R2);
     } else {
         const double ax = std::max(cx, m - 1 - cx), ay = std::max(cy, n - 1 - cy);

@@ -34,6 +34,9 @@ __all__ = [
     "shearlet_spectra_2d_uncentred",
     "shearlet_indices_3d",
     "FilterConfig",
+    "MAX_SCALES",
+    "MAX_SHEAR_LEVEL",
+    "check_scales_levels",
 ]
 
 
@@ -78,18 +81,29 @@ def _mirror(h: np.ndarray) -> np.ndarray:
     return h * (-1.0) ** np.arange(h.size)
 
 
-def _config_fits(rows, cols, scales, lmax, directional, scaling, wavelet, scaling2) -> bool:
-    l1 = wavelet.size
-    for _ in range(scales - 1):
-        l1 = scaling.size + 2 * l1 - 2
-    if l1 > rows or l1 > cols:
-        return False
-    l2h = scaling2.size
-    for _ in range(lmax):
-        l2h = scaling2.size + 2 * l2h - 2
+#: The most scales and the largest shear level a system may ask for: at 30 scales (or level 30)
+#: the filters alone are longer than 2^31 samples, far beyond any plane the core indexes.
+MAX_SCALES = 30
+MAX_SHEAR_LEVEL = 30
+
+
+def _cascade_length(first: int, step: int, times: int) -> int:
+    """Length after ``times`` rounds of l -> step + 2 l - 2, from ``first`` (closed form:
+    l_t = 2^t (first - 2 + step) - step + 2)."""
+    return (2 ** times) * (first - 2 + step) - step + 2
+
+
+def _config_side(scales, lmax, directional, scaling, wavelet, scaling2) -> int:
+    """The smallest side a plane of one configuration needs (both sides at least this)."""
+    l1 = _cascade_length(wavelet.size, scaling.size, scales - 1)
+    l2h = _cascade_length(scaling2.size, scaling2.size, lmax)
     rd, cd = directional.shape
     l2 = l2h + (rd - 1) * 2 ** (lmax + 1)
-    return not (l2 > rows or l2 > cols or cd > rows or cd > cols)
+    return max(l1, l2, cd)
+
+
+def _config_fits(rows, cols, scales, lmax, directional, scaling, wavelet, scaling2) -> bool:
+    return _config_side(scales, lmax, directional, scaling, wavelet, scaling2) <= min(rows, cols)
 
 
 def _find_config(rows: int, cols: int, scales: int, levels: tuple[int, ...]) -> FilterConfig | None:
@@ -107,11 +121,30 @@ def _find_config(rows: int, cols: int, scales: int, levels: tuple[int, ...]) -> 
 
 
 def smallest_side(scales: int, levels: tuple[int, ...]) -> int:
-    """Smallest n such that an n x n plane accepts these scales and shear levels."""
-    n = 1
-    while _find_config(n, n, scales, levels) is None:
-        n += 1
-    return n
+    """Smallest n such that an n x n plane accepts these scales and shear levels (closed form:
+    the smallest, over ShearLab's fallback list, of the side each configuration needs)."""
+    tab = _filter_table()
+    h0 = tab["qmf_shearlab9"]
+    g0 = _mirror(h0)
+    lmax = max(levels)
+    return min(_config_side(scales, lmax, tab["directional_" + d], tab["qmf_" + s], g0, h0)
+               for d, s in _CONFIGS)
+
+
+def check_scales_levels(scales, shear_levels) -> tuple[int, tuple[int, ...]]:
+    """``scales`` and ``shear_levels`` (None: the defaults) checked: integers, one level per
+    scale, within :data:`MAX_SCALES` and :data:`MAX_SHEAR_LEVEL`; TypeError/ValueError naming
+    the parameter otherwise."""
+    from ._validation import integer, integer_sequence
+
+    scales = integer(scales, "scales", lo=1, hi=MAX_SCALES)
+    if shear_levels is None:
+        return scales, default_shear_levels(scales)
+    levels = integer_sequence(shear_levels, "shear_levels", lo=0, hi=MAX_SHEAR_LEVEL)
+    if len(levels) != scales:
+        raise ValueError(f"shear_levels must hold {scales} integers >= 0 (one per scale), "
+                         f"got {shear_levels!r}")
+    return scales, levels
 
 
 def choose_filters(rows: int, cols: int, scales: int, levels: tuple[int, ...]) -> FilterConfig:

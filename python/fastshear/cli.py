@@ -20,11 +20,85 @@ import sys
 import time
 from pathlib import Path
 
+import math
+
 import numpy as np
 
 
 class CLIError(Exception):
     """A user error: printed as one line on stderr, exit status 2."""
+
+
+#: The most angles --theta / --step may ask for.
+MAX_ANGLES = 100_000
+#: The most iterations --iterations may ask for.
+MAX_ITERATIONS = 100_000
+
+
+class _Outputs:
+    """Files of one command, written under temporary names in their final folders and renamed
+    into place only when the whole command succeeded: a failing command leaves nothing behind
+    (neither a partial result nor an earlier run's file half-replaced)."""
+
+    def __init__(self):
+        self._pending = []  # (temporary, final)
+        self._made_dirs = []
+
+    def folder(self, path: Path) -> Path:
+        missing = []
+        p = path
+        while not p.exists() and p != p.parent:
+            missing.append(p)
+            p = p.parent
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CLIError(f"cannot create the output folder {path}: {e.strerror or e}") from None
+        if not path.is_dir():
+            raise CLIError(f"the output path {path} is not a folder")
+        self._made_dirs.extend(missing)
+        return path
+
+    def path(self, final: Path) -> Path:
+        """A temporary name (same folder, same suffix) to write ``final`` to."""
+        import os
+
+        self.folder(final.parent)
+        tmp = final.parent / f".{final.stem}.{os.getpid()}.tmp{final.suffix}"
+        self._pending.append((tmp, final))
+        return tmp
+
+    def commit(self) -> None:
+        import os
+
+        for tmp, final in self._pending:
+            os.replace(tmp, final)
+        self._pending = []
+        self._made_dirs = []
+
+    def discard(self) -> None:
+        for tmp, _ in self._pending:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        for d in self._made_dirs:  # the folders this command created, deepest first
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        self._pending = []
+        self._made_dirs = []
+
+
+def _finite_array(a: np.ndarray, what: str) -> np.ndarray:
+    if a.dtype.kind not in "biuf":
+        raise CLIError(f"{what}: expected a real numeric array, got dtype {a.dtype}")
+    if a.size == 0:
+        raise CLIError(f"{what}: the array is empty (shape {a.shape})")
+    if not np.all(np.isfinite(a)):
+        raise CLIError(f"{what}: holds NaN or infinite values")
+    return a
 
 
 def psnr(ref: np.ndarray, x: np.ndarray) -> float:
@@ -54,21 +128,45 @@ def _save_panels(path: Path, panels, suptitle: str) -> None:
 
 
 def _load_image(path: Path) -> np.ndarray:
+    """A .npy array or a .png image (grey levels) as a finite, non-empty real array; any file
+    that is not one is a CLIError naming the file."""
     if not path.exists():
         raise CLIError(f"no such file: {path}")
+    if not path.is_file():
+        raise CLIError(f"{path}: not a file")
     if path.suffix == ".npy":
+        from ._validation import check_alloc
+
         try:
-            return np.load(path, allow_pickle=False)
-        except ValueError as e:
-            raise CLIError(f"cannot read {path} as a numpy array: {e}") from None
+            m = np.load(path, allow_pickle=False, mmap_mode="r")  # the header only, so far
+            if isinstance(m, np.ndarray):
+                check_alloc(math.prod(m.shape) * 8, f"the array in {path} (shape {m.shape})")
+            a = np.array(m) if isinstance(m, np.ndarray) else m
+            del m
+        except MemoryError as e:
+            raise CLIError(str(e)) from None
+        except Exception as e:  # numpy's parser raises many kinds on corrupt headers (even TokenError)
+            raise CLIError(f"cannot read {path} as a numpy array: {_one_line(e)}") from None
+        if not isinstance(a, np.ndarray):
+            raise CLIError(f"cannot read {path} as a numpy array")
+        return _finite_array(a, str(path))
     if path.suffix.lower() == ".png":
         try:
             import matplotlib.image as mpimg
         except ImportError:
             raise CLIError("reading PNG needs matplotlib: pip install 'fastshear[plot]'") from None
-        img = mpimg.imread(path)
-        return img[..., :3].mean(axis=-1) if img.ndim == 3 else img
+        try:
+            img = np.asarray(mpimg.imread(path))
+        except Exception as e:  # PIL raises several kinds on corrupt files
+            raise CLIError(f"cannot read {path} as a PNG image: {_one_line(e)}") from None
+        img = img[..., :3].mean(axis=-1) if img.ndim == 3 else img
+        return _finite_array(img, str(path))
     raise CLIError(f"{path}: expected a .npy or .png file")
+
+
+def _one_line(e) -> str:
+    text = " ".join(str(e).split())
+    return text or type(e).__name__
 
 
 def _parse_theta(text: str) -> np.ndarray:
@@ -77,8 +175,11 @@ def _parse_theta(text: str) -> np.ndarray:
         start, stop, step = (float(v) for v in text.split(":"))
     except ValueError:
         raise CLIError(f"--theta must be START:STOP:STEP in degrees (e.g. -60:60:1), got {text!r}") from None
-    if not (step > 0) or stop < start or not all(np.isfinite([start, stop, step])):
-        raise CLIError(f"--theta needs STEP > 0 and STOP >= START, got {text!r}")
+    if not all(np.isfinite([start, stop, step])) or not (step > 0) or stop < start:
+        raise CLIError(f"--theta needs finite values, STEP > 0 and STOP >= START, got {text!r}")
+    count = (stop - start) / step + 1
+    if count > MAX_ANGLES:
+        raise CLIError(f"--theta gives {count:.4g} angles, more than {MAX_ANGLES}, got {text!r}")
     return np.arange(start, stop + 0.5 * step, step)
 
 
@@ -89,7 +190,26 @@ def _parse_shape(text: str):
         raise CLIError(f"--shape must be N,M (rows,columns), got {text!r}") from None
     if n < 1 or m < 1:
         raise CLIError(f"--shape must be positive, got {text!r}")
+    from ._validation import check_alloc
+
+    try:
+        check_alloc(8 * n * m, f"--shape {n},{m}: an image")
+    except MemoryError as e:
+        raise CLIError(str(e)) from None
     return n, m
+
+
+def _check_count(value, option: str, lo: int, hi: int):
+    if value is not None and not lo <= value <= hi:
+        raise CLIError(f"{option} must be between {lo} and {hi}, got {value}")
+
+
+def _check_real(value, option: str, lo: float, hi: float = float("inf"), *, lo_open=False):
+    if value is None:
+        return
+    if not np.isfinite(value) or value < lo or (lo_open and value == lo) or value > hi:
+        bound = f"{'>' if lo_open else '>='} {lo:g}" + (f" and <= {hi:g}" if np.isfinite(hi) else "")
+        raise CLIError(f"{option} must be a finite number {bound}, got {value}")
 
 
 def _ct_figure(path: Path, gt, sino, theta, recs, parts, title: str) -> None:
@@ -137,10 +257,22 @@ def cmd_demo(args) -> int:
     n = args.size
     if n < 73:
         raise CLIError(f"--size must be at least 73 (4-scale shearlets), got {n}")
+    _check_count(n, "--size", 73, 8192)
     if not (0 < args.angle <= 90):
         raise CLIError(f"--angle (phi, the half range) must be in (0, 90], got {args.angle}")
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_real(args.step, "--step", 0, 180, lo_open=True)
+    if 2 * args.angle / args.step + 1 > MAX_ANGLES:
+        raise CLIError(f"--step {args.step:g} gives more than {MAX_ANGLES} angles")
+    _check_real(args.noise, "--noise", 0)
+    _check_count(args.iterations, "--iterations", 1, MAX_ITERATIONS)
+    _check_count(args.seed, "--seed", 0, 2**63 - 2)
+    from ._shearlab import check_scales_levels
+    from ._validation import resolve_workers
+
+    check_scales_levels(args.scales, None)
+    resolve_workers(args.workers)
+    files = args.outputs
+    out = files.folder(Path(args.output))
     theta = np.arange(-args.angle, args.angle + 0.5 * args.step, args.step)
     if args.phantom == "shepp-logan":
         ell = phantoms.shepp_logan_ellipses((n, n))
@@ -168,7 +300,7 @@ def cmd_demo(args) -> int:
             m["iterations"], m["converged"] = int(info["iterations"]), bool(info["converged"])
         recs[label] = (x, m)
         table[method] = m
-        np.save(out / f"{method}.npy", x)
+        np.save(files.path(out / f"{method}.npy"), x)
     if args.lti is not None:
         from . import lti
 
@@ -180,7 +312,7 @@ def cmd_demo(args) -> int:
         m["seconds"] = dt
         recs["LtI"] = (x, m)
         table["lti"] = m
-        np.save(out / "lti.npy", x)
+        np.save(files.path(out / "lti.npy"), x)
     print(f"  {'method':<12} {'rel. error':>10} {'PSNR (dB)':>10} {'SSIM':>7} {'time (s)':>9}  iterations")
     for label, (x, m) in recs.items():
         its = (f"  {m['iterations']} ({'converged' if m['converged'] else 'limit reached'})"
@@ -192,15 +324,16 @@ def cmd_demo(args) -> int:
     parts = {f"visible part of the truth ({int(vis.sum())} of {vis.size} shearlets)": sh.inverse(c_vis),
              f"invisible part ({int((~vis).sum())} shearlets, edges in the missing wedge)": sh.inverse(c_inv)}
     fig = out / "limited_angle_ct.png"
-    _ct_figure(fig, gt, sino, theta, recs, parts,
+    _ct_figure(files.path(fig), gt, sino, theta, recs, parts,
                f"fastshear: limited-angle CT, [{-args.angle:g}, {args.angle:g}] degrees, {args.noise * 100:g} % noise")
     report = {"phantom": args.phantom, "size": n, "theta": {"start": -args.angle, "stop": args.angle,
                                                               "step": args.step, "count": int(theta.size)},
               "noise": args.noise, "scales": args.scales, "max_iter": args.iterations, "tol": args.tol,
               "visible_shearlets": int(vis.sum()), "shearlets": int(vis.size), "metrics": table}
-    with open(out / "metrics.json", "w") as f:
+    with open(files.path(out / "metrics.json"), "w") as f:
         json.dump(report, f, indent=2)
-    np.save(out / "sinogram.npy", sino)
+    np.save(files.path(out / "sinogram.npy"), sino)
+    files.commit()
     print(f"  wrote {fig}, {out / 'metrics.json'} and the reconstructions (.npy) into {out}")
     return 0
 
@@ -292,6 +425,14 @@ def cmd_reconstruct(args) -> int:
         hint = " (transposed? fastshear stores angles first)" if theta.size == sino.shape[1] else ""
         raise CLIError(f"--theta gives {theta.size} angles but the sinogram has {sino.shape[0]} rows{hint}")
     shape = _parse_shape(args.shape)
+    args.outputs.folder(Path(args.output).parent)  # an unwritable output fails now, not after the work
+    if sino.shape[1] < min(shape):
+        raise CLIError(f"the sinogram has {sino.shape[1]} detector bins but a {shape[0]}x{shape[1]} image "
+                       f"needs at least {min(shape)} (its inscribed circle); check --shape")
+    _check_count(args.iterations, "--iterations", 1, MAX_ITERATIONS)
+    _check_real(args.noise_level, "--noise-level", 0)
+    _check_real(args.lam, "--lam", 0)
+    _check_real(args.tol, "--tol", 0)
     try:
         x, info = ct.reconstruct(sino, theta, shape, args.method, noise_level=args.noise_level,
                                  lam=args.lam, scales=args.scales, max_iter=args.iterations, tol=args.tol,
@@ -303,11 +444,12 @@ def cmd_reconstruct(args) -> int:
         print(f"{args.method}: {info['iterations']} iterations, "
               f"{'converged' if info['converged'] else 'stopped at the iteration limit (not converged)'}")
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    files = args.outputs
     npy, png = out.with_suffix(".npy"), out.with_suffix(".png")
-    np.save(npy, x)
+    np.save(files.path(npy), x)
     lo, hi = float(x.min()), float(x.max())
-    _save_panels(png, [(args.method, (x - lo) / ((hi - lo) or 1.0))], "fastshear reconstruct")
+    _save_panels(files.path(png), [(args.method, (x - lo) / ((hi - lo) or 1.0))], "fastshear reconstruct")
+    files.commit()
     print(f"wrote {npy} and {png}")
     return 0
 
@@ -320,8 +462,9 @@ def cmd_denoise(args) -> int:
         raise CLIError(f"{args.image}: expected a 2D image or a 3D volume (.npy), got shape {img.shape}")
     if img.dtype.kind not in "biuf":
         raise CLIError(f"{args.image}: expected a real numeric array, got dtype {img.dtype}")
-    if args.sigma is None or args.sigma < 0:
-        raise CLIError("--sigma (the noise level, >= 0) is required")
+    if args.sigma is None or not np.isfinite(args.sigma) or args.sigma < 0:
+        raise CLIError(f"--sigma (the noise level) must be a finite number >= 0, got {args.sigma}")
+    args.outputs.folder(Path(args.output).parent)  # an unwritable output fails now, not after the work
     volume = img.ndim == 3
     scales = args.scales if args.scales is not None else (2 if volume else 4)
     t = time.perf_counter()
@@ -332,12 +475,12 @@ def cmd_denoise(args) -> int:
         else:
             den = shearlet_denoise(img.astype(np.float64), args.sigma, scales=scales,
                                    workers=args.workers)
-    except ValueError as e:
+    except (ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
     dt = time.perf_counter() - t
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.save(out.with_suffix(".npy"), den)
+    files = args.outputs
+    np.save(files.path(out.with_suffix(".npy")), den)
     lo, hi = float(img.min()), float(img.max())
     scale = (hi - lo) or 1.0
     if volume:  # the three central slices of input and result
@@ -351,7 +494,8 @@ def cmd_denoise(args) -> int:
     else:
         panels = [("input", (img - lo) / scale), ("denoised", (den - lo) / scale)]
         title = "fastshear denoise"
-    _save_panels(out.with_suffix(".png"), panels, title)
+    _save_panels(files.path(out.with_suffix(".png")), panels, title)
+    files.commit()
     kind = "volume" if volume else "image"
     print(f"denoised the {'x'.join(map(str, img.shape))} {kind} in {dt:.2f} s "
           f"({scales} scales); wrote {out.with_suffix('.npy')} and {out.with_suffix('.png')}")
@@ -629,14 +773,36 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(_join_negative_values(list(sys.argv[1:] if argv is None else argv)))
+    args.outputs = files = _Outputs()
+    import warnings
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        print(f"fastshear {args.command}: warning: {_one_line(message)}", file=sys.stderr)
+
+    saved = warnings.showwarning
+    warnings.showwarning = one_line_warning
     try:
         return args.func(args)
-    except CLIError as e:
-        print(f"fastshear {args.command}: error: {e}", file=sys.stderr)
+    except (CLIError, ValueError, TypeError, MemoryError) as e:
+        print(f"fastshear {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError) as e:
-        print(f"fastshear {args.command}: error: {e}", file=sys.stderr)
+    except OSError as e:  # an unwritable output path, a full disk
+        where = f" ({e.filename})" if getattr(e, "filename", None) else ""
+        print(f"fastshear {args.command}: error: {e.strerror or _one_line(e)}{where}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"fastshear {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: still one line (FASTSHEAR_TRACEBACK=1 shows the traceback)
+        import os
+
+        if os.environ.get("FASTSHEAR_TRACEBACK"):
+            raise
+        print(f"fastshear {args.command}: internal error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
+        return 1
+    finally:
+        files.discard()
+        warnings.showwarning = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

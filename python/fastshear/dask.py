@@ -73,7 +73,11 @@ def _apply_blocks(spec, adjoint, block):
 def _map(plan, stack, adjoint):
     op = as_operator(plan)
     src, dst = (op.out_shape, op.in_shape) if adjoint else (op.in_shape, op.out_shape)
-    x = stack if isinstance(stack, da.Array) else da.from_array(np.asarray(stack))
+    from ._validation import as_array
+
+    x = stack if isinstance(stack, da.Array) else da.from_array(as_array(stack, "stack"))
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"stack must hold real numbers, got dtype {x.dtype}")
     nin = len(src)
     if x.ndim < nin or tuple(x.shape[x.ndim - nin:]) != tuple(src):
         raise ValueError(f"the stack must have shape (..., {', '.join(map(str, src))}), got {x.shape}")
@@ -140,13 +144,17 @@ def reconstruct(stack, theta, shape, method: str = "shearlet-l1", **kwargs):
     >>> fd.reconstruct(sinos, theta, (64, 64), method="fbp").compute().shape
     (2, 64, 64)
     """
-    x = stack if isinstance(stack, da.Array) else da.from_array(np.asarray(stack))
-    theta = np.asarray(theta, np.float64)
+    from ._validation import as_array, bounded_shape, finite_vector
+
+    x = stack if isinstance(stack, da.Array) else da.from_array(as_array(stack, "stack"))
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"stack must hold real numbers, got dtype {x.dtype}")
+    theta = finite_vector(theta, "theta")
     if x.ndim < 2:
         raise ValueError(f"the stack must have shape (..., n_angles, n_det), got {x.shape}")
     if x.shape[-2] != theta.size:
         raise ValueError(f"the sinograms have {x.shape[-2]} rows (angles) but theta has {theta.size} angles")
-    shape = tuple(int(v) for v in shape)
+    shape = bounded_shape(shape, 2)
     kwargs = dict(kwargs, method=method, progress=False)
     lead = x.ndim - 2
     x = x.rechunk(x.chunks[:lead] + ((x.shape[-2],), (x.shape[-1],)))

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import _core
-from ._validation import float_dtype, real_array, resolve_workers
+from ._validation import float_dtype, one_of, optional_real, real, real_array, resolve_workers
 
 __all__ = ["DenseNet", "fit", "ACTIVATIONS", "RULES"]
 
@@ -63,12 +63,21 @@ def _torch_heaviside():
 
 
 def _activation_list(activation, n_hidden: int) -> tuple[str, ...]:
-    acts = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if isinstance(activation, str):
+        acts = [activation] * n_hidden
+    else:
+        try:
+            acts = list(activation)
+        except TypeError:
+            raise TypeError(f"activation must be one of {', '.join(ACTIVATIONS)} or a list of them, "
+                            f"got {type(activation).__name__} {activation!r}") from None
     if len(acts) != n_hidden:
         raise ValueError(
             f"activation must be one name or a list of {n_hidden} (one per hidden layer), got {len(acts)}"
         )
     for a in acts:
+        if not isinstance(a, str):
+            raise TypeError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {type(a).__name__} {a!r}")
         if a not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {a!r}")
     return tuple(acts)
@@ -169,9 +178,7 @@ class DenseNet:
         self.activations = _activation_list(activation, len(ws) - 1)
         if sparse_threshold is None:
             sparse_threshold = SPARSE_BELOW
-        if not isinstance(sparse_threshold, numbers.Real) or not 0 <= sparse_threshold <= 1:
-            raise ValueError(f"sparse_threshold must be a number in [0, 1], got {sparse_threshold!r}")
-        self.sparse_threshold = float(sparse_threshold)
+        self.sparse_threshold = real(sparse_threshold, "sparse_threshold", lo=0, hi=1)
         self.workers = workers
         self._threads = resolve_workers(workers)
         self._weights, self._biases = tuple(ws), tuple(bs)
@@ -294,19 +301,19 @@ class DenseNet:
         >>> bool(np.allclose(R.sum(-1), y.max(-1)))
         True
         """
-        if rule not in RULES:
-            raise ValueError(f"rule must be one of {', '.join(RULES)}; got {rule!r}")
+        one_of(rule, "rule", RULES)
+        alpha = optional_real(alpha, "alpha")
+        beta = optional_real(beta, "beta")
         if rule == "alphabeta":
-            alpha = 2.0 if alpha is None else float(alpha)
-            beta = alpha - 1.0 if beta is None else float(beta)
+            alpha = 2.0 if alpha is None else alpha
+            beta = alpha - 1.0 if beta is None else beta
             if abs(alpha - beta - 1.0) > 1e-12 or beta < 0:
                 raise ValueError(f"alphabeta needs alpha - beta = 1 and beta >= 0, got alpha={alpha}, beta={beta}")
         elif alpha is not None or beta is not None:
             raise ValueError(f"alpha and beta belong to rule='alphabeta', not {rule!r}")
         else:
             alpha, beta = 1.0, 0.0
-        if not isinstance(epsilon, numbers.Real) or not np.isfinite(epsilon) or epsilon < 0:
-            raise ValueError(f"epsilon must be a finite number >= 0, got {epsilon!r}")
+        epsilon = real(epsilon, "epsilon", lo=0)
         a = self._input(x)
         lead = a.shape[:-1]
         flat = a.reshape(-1, self._d)
@@ -441,8 +448,7 @@ class DenseNet:
             raise ValueError("give exactly one of fraction= and threshold=")
         ws = []
         if fraction is not None:
-            if not isinstance(fraction, numbers.Real) or not 0 <= fraction <= 1:
-                raise ValueError(f"fraction must be a number in [0, 1], got {fraction!r}")
+            fraction = real(fraction, "fraction", lo=0, hi=1)
             for w in self._weights:
                 k = int(round(fraction * w.size))
                 flat = w.reshape(-1).copy()
@@ -451,8 +457,7 @@ class DenseNet:
                     flat[idx] = 0
                 ws.append(flat.reshape(w.shape))
         else:
-            if not isinstance(threshold, numbers.Real) or not threshold >= 0:
-                raise ValueError(f"threshold must be a number >= 0, got {threshold!r}")
+            threshold = real(threshold, "threshold", lo=0)
             ws = [np.where(np.abs(w) <= threshold, 0, w).astype(self.dtype) for w in self._weights]
         return DenseNet(ws, self._biases, list(self.activations), self.dtype, workers=self.workers,
                         sparse_threshold=self.sparse_threshold)
@@ -485,15 +490,32 @@ class DenseNet:
         --------
         See :meth:`save`.
         """
-        with np.load(os.fspath(path), allow_pickle=False) as z:
+
+        resolve_workers(workers)
+        path = os.fspath(path)
+        try:
+            z = np.load(path, allow_pickle=False)
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            raise
+        except Exception as e:  # numpy's parsers raise many kinds on corrupt files (even TokenError)
+            raise ValueError(f"path: {path!r} is not a file written by DenseNet.save ({e})") from None
+        if not hasattr(z, "files"):  # a plain .npy file
+            raise ValueError(f"path: {path!r} is not a file written by DenseNet.save (an .npy array, not an .npz)")
+        with z:
             try:
                 meta = json.loads(str(z["meta"]))
                 L = int(meta["depth"])
+                if not 1 <= L <= len(z.files):
+                    raise ValueError(f"depth {L} does not match the file's {len(z.files)} arrays")
                 ws = [z[f"w{l}"] for l in range(L)]
                 bs = [z[f"b{l}"] for l in range(L)]
-            except (KeyError, ValueError) as e:
-                raise ValueError(f"{os.fspath(path)!r} is not a file written by DenseNet.save ({e})") from None
-        return cls(ws, bs, meta["activations"], meta["dtype"], workers=workers)
+                acts, dt = meta["activations"], meta["dtype"]
+            except Exception as e:  # a corrupt member: any parser error is "not such a file"
+                raise ValueError(f"path: {path!r} is not a file written by DenseNet.save ({e})") from None
+        try:
+            return cls(ws, bs, acts, dt, workers=workers)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"path: {path!r} is not a valid DenseNet file ({e})") from None
 
     # -- PyTorch --------------------------------------------------------------------------------
     @classmethod
@@ -511,8 +533,8 @@ class DenseNet:
 
         Examples
         --------
-        >>> import numpy as np, fastshear, pytest
-        >>> torch = pytest.importorskip("torch")
+        >>> import numpy as np, fastshear
+        >>> import torch
         >>> m = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
         >>> net = fastshear.DenseNet.from_torch(m)
         >>> x = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
@@ -562,8 +584,8 @@ class DenseNet:
 
         Examples
         --------
-        >>> import numpy as np, fastshear, pytest
-        >>> torch = pytest.importorskip("torch")
+        >>> import numpy as np, fastshear
+        >>> import torch
         >>> net = fastshear.DenseNet([np.ones((4, 2)), np.ones((1, 4))], [np.zeros(4), np.zeros(1)])
         >>> net.to_torch()(torch.ones(1, 2)).item()
         8.0
@@ -691,8 +713,8 @@ def fit(model, x, y=None, *, loss="mse", epochs: int = 100, optimizer="adam", lr
 
     Examples
     --------
-    >>> import numpy as np, fastshear, pytest
-    >>> torch = pytest.importorskip("torch")
+    >>> import numpy as np, fastshear
+    >>> import torch
     >>> _ = torch.manual_seed(0)
     >>> m = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
     >>> x = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]

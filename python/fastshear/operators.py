@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import float_dtype, positive_shape
+from ._validation import as_array, bounded_shape, float_dtype, integer, real
 
 __all__ = [
     "LinearOperator", "PlanOperator", "Composition", "Scaled", "Sum", "Adjoint",
@@ -25,9 +25,30 @@ __all__ = [
 
 
 def _shape_tuple(shape, name):
-    if isinstance(shape, numbers.Integral):
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (int(shape),)
-    return positive_shape(shape, len(tuple(shape)), name)
+    try:
+        n = len(tuple(shape))
+    except TypeError:
+        raise TypeError(f"{name} must be an integer or a tuple of integers, got {shape!r}") from None
+    return bounded_shape(shape, n, name)
+
+
+def _checked(a, trailing, name: str, what: str) -> np.ndarray:
+    """``a`` as a real array whose shape ends with ``trailing`` (the operator's), else
+    TypeError (complex, non-numeric) or ValueError naming ``name``."""
+    a = as_array(a, name)
+    if a.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got {a.dtype}; apply the operator to the real and "
+                        "imaginary parts separately")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {a.dtype}")
+    trailing = tuple(trailing)
+    k = len(trailing)
+    if a.ndim < k or tuple(a.shape[a.ndim - k:]) != trailing:
+        raise ValueError(f"{name} must have shape (..., {', '.join(map(str, trailing))}) ({what}), "
+                         f"got {a.shape}")
+    return a
 
 
 class LinearOperator:
@@ -60,12 +81,13 @@ class LinearOperator:
 
     # -- the protocol -------------------------------------------------------------------------
     def forward(self, x):
-        """Apply the operator to ``x`` of shape ``(..., *in_shape)``."""
-        return self._forward(np.asarray(x))
+        """Apply the operator to ``x`` of shape ``(..., *in_shape)`` (a real array; anything
+        else is a TypeError, another trailing shape a ValueError)."""
+        return self._forward(_checked(x, self.in_shape, "x", f"the in_shape of this {type(self).__name__}"))
 
     def adjoint(self, y):
         """Apply the transpose to ``y`` of shape ``(..., *out_shape)``."""
-        return self._adjoint(np.asarray(y))
+        return self._adjoint(_checked(y, self.out_shape, "y", f"the out_shape of this {type(self).__name__}"))
 
     def _forward(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -97,7 +119,11 @@ class LinearOperator:
 
     def __truediv__(self, other):
         if isinstance(other, numbers.Number):
-            return Scaled(self, 1.0 / other)
+            if isinstance(other, complex):
+                raise ValueError(f"scale must be a finite real number, got {other!r}")
+            if other == 0:
+                raise ValueError("scale: cannot divide an operator by 0")
+            return Scaled(self, 1.0 / real(other, "scale"))
         return NotImplemented
 
     def __neg__(self):
@@ -198,9 +224,9 @@ class Scaled(LinearOperator):
     """``s * A`` for a real scalar ``s``."""
 
     def __init__(self, op: LinearOperator, scale: float):
-        if isinstance(scale, complex) or not np.isfinite(scale):
+        if isinstance(scale, complex):
             raise ValueError(f"scale must be a finite real number, got {scale!r}")
-        self.op, self.scale = op, float(scale)
+        self.op, self.scale = op, real(scale, "scale")
         self.in_shape, self.out_shape, self.dtype = op.in_shape, op.out_shape, np.dtype(op.dtype)
 
     def _forward(self, x):
@@ -286,7 +312,11 @@ class MatrixOperator(LinearOperator):
     """
 
     def __init__(self, matrix, dtype=None):
-        a = np.asarray(matrix)
+        a = as_array(matrix, "matrix")
+        if a.dtype.kind == "c":
+            raise TypeError(f"matrix must be real, got {a.dtype}")
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"matrix must be a real numeric array, got dtype {a.dtype}")
         if a.ndim != 2:
             raise ValueError(f"matrix must be 2-D, got shape {a.shape}")
         self.dtype = float_dtype(a.dtype if dtype is None and a.dtype == np.float32 else (dtype or np.float64))
@@ -312,7 +342,11 @@ class Diagonal(LinearOperator):
     """
 
     def __init__(self, d, dtype=None):
-        d = np.asarray(d)
+        d = as_array(d, "d")
+        if d.dtype.kind == "c":
+            raise TypeError(f"d must be real, got {d.dtype}")
+        if d.dtype.kind not in "biuf":
+            raise TypeError(f"d must be a real numeric array, got dtype {d.dtype}")
         self.dtype = float_dtype(np.float32 if dtype is None and d.dtype == np.float32 else (dtype or np.float64))
         self.d = np.ascontiguousarray(d, dtype=self.dtype)
         self.in_shape = self.out_shape = tuple(self.d.shape)
@@ -340,7 +374,7 @@ class Gradient2D(LinearOperator):
     """
 
     def __init__(self, shape, dtype=np.float64):
-        self.in_shape = positive_shape(shape, 2)
+        self.in_shape = bounded_shape(shape, 2)
         self.out_shape = (2,) + self.in_shape
         self.dtype = float_dtype(dtype)
 
@@ -449,10 +483,12 @@ def norm(op, *, max_iter: int = 50, tol: float = 1e-4, seed=0) -> float:
     3.0
     """
     A = as_operator(op)
+    max_iter = integer(max_iter, "max_iter", lo=1)
+    tol = real(tol, "tol", lo=0)
     x = _rng(seed).standard_normal(A.in_shape).astype(A.dtype)
     x /= math.sqrt(_vdot(x, x))
     est = 0.0
-    for _ in range(max(1, int(max_iter))):
+    for _ in range(max_iter):
         z = A.adjoint(A.forward(x))
         lam = math.sqrt(_vdot(z, z))
         if lam == 0.0:

@@ -7,9 +7,31 @@ Every image here is deterministic given its seed.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._validation import finite_vector, float_dtype, positive_float, positive_int, positive_shape
+from ._validation import (bounded_shape, check_alloc, finite_vector, float_dtype, integer, one_of,
+                          positive_int, real)
+
+
+def positive_shape(shape, ndim, name="shape"):
+    """A shape of ``ndim`` positive sides (TypeError/ValueError naming ``shape`` otherwise)
+    whose float64 image can be allocated (MemoryError naming its size otherwise)."""
+    t = bounded_shape(shape, ndim, name)
+    check_alloc(8 * int(math.prod(t)), f"an image of shape {t}")
+    return t
+
+
+def _seed(seed):
+    """An integer >= 0, None or a numpy Generator (what numpy.random.default_rng takes here)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    return integer(seed, "seed", lo=0)
+
+
+def positive_float(v, name, allow_zero=False):
+    return real(v, name, lo=0, lo_open=not allow_zero)
 
 __all__ = ["cartoon", "cartoon3d"]
 
@@ -48,7 +70,10 @@ def cartoon(shape=(256, 256), seed: int = 0, n_regions: int = 3, dtype=np.float6
     ((64, 96), True, True)
     """
     shape = positive_shape(shape, 2)
-    rng = np.random.default_rng(seed)
+    dtype = float_dtype(dtype)
+    n_regions = integer(n_regions, "n_regions", lo=0, hi=10_000)
+    check_alloc(8 * 8 * shape[0] * shape[1], f"the intermediate images of a phantom of shape {shape}")
+    rng = np.random.default_rng(_seed(seed))
     x, y = _grid(shape)
     # smooth background: a gentle gradient and a wide bump
     a, b = rng.uniform(-0.15, 0.15, 2)
@@ -99,7 +124,10 @@ def cartoon3d(shape=(96, 96, 96), seed: int = 0, n_regions: int = 4, dtype=np.fl
     ((32, 40, 48), True, True)
     """
     shape = positive_shape(shape, 3)
-    rng = np.random.default_rng(seed)
+    dtype = float_dtype(dtype)
+    n_regions = integer(n_regions, "n_regions", lo=0, hi=10_000)
+    check_alloc(8 * 8 * shape[0] * shape[1] * shape[2], f"the intermediate volumes of a phantom of shape {shape}")
+    rng = np.random.default_rng(_seed(seed))
     g = [((np.arange(n) - n // 2) / (n / 2)).reshape([-1 if i == a else 1 for i in range(3)])
          for a, n in enumerate(shape)]
     a = rng.uniform(-0.15, 0.15, 3)
@@ -149,7 +177,12 @@ _MODIFIED_SHEPP_LOGAN = np.array([
 
 
 def _ellipses(ellipses) -> np.ndarray:
-    e = np.asarray(ellipses, dtype=np.float64)
+    from ._validation import as_array
+
+    e = as_array(ellipses, "ellipses")
+    if e.dtype.kind not in "biuf":
+        raise TypeError(f"ellipses must be a real numeric array (K, 6), got dtype {e.dtype}")
+    e = e.astype(np.float64)
     if e.ndim == 1:
         e = e[None, :]
     if e.ndim != 2 or e.shape[1] != 6:
@@ -216,10 +249,11 @@ def random_ellipses(shape=(256, 256), seed: int = 0, n_ellipses: int = 8) -> np.
     ((5, 6), (64, 64), True)
     """
     n, m = positive_shape(shape, 2)
-    rng = np.random.default_rng(seed)
+    n_ellipses = integer(n_ellipses, "n_ellipses", lo=0, hi=10**6)
+    rng = np.random.default_rng(_seed(seed))
     R = 0.9 * min(n, m) / 2.0
-    out = np.empty((int(n_ellipses), 6))
-    for k in range(int(n_ellipses)):
+    out = np.empty((n_ellipses, 6))
+    for k in range(n_ellipses):
         a, b = rng.uniform(0.04, 0.4, 2) * R
         r_c = rng.uniform(0, max(R - max(a, b), 0.0))
         ang = rng.uniform(0, 2 * np.pi)
@@ -252,9 +286,9 @@ def ellipse_image(ellipses, shape=(256, 256), oversample: int = 4, dtype=np.floa
     """
     e = _ellipses(ellipses)
     n, m = positive_shape(shape, 2)
-    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)) or oversample < 1:
-        raise ValueError(f"oversample must be an integer >= 1, got {oversample!r}")
-    o = int(oversample)
+    o = integer(oversample, "oversample", lo=1, hi=1024)
+    dtype = float_dtype(dtype)
+    check_alloc(8 * n * m * o * o, f"ellipse_image at shape {(n, m)} with oversample={o}")
     sub = (np.arange(o) + 0.5) / o - 0.5
     y = (n // 2 - np.arange(n))[:, None, None, None] - sub[None, None, :, None]
     x = (np.arange(m) - m // 2)[None, :, None, None] + sub[None, None, None, :]
@@ -271,7 +305,7 @@ def ellipse_image(ellipses, shape=(256, 256), oversample: int = 4, dtype=np.floa
         dy = y[i0:i1] - y0
         inside = ((dx * c + dy * s) / a) ** 2 + ((-dx * s + dy * c) / b) ** 2 <= 1.0
         img[i0:i1, j0:j1] += rho * inside.mean(axis=(2, 3))
-    return img.astype(float_dtype(dtype))
+    return img.astype(dtype)
 
 
 def shepp_logan(shape=(256, 256), oversample: int = 4, dtype=np.float64) -> np.ndarray:
@@ -337,6 +371,8 @@ def ellipse_sinogram(ellipses, theta, n_det: int, det_spacing: float = 1.0, geom
     th = np.deg2rad(finite_vector(theta, "theta"))[:, None]
     n_det = positive_int(n_det, "n_det")
     d = positive_float(det_spacing, "det_spacing")
+    check_alloc(8 * 8 * th.shape[0] * n_det, f"a sinogram of shape {(th.shape[0], n_det)}")
+    one_of(geometry, "geometry", ("parallel", "fan"))
     u = ((np.arange(n_det) - n_det // 2) * d)[None, :]
     if geometry == "parallel":
         if source_distance is not None or detector_distance is not None:

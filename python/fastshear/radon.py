@@ -6,15 +6,21 @@ sinogram is ``(..., n_angles, n_det)`` (angles first), where scikit-image return
 """
 from __future__ import annotations
 
-import numbers
+import math
 import threading
 
 import numpy as np
 
 from . import _core, _fftw
-from ._validation import (call_threads, check_shape, finite_vector, float_dtype, positive_float,
-                          positive_int,
-                          positive_shape, real_array, resolve_workers)
+from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, finite_vector, flag,
+                          float_dtype, one_of, positive_int, real, real_array,
+                          resolve_workers)
+
+#: The largest image side and number of detector bins the core accepts.
+MAX_RADON_SIDE = 2**24
+#: The largest source and detector distance (pixels) of a fan beam; farther is parallel beam to
+#: double precision.
+MAX_FAN_DISTANCE = 1e9
 
 __all__ = ["Radon2D", "FBP_FILTERS"]
 
@@ -152,25 +158,30 @@ class Radon2D:
     def __init__(self, shape, theta, *, n_det=None, det_spacing=1.0, circle: bool = True,
                  geometry: str = "parallel", source_distance=None, detector_distance=None,
                  dtype=np.float64, workers=None):
-        self.shape = positive_shape(shape, 2)
+        self.shape = bounded_shape(shape, 2)
+        if max(self.shape) > MAX_RADON_SIDE:
+            raise ValueError(f"shape must have sides <= {MAX_RADON_SIDE}, got {self.shape}")
         self.theta = finite_vector(theta, "theta")
-        self.det_spacing = positive_float(det_spacing, "det_spacing")
-        self.circle = bool(circle)
-        if geometry not in ("parallel", "fan"):
-            raise ValueError(f"geometry must be 'parallel' or 'fan', got {geometry!r}")
-        self.geometry = geometry
+        if self.theta.size > MAX_RADON_SIDE:
+            raise ValueError(f"theta must hold at most {MAX_RADON_SIDE} angles, got {self.theta.size}")
+        self.det_spacing = real(det_spacing, "det_spacing", lo=1e-12, hi=1e12)
+        self.circle = flag(circle, "circle")
+        self.geometry = geometry = one_of(geometry, "geometry", ("parallel", "fan"))
         self.dtype = float_dtype(dtype)
         self.workers = workers
         self._threads = resolve_workers(workers)
         n, m = self.shape
+        # the plan scans the image's support once and the calls hold an image: refuse what
+        # cannot be allocated before any O(size) work
+        check_alloc(n * m * self.dtype.itemsize, f"an image of shape {self.shape}")
         r_obj = self._object_radius()
         if geometry == "fan":
             if source_distance is None:
                 raise ValueError("geometry='fan' needs source_distance (distance from the source to "
                                  "the rotation centre, in pixels)")
-            ds = positive_float(source_distance, "source_distance")
-            dd = 0.0 if detector_distance is None else positive_float(
-                detector_distance, "detector_distance", allow_zero=True)
+            ds = real(source_distance, "source_distance", lo=0, lo_open=True, hi=MAX_FAN_DISTANCE)
+            dd = 0.0 if detector_distance is None else real(
+                detector_distance, "detector_distance", lo=0, hi=MAX_FAN_DISTANCE)
             if ds <= r_obj + 1.0:
                 raise ValueError(
                     f"source_distance must exceed the object's radius + 1 = {r_obj + 1.0:.4g} pixels "
@@ -186,8 +197,18 @@ class Radon2D:
                 n_det = min(n, m) if self.circle else int(np.ceil(np.sqrt(2.0) * max(n, m)))
             else:
                 half = (ds + dd) * (r_obj + 1.0) / np.sqrt(ds ** 2 - (r_obj + 1.0) ** 2)
-                n_det = 2 * int(np.ceil(half / self.det_spacing)) + 1
+                bins = np.ceil(half / self.det_spacing)
+                if not bins < MAX_RADON_SIDE:
+                    raise ValueError(
+                        f"n_det: the default number of detector bins ({2 * bins + 1:.4g}, enough to see "
+                        f"the whole object at det_spacing={self.det_spacing!r}) exceeds "
+                        f"{MAX_RADON_SIDE}; pass a larger det_spacing or n_det")
+                n_det = 2 * int(bins) + 1
         self.n_det = positive_int(n_det, "n_det")
+        if self.n_det > MAX_RADON_SIDE:
+            raise ValueError(f"n_det must be an integer between 1 and {MAX_RADON_SIDE}, got {n_det!r}")
+        check_alloc(self.theta.size * self.n_det * self.dtype.itemsize,
+                    f"a sinogram of shape {(self.theta.size, self.n_det)}")
         self._plan = (_core.Radon2D_f32 if self.dtype == np.float32 else _core.Radon2D_f64)(
             n, m, self.n_det, self.det_spacing, self.circle, geometry == "fan", ds, dd,
             np.deg2rad(self.theta))
@@ -256,6 +277,8 @@ class Radon2D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "image size of this Radon2D")
         lead = a.shape[:-2]
+        check_alloc(math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
+                    f"sinograms of shape {lead + self.sinogram_shape}")
         s = self._plan.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
         return s.reshape(lead + self.sinogram_shape)
 
@@ -281,18 +304,22 @@ class Radon2D:
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         lead = a.shape[:-2]
+        check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize,
+                    f"images of shape {lead + self.shape}")
         x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), call_threads(self._threads, workers), False)
         return x.reshape(lead + self.shape)
 
     # ------------------------------------------------------------------ FBP
     def _fbp_setup(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"filter must be one of {FBP_FILTERS} or 'ramp' (a string), got "
+                            f"{type(name).__name__} {name!r}")
         key = "ram-lak" if name == "ramp" else name
         with self._lock:
             hit = self._fbp_cache.get(key)
         if hit is not None:
             return hit
-        if not isinstance(key, str) or key not in FBP_FILTERS:
-            raise ValueError(f"filter must be one of {FBP_FILTERS} (or 'ramp'), got {name!r}")
+        one_of(key, "filter", FBP_FILTERS)
         nd = self.n_det
         pad = max(64, 1 << int(np.ceil(np.log2(2 * nd))))
         th = np.deg2rad(self.theta)
@@ -386,6 +413,9 @@ class Radon2D:
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         pre, response, pad = self._fbp_setup(filter)
         lead = a.shape[:-2]
+        check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize
+                    + 2 * math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
+                    f"the filtered sinograms and images of a batch of shape {lead}")
         t = call_threads(self._threads, workers)
         _fftw.load()
         q = self._plan.filter(a.reshape((-1,) + self.sinogram_shape), pre, response, pad, t)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import warnings
 
+import math
+
 import numpy as np
 
 from . import _core, _fftw
-from ._shearlab import default_shear_levels, full_from_half, shearlet_spectra_2d
-from ._validation import (call_threads, check_shape, float_dtype, output_array, positive_shape,
-                          real_array, resolve_workers)
+from ._shearlab import check_scales_levels, full_from_half, shearlet_spectra_2d
+from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, flag, float_dtype,
+                          output_array, real, real_array, resolve_workers)
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
 
@@ -35,6 +37,20 @@ def _system(shape, scales, levels, full, dtype_name):
     rms = np.sqrt(bank.band_energies / (shape[0] * shape[1]))
     dw = bank.dual_weights
     return bank, idx, config, rms, (float(dw.min()), float(dw.max()))
+
+
+def _n_shearlets_2d(levels, full) -> int:
+    return sum(2 * 2 ** (lv + 1) + (2 if full else 0) for lv in levels) + 1
+
+
+def plan_bytes_2d(shape, levels, full) -> int:
+    """Bytes the construction of a 2D system takes at its peak (an upper estimate): the half
+    spectra (complex128) held twice, and the wedges of the highest shear level."""
+    n, m = shape
+    k = _n_shearlets_2d(levels, full)
+    lmax = max(levels)
+    wedges = n * (2 ** lmax * m) * 8 * 4 + (2 * 2 ** lmax + 1) * n * m * 8
+    return max(2 * k * n * (m // 2 + 1) * 16, wedges)
 
 
 class Shearlet2D:
@@ -96,24 +112,19 @@ class Shearlet2D:
 
     def __init__(self, shape, scales: int = 4, *, shear_levels=None, full: bool = False,
                  dtype=np.float64, workers=None):
-        self.shape = positive_shape(shape, 2)
-        if isinstance(scales, bool) or not isinstance(scales, (int, np.integer)) or scales < 1:
-            raise ValueError(f"scales must be an integer >= 1, got {scales!r}")
-        self.scales = int(scales)
-        if shear_levels is None:
-            levels = default_shear_levels(self.scales)
-        else:
-            levels = tuple(int(v) for v in np.atleast_1d(shear_levels))
-            if len(levels) != self.scales or any(v < 0 for v in levels):
-                raise ValueError(
-                    f"shear_levels must hold {self.scales} integers >= 0 (one per scale), "
-                    f"got {shear_levels!r}"
-                )
+        self.shape = bounded_shape(shape, 2)
+        self.scales, levels = check_scales_levels(scales, shear_levels)
         self.shear_levels = levels
-        self.full = bool(full)
+        self.full = flag(full, "full")
         self.dtype = float_dtype(dtype)
         self.workers = workers
         self._threads = resolve_workers(workers)
+        from ._shearlab import _find_config, choose_filters
+
+        if _find_config(self.shape[0], self.shape[1], self.scales, levels) is None:
+            choose_filters(self.shape[0], self.shape[1], self.scales, levels)  # raises, naming sizes
+        check_alloc(plan_bytes_2d(self.shape, levels, self.full),
+                    f"a Shearlet2D plan of shape {self.shape} with shear_levels={list(levels)}")
         bank, idx, config, rms, bounds = _system(self.shape, self.scales, levels, self.full,
                                                  self.dtype.name)
         if config > 1:
@@ -181,7 +192,9 @@ class Shearlet2D:
         check_shape(a, self.shape, "x", "image size of this Shearlet2D")
         lead = a.shape[:-2]
         shape = lead + (self.n_shearlets,) + self.shape
-        if out is not None:
+        if out is None:
+            check_alloc(math.prod(shape) * self.dtype.itemsize, f"coefficients of shape {shape}")
+        else:
             output_array(out, shape, self.dtype, (a,))
         c = self._bank.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers),
                                None if out is None else out.reshape((-1, self.n_shearlets) + self.shape))
@@ -273,10 +286,15 @@ def shearlet_denoise(image, sigma: float, *, scales: int = 4, k: float = 3.0,
     >>> bool(np.linalg.norm(den - clean) < np.linalg.norm(noisy - clean))
     True
     """
-    img = np.asarray(image)
+    from ._validation import as_array
+
+    img = as_array(image, "image")
     dtype = np.float32 if img.dtype == np.float32 else np.float64
-    if not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
+    img = real_array(img, dtype, "image")
+    if img.ndim < 2:
+        raise ValueError(f"image must have shape (..., N, M), got {img.shape}")
+    sigma = real(sigma, "sigma", lo=0)
+    k = real(k, "k", lo=0)
     sh = Shearlet2D(img.shape[-2:], scales, dtype=dtype, workers=workers)
     c = sh.forward(img)
     thr = (k * sigma * sh.rms).astype(dtype)[:, None, None]

@@ -12,6 +12,7 @@ FFT. ShearLab stores all K complex 3D filters instead (1.4 GB at 96^3 with two s
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 import warnings
 
@@ -26,8 +27,9 @@ from ._shearlab import (
     shearlet_spectra_2d_uncentred,
     smallest_side,
 )
-from ._validation import (call_threads, check_shape, float_dtype, output_array, positive_shape,
-                          real_array, resolve_workers)
+from ._shearlab import check_scales_levels
+from ._validation import (as_array, bounded_shape, call_threads, check_alloc, check_shape, flag,
+                          float_dtype, integer, output_array, real, real_array, resolve_workers)
 from .shearlet import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -197,29 +199,18 @@ class Shearlet3D:
 
     def __init__(self, shape, scales: int = 2, *, shear_levels=None, full: bool = False,
                  dtype=np.float64, workers=None):
-        self.shape = positive_shape(shape, 3)
-        if isinstance(scales, bool) or not isinstance(scales, numbers.Integral) or scales < 1:
-            raise ValueError(f"scales must be an integer >= 1, got {scales!r}")
-        self.scales = int(scales)
-        if shear_levels is None:
-            levels = default_shear_levels(self.scales)
-        else:
-            try:
-                levels = tuple(int(v) for v in np.atleast_1d(shear_levels))
-            except (TypeError, ValueError):
-                raise ValueError(f"shear_levels must hold {self.scales} integers >= 0, "
-                                 f"got {shear_levels!r}") from None
-            if len(levels) != self.scales or any(v < 0 for v in levels):
-                raise ValueError(
-                    f"shear_levels must hold {self.scales} integers >= 0 (one per scale), "
-                    f"got {shear_levels!r}"
-                )
+        self.shape = bounded_shape(shape, 3)
+        self.scales, levels = check_scales_levels(scales, shear_levels)
         self.shear_levels = levels
-        self.full = bool(full)
+        self.full = flag(full, "full")
         self.dtype = float_dtype(dtype)
         self.workers = workers
         self._threads = resolve_workers(workers)
         _check_fits(self.shape, self.scales, levels)
+        n1, n2, n3 = self.shape
+        k2 = sum(2 * 2 ** (lv + 1) + 2 for lv in levels) + 1  # bands of one full 2D system
+        check_alloc(4 * k2 * (n1 * n2 + n1 * n3 + n3 * n2) * 16 + 4 * n1 * n2 * (n3 // 2 + 1) * 16,
+                    f"a Shearlet3D plan of shape {self.shape} with shear_levels={list(levels)}")
         bank, idx, bands, configs, rms, bounds = _system(self.shape, self.scales, levels,
                                                          self.full, self.dtype.name)
         if max(configs) > 1:
@@ -315,7 +306,9 @@ class Shearlet3D:
         lead = a.shape[:-3]
         k = self.n_shearlets if sel is None else len(sel)
         shape = lead + (() if drop else (k,)) + self.shape
-        if out is not None:
+        if out is None:
+            check_alloc(math.prod(shape) * self.dtype.itemsize, f"coefficients of shape {shape}")
+        else:
             output_array(out, shape, self.dtype, (a,))
         c = self._bank.forward(a.reshape((-1,) + self.shape), sel, call_threads(self._threads, workers),
                                None if out is None else out.reshape((-1, k) + self.shape))
@@ -459,12 +452,12 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     >>> bool(np.linalg.norm(den - clean) < np.linalg.norm(noisy - clean))
     True
     """
-    vol = np.asarray(volume)
+    vol = as_array(volume, "volume")
     dtype = np.float32 if vol.dtype == np.float32 else np.float64
-    if not np.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
-    if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral) or chunk < 1:
-        raise ValueError(f"chunk must be an integer >= 1, got {chunk!r}")
+    vol = real_array(vol, dtype, "volume")
+    sigma = real(sigma, "sigma", lo=0)
+    k = real(k, "k", lo=0)
+    chunk = integer(chunk, "chunk", lo=1)
     if vol.ndim < 3:
         raise ValueError(f"volume must have shape (..., n1, n2, n3), got {vol.shape}")
     sh = Shearlet3D(vol.shape[-3:], scales, dtype=dtype, workers=workers)

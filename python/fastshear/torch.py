@@ -28,7 +28,7 @@ def _to_numpy(t, dtype):
 def _check(t, shape, what):
     n = len(shape)
     if not torch.is_tensor(t):
-        raise TypeError(f"expected a torch.Tensor, got {type(t).__name__}")
+        raise TypeError(f"{what} must be a torch.Tensor, got {type(t).__name__}")
     if t.is_complex() or not t.is_floating_point():
         raise TypeError(f"{what} must be a real floating-point tensor, got {t.dtype}")
     if t.dim() < n or tuple(t.shape[t.dim() - n:]) != tuple(shape):
@@ -64,7 +64,7 @@ def apply(op, x, adjoint: bool = False):
     torch.Size([2, 4, 4])
     """
     A = as_operator(op)
-    _check(x, A.out_shape if adjoint else A.in_shape, "the adjoint's input" if adjoint else "the input")
+    _check(x, A.out_shape if adjoint else A.in_shape, "y (the adjoint's input)" if adjoint else "x (the input)")
     return _Apply.apply(x, A, adjoint)
 
 
