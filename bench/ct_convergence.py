@@ -39,7 +39,7 @@ def main():
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--iter", type=int, default=150)
     p.add_argument("--ref-iter", type=int, default=1500)
-    p.add_argument("--plot", default="bench/ct_convergence.png")
+    p.add_argument("--plot", default=None, help="default bench/ct_convergence_SIZE.png")
     a = p.parse_args()
     n = a.size
     theta = np.arange(-60, 61, 1.0)
@@ -88,7 +88,7 @@ def main():
     print("| method | transform sets | rel. objective gap | PSNR - minimiser's (dB) |")
     print("|---|---|---|---|")
     for name, pts in curves.items():
-        for c, gap, dp in pts[4::5]:
+        for c, gap, dp in pts[1::2]:
             print(f"| {name} | {c:.0f} | {gap:.2e} | {dp:+.2f} |")
     try:
         import matplotlib
@@ -108,6 +108,7 @@ def main():
             x_.grid(True, alpha=0.3), x_.legend()
         fig.suptitle(f"shearlet-l1, {n}x{n}, angles -60..60, 1 % noise")
         fig.tight_layout()
+        a.plot = a.plot or f"bench/ct_convergence_{n}.png"
         fig.savefig(a.plot, dpi=90)
         print(f"wrote {a.plot}")
     except ImportError:

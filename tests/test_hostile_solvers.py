@@ -13,7 +13,6 @@ import pytest
 from fastshear import Radon2D, Shearlet2D, ct, solvers
 from fastshear.operators import Gradient2D, Identity, MatrixOperator
 
-pytestmark = pytest.mark.skip(reason="enabled at merge with the issue-11 solver rewrite")
 
 CASES = []
 

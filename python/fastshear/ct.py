@@ -209,7 +209,9 @@ def estimate_noise(sinogram) -> float:
     >>> round(estimate_noise(g), 1)
     0.5
     """
-    g = np.asarray(sinogram, dtype=np.float64)
+    from ._validation import data_array
+
+    g = data_array(sinogram, "sinogram").astype(np.float64)
     if g.ndim < 1 or g.shape[-1] < 3:
         raise ValueError(f"sinogram must have at least 3 detector bins, got shape {g.shape}")
     d = g[..., 2:] - 2.0 * g[..., 1:-1] + g[..., :-2]
@@ -321,8 +323,17 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     """
     from .radon import Radon2D
 
+    from ._validation import iterations, optional_real
+
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, one of {', '.join(METHODS)}, got {type(method).__name__}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if max_iter is not None:
+        max_iter = iterations(max_iter)
+    tol = optional_real(tol, "tol", lo=0)
+    noise_level = optional_real(noise_level, "noise_level", lo=0)
+    lam = optional_real(lam, "lam", lo=0)
     if method == "lti":
         from . import lti
 
@@ -345,11 +356,6 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         raise ValueError(f"sinogram is empty (shape {g.shape})")
     if not np.all(np.isfinite(g)):
         raise ValueError("sinogram contains NaN or infinite values")
-    if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer))
-                                 or max_iter < 1):
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if tol is not None and not (tol >= 0 and math.isfinite(tol)):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     batched = g.ndim == 3
     kw = dict(radon_kwargs or {})
     kw.setdefault("n_det", g.shape[-1])
@@ -435,7 +441,8 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
 
     # momentum with restart speeds shearlet-l1 up (bench/RESULTS.md); with TV's inexact
     # preconditioner (the gradient's Neumann boundary) it was measured to stall, so TV runs plain ADMM
-    res = solvers.ADMM(R, g / sc, K, f, nonneg=nonneg, support=support, x0=x0, max_iter=max_iter or 500,
+    gb, x0 = (g / sc, x0) if batched else ((g / sc)[0], x0[0])
+    res = solvers.ADMM(R, gb, K, f, nonneg=nonneg, support=support, x0=x0, max_iter=max_iter or 500,
                        tol=1e-3 if tol is None else tol, restart=0.0 if method == "tv" else 0.999,
                        progress=prog, callback=callback).run()
     info["rho"] = res.info["rho"]
@@ -472,10 +479,13 @@ def ssim(image, reference, *, data_range=None, win_size: int = 7) -> float:
     >>> ssim(x, x)
     1.0
     """
-    x = np.asarray(image, np.float64)
-    y = np.asarray(reference, np.float64)
+    from ._validation import data_array, integer
+
+    x = data_array(image, "image").astype(np.float64)
+    y = data_array(reference, "reference").astype(np.float64)
+    win_size = integer(win_size, "win_size", lo=2)
     if x.shape != y.shape or x.ndim != 2:
-        raise ValueError(f"ssim needs two 2-D images of the same shape, got {x.shape} and {y.shape}")
+        raise ValueError(f"ssim needs two 2-D images of the same shape: image {x.shape}, reference {y.shape}")
     if min(x.shape) < win_size:
         raise ValueError(f"images must be at least {win_size} x {win_size}, got {x.shape}")
     L = float(np.ptp(y)) if data_range is None else float(data_range)
@@ -505,8 +515,12 @@ def metrics(image, reference) -> dict:
     >>> round(m["psnr"], 1), round(m["ssim"], 3)
     (40.0, 1.0)
     """
-    x = np.asarray(image, np.float64)
-    r = np.asarray(reference, np.float64)
+    from ._validation import data_array
+
+    x = data_array(image, "image").astype(np.float64)
+    r = data_array(reference, "reference").astype(np.float64)
+    if x.shape != r.shape:
+        raise ValueError(f"image and reference must have the same shape, got {x.shape} and {r.shape}")
     err = float(np.linalg.norm(x - r) / np.linalg.norm(r))
     mse = float(np.mean((x - r) ** 2))
     rng = float(np.ptp(r))

@@ -123,10 +123,10 @@ class _History:
 
 
 def _check_iters(max_iter, tol):
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if not (tol >= 0):
-        raise ValueError(f"tol must be >= 0, got {tol!r}")
+    from ._validation import iterations, tolerance
+
+    iterations(max_iter)
+    tolerance(tol)
 
 
 def _sqnorm(v) -> float:
@@ -690,11 +690,19 @@ class ADMM(Solver):
         # z, u and the scaled duals from the extrapolated (hat) point
         old = {k: s[k] for k in ("z", "l", "u", "m") if k in s}
         v = kx + s["lh"]
-        z = self.f.prox(v, 1.0 / rho)
-        l_ = v - z
-        res_p = _bsq(kx - z, nb)
-        dz = _bsq(z - s["zh"], nb) * self.knorm ** 2
-        comb = _bsq(l_ - s["lh"], nb) + _bsq(z - s["zh"], nb)
+        # l = v - prox_{f/rho}(v) = prox_{rho f*}(rho v) / rho (Moreau), z = v - l: for the
+        # l1 norm one clip, and few passes over the coefficients (they dominate the batch's cost)
+        l_ = self.f.prox_conj(v * rho, rho)
+        l_ /= rho
+        v -= l_
+        z = v
+        d_l = l_ - s["lh"]           # = K x - z, the primal residual
+        d_z = z - s["zh"]
+        sq_l, sq_z = _bsq(d_l, nb), _bsq(d_z, nb)
+        del d_l, d_z
+        res_p = sq_l.copy()
+        dz = sq_z * self.knorm ** 2
+        comb = sq_l + sq_z
         scale_p = [_bsq(kx, nb), _bsq(z, nb)]
         new = {"z": z, "l": l_}
         if self.nonneg:
@@ -702,8 +710,9 @@ class ADMM(Solver):
             u = self._project(vu)
             m = vu - u
             res_p += _bsq(x - u, nb)
-            dz += _bsq(u - s["uh"], nb)
-            comb += _bsq(m - s["mh"], nb) + _bsq(u - s["uh"], nb)
+            du = _bsq(u - s["uh"], nb)
+            dz += du
+            comb += _bsq(m - s["mh"], nb) + du
             scale_p[0] += _bsq(x, nb)
             scale_p[1] += _bsq(u, nb)
             new.update(u=u, m=m)
@@ -723,10 +732,22 @@ class ADMM(Solver):
             fac = np.where(keep, (s["a"] - 1.0) / a_new, 0.0)
             for k, vnew in new.items():
                 vold = old[k]
-                kp = _bcast(keep, vnew)
-                hat = vnew + _bcast(fac, vnew).astype(vnew.dtype) * (vnew - vold)
-                s[k] = np.where(kp, vnew, vold)
-                s[k + "h"] = np.where(kp, hat, vold)
+                if np.all(keep):
+                    s[k] = vnew
+                    if np.any(fac != 0):
+                        hat = vnew - vold
+                        hat *= _bcast(fac, vnew).astype(vnew.dtype)
+                        hat += vnew
+                    else:
+                        hat = vnew
+                    s[k + "h"] = hat
+                elif not np.any(keep):
+                    s[k] = s[k + "h"] = vold
+                else:
+                    kp = _bcast(keep, vnew)
+                    hat = vnew + _bcast(fac, vnew).astype(vnew.dtype) * (vnew - vold)
+                    s[k] = np.where(kp, vnew, vold)
+                    s[k + "h"] = np.where(kp, hat, vold)
             s["a"] = np.where(keep, a_new, 1.0)
             s["c"] = np.where(keep, comb, s["c"] / self.restart)
             self.restarts[self._active] += ~keep
@@ -894,16 +915,16 @@ class PDHG(Solver):
         for k in Ks[1:]:
             if tuple(k.in_shape) != shape:
                 raise ValueError(f"all operators must take the same input shape, got {shape} and {k.in_shape}")
-        if not (ratio > 0) or not math.isfinite(ratio):
-            raise ValueError(f"ratio must be a finite number > 0, got {ratio!r}")
+        from ._validation import initial_guess, positive_real, positive_reals
+
+        ratio = positive_real(ratio, "ratio")
+        norms = positive_reals(norms, "norms", len(Ks), allow_none=False)
         self.threads = resolve_workers(workers)
         self.g = Zero() if g is None else g
         dtype = np.result_type(*[np.dtype(k.dtype) for k in Ks])
         if norms is None:
             norms = [k.norm() for k in Ks]
         norms = [float(n) for n in norms]
-        if len(norms) != len(Ks) or any(not (n > 0) or not math.isfinite(n) for n in norms):
-            raise ValueError(f"norms must be {len(Ks)} finite numbers > 0, got {norms!r}")
         if stack_norm is None:
             # ||[K_1/n_1; ...; K_B/n_B]|| <= sqrt(B): a bound that needs no power iteration and is
             # nearly attained whenever the blocks share a top singular vector (a smooth image for
@@ -911,20 +932,16 @@ class PDHG(Solver):
             L = math.sqrt(len(Ks))
         elif isinstance(stack_norm, str) and stack_norm == "estimate":
             L = 1.0 if len(Ks) == 1 else 1.01 * _Stacked([k / n for k, n in zip(Ks, norms)]).norm()
+        elif isinstance(stack_norm, str):
+            raise TypeError(f"stack_norm must be None, 'estimate' or a finite number > 0, got {stack_norm!r}")
         else:
-            try:
-                L = float(stack_norm)
-            except (TypeError, ValueError):
-                L = float("nan")
-            if not (L > 0) or not math.isfinite(L):
-                raise ValueError(f"stack_norm must be None, 'estimate' or a finite number > 0, got {stack_norm!r}")
+            L = positive_real(stack_norm, "stack_norm")
         self.tau = 0.99 * math.sqrt(ratio) / L
         sig = 0.99 / (math.sqrt(ratio) * L)
         self.sigmas = [sig / n ** 2 for n in norms]
         self.tau0, self.norms, self.L = self.tau, norms, L
-        x = np.zeros(shape, dtype) if x0 is None else np.array(x0, dtype=dtype)
-        if x.shape != shape:
-            raise ValueError(f"x0 must have shape {shape}, got {x.shape}")
+        x = initial_guess(x0, shape, dtype)
+        x = np.zeros(shape, dtype) if x is None else x
         if x0 is None:  # K 0 = 0: no transform needed
             self.kx = [np.zeros(tuple(k.out_shape), np.dtype(k.dtype)) for k in Ks]
         else:
@@ -1044,20 +1061,14 @@ def fista(A, b, g=None, *, x0=None, max_iter: int = 500, tol: float = 1e-6, lips
 
 def _data(A, b, x0):
     """(A, b, x) checked: b of A's output shape, x0 of its input shape (zeros by default)."""
+    from ._validation import data_array, initial_guess
+
     A = as_operator(A)
-    b = np.asarray(b)
-    if b.dtype.kind not in "biuf":
-        raise TypeError(f"b must be a real array, got dtype {b.dtype}")
-    b = b.astype(A.dtype)
+    b = data_array(b, "b", allow_empty=True).astype(A.dtype)
     if b.shape != tuple(A.out_shape):
-        raise ValueError(f"b must have shape {A.out_shape}, got {b.shape}")
-    if x0 is None:
-        x = np.zeros(A.in_shape, A.dtype)
-    else:
-        x = np.array(x0, dtype=A.dtype)
-        if x.shape != tuple(A.in_shape):
-            raise ValueError(f"x0 must have shape {A.in_shape}, got {x.shape}")
-    return A, b, x
+        raise ValueError(f"b must have shape {A.out_shape} (the operator's out_shape), got {b.shape}")
+    x = initial_guess(x0, A.in_shape, A.dtype)
+    return A, b, (np.zeros(A.in_shape, A.dtype) if x is None else x)
 
 
 class FISTA(Solver):
@@ -1070,9 +1081,10 @@ class FISTA(Solver):
         super().__init__(max_iter=max_iter, tol=tol, callback=callback, progress=progress)
         self.A, self.b, self.x = _data(A, b, x0)
         self.g = Zero() if g is None else g
-        L = float(lipschitz) if lipschitz is not None else 1.01 * self.A.norm() ** 2
-        if not (L > 0) or not math.isfinite(L):
-            raise ValueError(f"lipschitz (the Lipschitz constant ||A||^2) must be a finite number > 0, got {L!r}")
+        from ._validation import positive_real
+
+        L = positive_real(lipschitz, "lipschitz", allow_none=True)
+        L = L if L is not None else 1.01 * self.A.norm() ** 2
         self.L, self.step_size = L, 1.0 / L
         self.ax = self.A.forward(self.x)
         self.z, self.az, self.t = self.x, self.ax, 1.0
@@ -1130,12 +1142,9 @@ class CGLS(Solver):
     def __init__(self, A, b, *, x0=None, damp: float = 0.0, max_iter: int = 100, tol: float = 1e-6,
                  callback=None, progress=False):
         super().__init__(max_iter=max_iter, tol=tol, callback=callback, progress=progress)
-        try:
-            damp = float(damp)
-        except (TypeError, ValueError):
-            raise TypeError(f"damp must be a real number, got {damp!r}") from None
-        if not math.isfinite(damp):
-            raise ValueError(f"damp must be finite, got {damp!r}")
+        from ._validation import real
+
+        damp = real(damp, "damp", lo=0)
         self.A, self.b, self.x = _data(A, b, x0)
         self.damp, self.d2 = damp, damp * damp
         self.r = self.b - self.A.forward(self.x)
@@ -1206,8 +1215,9 @@ class SIRT(Solver):
     def __init__(self, A, b, *, x0=None, nonneg: bool = True, max_iter: int = 100, tol: float = 1e-6,
                  relaxation: float = 1.0, callback=None, progress=False):
         super().__init__(max_iter=max_iter, tol=tol, callback=callback, progress=progress)
-        if not (0 < relaxation < 2):
-            raise ValueError(f"relaxation must be in (0, 2), got {relaxation!r}")
+        from ._validation import real
+
+        relaxation = real(relaxation, "relaxation", lo=0, hi=2, lo_open=True, hi_open=True)
         A, self.b, self.x = _data(A, b, x0)
         self.A, self.nonneg, self.relaxation = A, bool(nonneg), float(relaxation)
         rows = A.forward(np.ones(A.in_shape, A.dtype))
@@ -1238,7 +1248,9 @@ class SIRT(Solver):
 # ready-made problems
 # ---------------------------------------------------------------------------------------------
 def _data_operator(A, b, shape=None):
-    b = np.asarray(b)
+    from ._validation import data_array
+
+    b = data_array(b, "b")
     if A is None:
         dt = np.float32 if b.dtype == np.float32 else np.float64
         return None, np.asarray(b, dt)
@@ -1356,9 +1368,11 @@ def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, t
     >>> bool(np.linalg.norm(r.x - clean) < np.linalg.norm(noisy - clean))
     True
     """
+    from ._validation import positive_real, real
+
+    lam = real(lam, "lam", lo=0)
+    positive_real(ratio, "ratio", allow_none=True)
     A, b = _data_operator(A, b)
-    if not (lam >= 0) or not np.isfinite(lam):
-        raise ValueError(f"lam must be finite and >= 0, got {lam!r}")
     if A is None and b.ndim != 2:
         raise ValueError(f"the image must be 2-D, got shape {b.shape}")
     D = Gradient2D(b.shape, dtype=b.dtype) if A is None else Gradient2D(A.in_shape, dtype=A.dtype)
