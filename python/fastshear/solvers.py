@@ -591,9 +591,7 @@ class ADMM(Solver):
         hk = normal_symbol(K) if len(self.in_shape) == 2 else None
         self.knorm = K.norm()
         if rho is None:
-            sa = float(np.median(ha)) if ha is not None else A.norm() ** 2
-            sk = float(np.median(hk)) if hk is not None else self.knorm ** 2
-            rho = 1.25 * sa / sk if ha is not None else sa / sk
+            rho = self.default_rho(A, K, ha, hk)
         rho = float(rho)
         if not (rho > 0) or not math.isfinite(rho):
             raise ValueError(f"rho must be a finite number > 0, got {rho!r}")
@@ -631,6 +629,17 @@ class ADMM(Solver):
         s["c"] = np.full(nb, np.inf)
         s["b"], s["atb"] = b, self._atb
         self.restarts = np.zeros(nb, int)
+
+    @staticmethod
+    def default_rho(A, K, ha=None, hk=None) -> float:
+        """The default penalty ``1.25 median(a) / median(k)`` (``a``, ``k``: the Fourier symbols
+        of ``A^T A`` and ``K^T K``; ``||A||^2 / ||K||^2`` where a symbol is unknown)."""
+        A, K = as_operator(A), as_operator(K)
+        ha = normal_symbol(A) if ha is None and len(A.in_shape) == 2 else ha
+        hk = normal_symbol(K) if hk is None and len(K.in_shape) == 2 else hk
+        sa = float(np.median(ha)) if ha is not None else A.norm() ** 2
+        sk = float(np.median(hk)) if hk is not None else K.norm() ** 2
+        return 1.25 * sa / sk if ha is not None else sa / sk
 
     def _project(self, v):
         """The projection onto the constraint set (non-negativity and the support)."""
