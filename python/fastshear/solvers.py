@@ -579,7 +579,12 @@ class ADMM(Solver):
         if x0 is None:
             x = np.zeros(shape, dt)
         else:
+            x0 = np.asarray(x0)
+            if x0.dtype.kind not in "biuf":
+                raise TypeError(f"x0 must be a real array, got dtype {x0.dtype}")
             x = np.array(x0, dtype=dt)
+            if not np.all(np.isfinite(x)):
+                raise ValueError("x0 contains NaN or infinite values")
             want = shape if self.batched else self.in_shape
             if x.shape != want:
                 raise ValueError(f"x0 must have shape {want}, got {x.shape}")
