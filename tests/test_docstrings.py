@@ -11,7 +11,7 @@ import re
 import pytest
 
 MODULES = ["fastshear.shearlet", "fastshear.shearlet3d", "fastshear.phantoms", "fastshear.radon", "fastshear.nn",
-           "fastshear.pde", "fastshear.lti"]
+           "fastshear.pde", "fastshear.lti", "fastshear.solvers", "fastshear.ct"]
 _IMPORTORSKIP = re.compile(r"importorskip\(\s*['\"]([\w.]+)['\"]")
 OPTIONAL = ("torch",)
 
