@@ -7,9 +7,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def spec_dir() -> Path | None:
-    """The shared specification folder (../shared/spec beside the checkout, or $FASTSHEAR_SPEC)."""
+    """The ShearLab reference data: $FASTSHEAR_SPEC, the full set in ../shared/spec beside the
+    checkout where it exists, else the compact subset the repository carries (tests/data/spec:
+    the golden tables, the 512 x 512 probes and two small fallback systems; see its README)."""
     env = os.environ.get("FASTSHEAR_SPEC")
-    for p in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "spec", ROOT / "shared" / "spec"]:
+    for p in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "spec", ROOT / "shared" / "spec",
+                                             ROOT / "tests" / "data" / "spec"]:
         if p.is_dir():
             return p
     return None
