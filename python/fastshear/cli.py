@@ -92,13 +92,14 @@ class _Outputs:
 
 
 def _finite_array(a: np.ndarray, what: str) -> np.ndarray:
-    if a.dtype.kind not in "biuf":
-        raise CLIError(f"{what}: expected a real numeric array, got dtype {a.dtype}")
-    if a.size == 0:
-        raise CLIError(f"{what}: the array is empty (shape {a.shape})")
-    if not np.all(np.isfinite(a)):
-        raise CLIError(f"{what}: holds NaN or infinite values")
-    return a
+    """``a`` checked by the validation layer's rule for data arrays (real, non-empty, finite),
+    its error as the CLI's one line."""
+    from ._validation import data_array
+
+    try:
+        return data_array(a, what)
+    except (TypeError, ValueError) as e:
+        raise CLIError(str(e)) from None
 
 
 def psnr(ref: np.ndarray, x: np.ndarray) -> float:
