@@ -1,6 +1,7 @@
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,3 +27,9 @@ def spec():
             pytest.fail("the reference data (../shared/spec) is missing on CI")
         pytest.skip("reference data ../shared/spec not found (set FASTSHEAR_SPEC)")
     return d
+
+
+def orthogonal(n, seed):
+    """A random n x n orthogonal matrix (QR of a Gaussian one)."""
+    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, n)))
+    return q

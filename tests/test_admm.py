@@ -1,6 +1,7 @@
 """ADMM (solvers.ADMM / solvers.admm) and the converged CT reconstructions built on it."""
 import numpy as np
 import pytest
+from conftest import orthogonal
 
 import fastshear
 from fastshear import ct, phantoms, solvers
@@ -40,11 +41,6 @@ def test_admm_nonneg_and_support_closed_form():
     r = solvers.admm(ops.Identity((8, 8)), b, ops.Identity((8, 8)), solvers.L1(0.5), support=sup,
                      max_iter=3000, tol=1e-10)
     np.testing.assert_allclose(r.x, np.maximum(b - 0.5, 0) * sup, atol=1e-7)
-
-
-def orthogonal(n, seed):
-    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, n)))
-    return q
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from conftest import orthogonal
 
 import fastshear
 from fastshear import operators as ops
@@ -8,11 +9,6 @@ from fastshear import solvers
 
 def soft(v, t):
     return np.sign(v) * np.maximum(np.abs(v) - t, 0)
-
-
-def orthogonal(n, seed):
-    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((n, n)))
-    return q
 
 
 def test_pdhg_soft_thresholding_closed_form():
