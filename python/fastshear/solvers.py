@@ -618,8 +618,6 @@ class ADMM(Solver):
         self._active = np.arange(nb)
         self._iters = np.zeros(nb, int)
         self._conv = np.zeros(nb, bool)
-        self._b = b
-        self._atb = A.adjoint(b)
         ax = A.forward(x)
         self._s = dict(x=x.copy(), ax=ax, q=A.adjoint(ax), kx=K.forward(x))
         s = self._s
@@ -632,7 +630,7 @@ class ADMM(Solver):
             s[k + "h"] = s[k]
         s["a"] = np.ones(nb)
         s["c"] = np.full(nb, np.inf)
-        s["b"], s["atb"] = b, self._atb
+        s["b"], s["atb"] = b, A.adjoint(b)
         self.restarts = np.zeros(nb, int)
 
     @staticmethod
