@@ -612,6 +612,17 @@ class ADMM(Solver):
         else:
             self._den = None
 
+        # the fused C++ splitting and momentum steps (one pass over the coefficients each, in
+        # place): for an l1 term with one weight, or one weight per band of K's (..., bands, N, M)
+        kdt = np.dtype(K.dtype)
+        w = getattr(f, "weights", None)
+        ko = tuple(K.out_shape)
+        self._fused = (type(f) is L1 and kdt == dt and dt in (np.float32, np.float64) and w is not None
+                       and (w.ndim == 0 or (w.ndim == 1 and f.band_ndim == len(ko) - 1 and w.size == ko[0])))
+        if self._fused:
+            self._fw = np.atleast_1d(w).astype(dt)
+            self._band = int(np.prod(ko[1:])) if self._fw.size > 1 else int(np.prod(ko))
+
         # state (rows = problems still running)
         self.x = x if self.batched else x[0]
         self._out = x                      # results of every problem (rows filled as they stop)
@@ -627,7 +638,9 @@ class ADMM(Solver):
             s["u"] = self._project(x)
             s["m"] = np.zeros_like(x)
         for k in ("z", "l") + (("u", "m") if self.nonneg else ()):
-            s[k + "h"] = s[k]
+            s[k + "h"] = s[k].copy() if self._fused else s[k]
+        if self._fused:
+            s["d"] = s["zh"] - s["lh"]      # the point the x-update applies K^T to
         s["a"] = np.ones(nb)
         s["c"] = np.full(nb, np.inf)
         s["b"], s["atb"] = b, A.adjoint(b)
@@ -673,7 +686,12 @@ class ADMM(Solver):
         A, K = self.A, self.K
         x, q, ax = s["x"], s["q"], s["ax"]
         # x-update: PCG, warm-started; the residual of the new system is formed without A
-        rhs = s["atb"] + K.adjoint(rho * (s["zh"] - s["lh"]))
+        if self._fused:
+            rhs = K.adjoint(s["d"])
+            rhs *= rho
+            rhs += s["atb"]
+        else:
+            rhs = s["atb"] + K.adjoint(rho * (s["zh"] - s["lh"]))
         if self.nonneg:
             rhs += rho * (s["uh"] - s["mh"])
         r = rhs - q - self._kk(x)
@@ -701,22 +719,29 @@ class ADMM(Solver):
         kx = K.forward(x)
         # z, u and the scaled duals from the extrapolated (hat) point
         old = {k: s[k] for k in ("z", "l", "u", "m") if k in s}
-        v = kx + s["lh"]
-        # l = v - prox_{f/rho}(v) = prox_{rho f*}(rho v) / rho (Moreau), z = v - l: for the
-        # l1 norm one clip, and few passes over the coefficients (they dominate the batch's cost)
-        l_ = self.f.prox_conj(v * rho, rho)
-        l_ /= rho
-        v -= l_
-        z = v
-        d_l = l_ - s["lh"]           # = K x - z, the primal residual
-        d_z = z - s["zh"]
-        sq_l, sq_z = _bsq(d_l, nb), _bsq(d_z, nb)
-        del d_l, d_z
+        if self._fused:
+            # one C++ pass: the new (z, l) written over (zh, lh), with the sums below
+            st = _core.admm_l1_split(kx, s["zh"], s["lh"], self._fw, nb, self._band, rho)
+            sq_l, sq_z, l1 = st[:, 0], st[:, 1], st[:, 4]
+            scale_p = [st[:, 2].copy(), st[:, 3].copy()]
+            new = {}
+        else:
+            v = kx + s["lh"]
+            # l = v - prox_{f/rho}(v) = prox_{rho f*}(rho v) / rho (Moreau), z = v - l: for the
+            # l1 norm one clip, and few passes over the coefficients
+            l_ = self.f.prox_conj(v * rho, rho)
+            l_ /= rho
+            v -= l_
+            z = v
+            d_l = l_ - s["lh"]           # = K x - z, the primal residual
+            d_z = z - s["zh"]
+            sq_l, sq_z = _bsq(d_l, nb), _bsq(d_z, nb)
+            del d_l, d_z
+            scale_p = [_bsq(kx, nb), _bsq(z, nb)]
+            new = {"z": z, "l": l_}
         res_p = sq_l.copy()
         dz = sq_z * self.knorm ** 2
         comb = sq_l + sq_z
-        scale_p = [_bsq(kx, nb), _bsq(z, nb)]
-        new = {"z": z, "l": l_}
         if self.nonneg:
             vu = x + s["mh"]
             u = self._project(vu)
@@ -736,12 +761,17 @@ class ADMM(Solver):
         done = rel <= self.tol
         # objective at x
         res = ax - s["b"]
-        obj = 0.5 * _bsq(res, nb) + np.array([self.f.value(kx[i]) for i in range(nb)])
+        obj = 0.5 * _bsq(res, nb) + (l1 if self._fused else np.array([self.f.value(kx[i]) for i in range(nb)]))
         # momentum with restart (per problem)
         if self.restart > 0:
             keep = comb < self.restart * s["c"]
             a_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * s["a"] ** 2))
             fac = np.where(keep, (s["a"] - 1.0) / a_new, 0.0)
+        else:
+            keep, fac = np.ones(nb, bool), np.zeros(nb)
+        if self._fused:
+            _core.admm_momentum(s["z"], s["l"], s["zh"], s["lh"], s["d"], keep, fac)
+        if self.restart > 0:
             for k, vnew in new.items():
                 vold = old[k]
                 if np.all(keep):
