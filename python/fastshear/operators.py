@@ -2,9 +2,9 @@
 
 A :class:`LinearOperator` maps arrays of shape ``(..., *in_shape)`` to ``(..., *out_shape)``
 (leading axes are a batch) with :meth:`~LinearOperator.forward` and its exact transpose
-:meth:`~LinearOperator.adjoint`. Plans (:class:`fastshear.Shearlet2D`, ``fastshear.Radon2D``)
-become operators with :func:`as_operator`; operators compose (``A @ B``), scale (``2 * A``), add
-(``A + B``) and transpose (``A.T``). :func:`dot_test` checks adjointness, :func:`norm` estimates
+:meth:`~LinearOperator.adjoint`. Plans (:class:`fastshear.Shearlet2D`,
+:class:`fastshear.Shearlet3D`, :class:`fastshear.Radon2D`) become operators with
+:func:`as_operator`; operators compose (``A @ B``), scale (``2 * A``), add (``A + B``) and transpose (``A.T``). :func:`dot_test` checks adjointness, :func:`norm` estimates
 the operator norm by power iteration and :func:`aslinearoperator` gives a
 ``scipy.sparse.linalg.LinearOperator`` for SciPy's solvers.
 """
@@ -157,12 +157,10 @@ def _result_dtype(*ops):
 
 
 def _plan_shapes(plan):
-    """(in_shape, out_shape) of a plan: its ``in_shape``/``out_shape``, or for a Radon2D its
-    ``shape``/``sinogram_shape``; None if it has neither."""
+    """(in_shape, out_shape) of a plan (the protocol of :mod:`fastshear._plan`); None if it has
+    none."""
     if hasattr(plan, "in_shape") and hasattr(plan, "out_shape"):
         return tuple(plan.in_shape), tuple(plan.out_shape)
-    if hasattr(plan, "shape") and hasattr(plan, "sinogram_shape"):
-        return tuple(plan.shape), tuple(plan.sinogram_shape)
     return None
 
 
@@ -398,8 +396,8 @@ class Gradient2D(LinearOperator):
 
 def as_operator(obj) -> LinearOperator:
     """``obj`` as a :class:`LinearOperator`: operators pass through, plans with ``forward``,
-    ``adjoint``, ``in_shape`` and ``out_shape`` (Shearlet2D, Radon2D) are wrapped, 2-D arrays
-    become a :class:`MatrixOperator`.
+    ``adjoint``, ``in_shape`` and ``out_shape`` (Shearlet2D, Shearlet3D, Radon2D: the plan
+    protocol of :mod:`fastshear._plan`) are wrapped, 2-D arrays become a :class:`MatrixOperator`.
 
     Examples
     --------

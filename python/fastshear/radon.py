@@ -12,8 +12,9 @@ import threading
 import numpy as np
 
 from . import _core, _fftw
+from ._plan import Plan
 from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, finite_vector, flag,
-                          float_dtype, one_of, positive_int, real, real_array,
+                          float_dtype, one_of, output_array, positive_int, real, real_array,
                           resolve_workers)
 
 #: The largest image side and number of detector bins the core accepts.
@@ -56,6 +57,14 @@ def _ramp_response(pad: int, spacing: float, name) -> np.ndarray:
     return ramp * win
 
 
+def _into(result: np.ndarray, out) -> np.ndarray:
+    """``result``, or ``out`` holding a copy of it (``out`` already checked)."""
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
+
+
 def _sampling_step(gaps: np.ndarray, period: float) -> float:
     """The median of the non-zero gaps (repeated angles share their weight)."""
     pos = gaps[gaps > 1e-12 * period]
@@ -81,7 +90,7 @@ def _angle_weights(theta_rad: np.ndarray, period: float) -> np.ndarray:
     return w
 
 
-class Radon2D:
+class Radon2D(Plan):
     """The 2D Radon transform of a fixed geometry: a plan built once, applied many times.
 
     Parameters
@@ -114,12 +123,15 @@ class Radon2D:
 
     Attributes
     ----------
+    in_shape, out_shape : tuple of int
+        ``(N, M)`` and ``(n_angles, n_det)`` (the plan protocol of :mod:`fastshear._plan`).
     shape : (int, int)
-    theta : ndarray
+        The image size (``in_shape``).
+    theta : ndarray, read-only
         The angles in degrees (float64), in the given order.
     n_det, n_angles : int
     sinogram_shape : (int, int)
-        ``(n_angles, n_det)``.
+        ``(n_angles, n_det)`` (``out_shape``).
     det_spacing, circle, geometry, source_distance, detector_distance, dtype, workers
         As given (``source_distance`` and ``detector_distance`` are None for parallel beam).
 
@@ -161,7 +173,8 @@ class Radon2D:
         self.shape = bounded_shape(shape, 2)
         if max(self.shape) > MAX_RADON_SIDE:
             raise ValueError(f"shape must have sides <= {MAX_RADON_SIDE}, got {self.shape}")
-        self.theta = finite_vector(theta, "theta")
+        self.theta = finite_vector(theta, "theta")  # a new float64 array
+        self.theta.setflags(write=False)
         if self.theta.size > MAX_RADON_SIDE:
             raise ValueError(f"theta must hold at most {MAX_RADON_SIDE} angles, got {self.theta.size}")
         self.det_spacing = real(det_spacing, "det_spacing", lo=1e-12, hi=1e12)
@@ -244,6 +257,23 @@ class Radon2D:
         """``(n_angles, n_det)``."""
         return (self.n_angles, self.n_det)
 
+    @property
+    def in_shape(self) -> tuple[int, int]:
+        """``(N, M)``: the image size (the plan protocol's name for :attr:`shape`)."""
+        return self.shape
+
+    @property
+    def out_shape(self) -> tuple[int, int]:
+        """``(n_angles, n_det)``: the plan protocol's name for :attr:`sinogram_shape`."""
+        return self.sinogram_shape
+
+    def _init_args(self):
+        kw = {"n_det": self.n_det, "det_spacing": self.det_spacing, "circle": self.circle,
+              "geometry": self.geometry, "dtype": self.dtype.name, "workers": self.workers}
+        if self.geometry == "fan":
+            kw.update(source_distance=self.source_distance, detector_distance=self.detector_distance)
+        return (self.shape, np.array(self.theta)), kw
+
     def __repr__(self) -> str:
         extra = ""
         if self.geometry == "fan":
@@ -252,19 +282,23 @@ class Radon2D:
                 f"det_spacing={self.det_spacing}, circle={self.circle}, geometry={self.geometry!r}"
                 f"{extra}, dtype={self.dtype.name})")
 
-    def forward(self, x, *, workers=None) -> np.ndarray:
+    def forward(self, x, *, out=None, workers=None) -> np.ndarray:
         """Forward projection (line integrals).
 
         Parameters
         ----------
         x : array_like, (..., N, M)
             Real image or batch of images; converted to the plan's dtype.
+        out : ndarray, (..., n_angles, n_det), optional
+            Where to write the sinograms (the plan's dtype, C-contiguous, not overlapping ``x``);
+            returned. The core computes into its own buffer and the result is copied, so ``out``
+            serves the protocol, not speed.
         workers : int, optional
             Threads for this call (default: the plan's).
 
         Returns
         -------
-        ndarray, (..., n_angles, n_det), the plan's dtype.
+        ndarray, (..., n_angles, n_det), the plan's dtype (``out`` when given).
 
         Examples
         --------
@@ -277,22 +311,26 @@ class Radon2D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "image size of this Radon2D")
         lead = a.shape[:-2]
+        if out is not None:
+            output_array(out, lead + self.sinogram_shape, self.dtype, (a,))
         check_alloc(math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
                     f"sinograms of shape {lead + self.sinogram_shape}")
         s = self._plan.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
-        return s.reshape(lead + self.sinogram_shape)
+        return _into(s.reshape(lead + self.sinogram_shape), out)
 
-    def adjoint(self, s, *, workers=None) -> np.ndarray:
+    def adjoint(self, s, *, out=None, workers=None) -> np.ndarray:
         """The exact adjoint (transpose) of :meth:`forward`: unfiltered backprojection.
 
         Parameters
         ----------
         s : array_like, (..., n_angles, n_det)
+        out : ndarray, (..., N, M), optional
+            Where to write the images (as in :meth:`forward`).
         workers : int, optional
 
         Returns
         -------
-        ndarray, (..., N, M)
+        ndarray, (..., N, M) (``out`` when given)
 
         Examples
         --------
@@ -304,10 +342,12 @@ class Radon2D:
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         lead = a.shape[:-2]
+        if out is not None:
+            output_array(out, lead + self.shape, self.dtype, (a,))
         check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize,
                     f"images of shape {lead + self.shape}")
         x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), call_threads(self._threads, workers), False)
-        return x.reshape(lead + self.shape)
+        return _into(x.reshape(lead + self.shape), out)
 
     # ------------------------------------------------------------------ FBP
     def _fbp_setup(self, name):

@@ -8,16 +8,15 @@ batches, float32 end to end, several threads.
 from __future__ import annotations
 
 import functools
-import warnings
 
 import math
 
 import numpy as np
 
 from . import _core, _fftw
-from ._shearlab import check_scales_levels, full_from_half, shearlet_spectra_2d
-from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, flag, float_dtype,
-                          output_array, real, real_array, resolve_workers)
+from ._plan import ShearletPlan, plan_warning
+from ._shearlab import full_from_half, shearlet_spectra_2d
+from ._validation import call_threads, check_alloc, check_shape, output_array, real, real_array
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
 
@@ -35,6 +34,7 @@ def _system(shape, scales, levels, full, dtype_name):
     bank = bank_cls(half, shape[1])
     _fftw.save_if_new()
     rms = np.sqrt(bank.band_energies / (shape[0] * shape[1]))
+    rms.setflags(write=False)  # shared by every plan of this system
     dw = bank.dual_weights
     return bank, idx, config, rms, (float(dw.min()), float(dw.max()))
 
@@ -53,7 +53,7 @@ def plan_bytes_2d(shape, levels, full) -> int:
     return max(2 * k * n * (m // 2 + 1) * 16, wedges)
 
 
-class Shearlet2D:
+class Shearlet2D(ShearletPlan):
     """ShearLab-compatible 2D cone-adapted shearlet system: a plan built once, applied many times.
 
     Parameters
@@ -74,11 +74,13 @@ class Shearlet2D:
 
     Attributes
     ----------
+    in_shape, out_shape : tuple of int
+        ``(N, M)`` and ``(K, N, M)`` (the plan protocol of :mod:`fastshear._plan`).
     n_shearlets : int
         K, the number of shearlets (lowpass included).
     indices : ndarray (K, 3)
         Rows ``[cone, scale, shear]`` in ShearLab's order, lowpass ``[0, 0, 0]`` last.
-    rms : ndarray (K,)
+    rms : ndarray (K,), read-only
         Spatial l2 norm of each shearlet over sqrt(N M) (ShearLab's RMS), used to scale
         thresholds.
     frame_bounds : (float, float)
@@ -112,13 +114,7 @@ class Shearlet2D:
 
     def __init__(self, shape, scales: int = 4, *, shear_levels=None, full: bool = False,
                  dtype=np.float64, workers=None):
-        self.shape = bounded_shape(shape, 2)
-        self.scales, levels = check_scales_levels(scales, shear_levels)
-        self.shear_levels = levels
-        self.full = flag(full, "full")
-        self.dtype = float_dtype(dtype)
-        self.workers = workers
-        self._threads = resolve_workers(workers)
+        levels = self._init_common(shape, scales, shear_levels, full, dtype, workers)
         from ._shearlab import _find_config, choose_filters
 
         if _find_config(self.shape[0], self.shape[1], self.scales, levels) is None:
@@ -128,37 +124,16 @@ class Shearlet2D:
         bank, idx, config, rms, bounds = _system(self.shape, self.scales, levels, self.full,
                                                  self.dtype.name)
         if config > 1:
-            warnings.warn(
+            plan_warning(
                 f"{self.shape[0]}x{self.shape[1]} is too small for the default shearlet filters; "
                 f"using ShearLab's fallback configuration {config}",
                 ShearletFallbackWarning,
-                stacklevel=2,
             )
         self._bank = bank
         self.indices = idx
         self.filter_config = config
         self.rms = rms
         self.frame_bounds = bounds
-
-    @property
-    def n_shearlets(self) -> int:
-        return int(self.indices.shape[0])
-
-    @property
-    def in_shape(self) -> tuple:
-        """Input shape ``(N, M)`` (the operator protocol of :mod:`fastshear.operators`)."""
-        return self.shape
-
-    @property
-    def out_shape(self) -> tuple:
-        """Output shape ``(K, N, M)`` (the operator protocol of :mod:`fastshear.operators`)."""
-        return (self.n_shearlets,) + self.shape
-
-    def __repr__(self) -> str:
-        return (
-            f"Shearlet2D(shape={self.shape}, scales={self.scales}, shear_levels={list(self.shear_levels)}, "
-            f"full={self.full}, dtype={self.dtype.name}, K={self.n_shearlets})"
-        )
 
     def forward(self, x, *, out=None, workers=None) -> np.ndarray:
         """Shearlet coefficients of ``x``.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-import warnings
 
 import numpy as np
 
@@ -27,9 +26,9 @@ from ._shearlab import (
     shearlet_spectra_2d_uncentred,
     smallest_side,
 )
-from ._shearlab import check_scales_levels
-from ._validation import (as_array, bounded_shape, call_threads, check_alloc, check_shape, flag,
-                          float_dtype, integer, output_array, real, real_array, resolve_workers)
+from ._plan import ShearletPlan, plan_warning
+from ._validation import (as_array, call_threads, check_alloc, check_shape, integer, output_array, real,
+                          real_array)
 from .shearlet import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -133,7 +132,7 @@ def _half_full_3d(half: np.ndarray, n3: int) -> np.ndarray:
     return full
 
 
-class Shearlet3D:
+class Shearlet3D(ShearletPlan):
     """ShearLab-compatible 3D pyramid-adapted shearlet system: a plan built once, applied many
     times, that never holds the K 3D filters.
 
@@ -157,12 +156,14 @@ class Shearlet3D:
 
     Attributes
     ----------
+    in_shape, out_shape : tuple of int
+        ``(n1, n2, n3)`` and ``(K, n1, n2, n3)`` (the plan protocol of :mod:`fastshear._plan`).
     n_shearlets : int
         K, the number of shearlets (lowpass included): 50, 99, 292 for 1, 2, 3 scales.
     indices : ndarray (K, 4)
         Rows ``[pyramid, scale, shear1, shear2]`` in ShearLab's order, lowpass ``[0, 0, 0, 0]``
         last.
-    rms : ndarray (K,)
+    rms : ndarray (K,), read-only
         Spatial l2 norm of each shearlet over sqrt(n1 n2 n3) (ShearLab's RMS), used to scale
         thresholds.
     frame_bounds : (float, float)
@@ -197,15 +198,11 @@ class Shearlet3D:
     True
     """
 
+    ndim = 3
+
     def __init__(self, shape, scales: int = 2, *, shear_levels=None, full: bool = False,
                  dtype=np.float64, workers=None):
-        self.shape = bounded_shape(shape, 3)
-        self.scales, levels = check_scales_levels(scales, shear_levels)
-        self.shear_levels = levels
-        self.full = flag(full, "full")
-        self.dtype = float_dtype(dtype)
-        self.workers = workers
-        self._threads = resolve_workers(workers)
+        levels = self._init_common(shape, scales, shear_levels, full, dtype, workers)
         _check_fits(self.shape, self.scales, levels)
         n1, n2, n3 = self.shape
         k2 = sum(2 * 2 ** (lv + 1) + 2 for lv in levels) + 1  # bands of one full 2D system
@@ -214,11 +211,10 @@ class Shearlet3D:
         bank, idx, bands, configs, rms, bounds = _system(self.shape, self.scales, levels,
                                                          self.full, self.dtype.name)
         if max(configs) > 1:
-            warnings.warn(
+            plan_warning(
                 "{}x{}x{} is too small for the default shearlet filters; using ShearLab's fallback "
                 "configurations {} (planes n1 x n2, n1 x n3, n3 x n2)".format(*self.shape, configs),
                 ShearletFallbackWarning,
-                stacklevel=2,
             )
         self._bank = bank
         self._bands = bands
@@ -226,17 +222,6 @@ class Shearlet3D:
         self.filter_config = configs
         self.rms = rms
         self.frame_bounds = bounds
-
-    @property
-    def n_shearlets(self) -> int:
-        return int(self.indices.shape[0])
-
-    def __repr__(self) -> str:
-        return (
-            f"Shearlet3D(shape={self.shape}, scales={self.scales}, "
-            f"shear_levels={list(self.shear_levels)}, full={self.full}, dtype={self.dtype.name}, "
-            f"K={self.n_shearlets})"
-        )
 
     def _selection(self, bands):
         """(index array or None, whether an int dropped the band axis)."""
