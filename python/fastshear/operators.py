@@ -288,7 +288,7 @@ class Identity(LinearOperator):
     (2, 3)
     """
 
-    def __init__(self, shape, dtype=np.float64):
+    def __init__(self, shape, *, dtype=np.float64):
         self.in_shape = self.out_shape = _shape_tuple(shape, "shape")
         self.dtype = float_dtype(dtype)
 
@@ -309,7 +309,7 @@ class MatrixOperator(LinearOperator):
     array([1., 1., 1.])
     """
 
-    def __init__(self, matrix, dtype=None):
+    def __init__(self, matrix, *, dtype=None):
         a = as_array(matrix, "matrix")
         if a.dtype.kind == "c":
             raise TypeError(f"matrix must be real, got {a.dtype}")
@@ -339,7 +339,7 @@ class Diagonal(LinearOperator):
     array([3., 0.])
     """
 
-    def __init__(self, d, dtype=None):
+    def __init__(self, d, *, dtype=None):
         d = as_array(d, "d")
         if d.dtype.kind == "c":
             raise TypeError(f"d must be real, got {d.dtype}")
@@ -371,7 +371,7 @@ class Gradient2D(LinearOperator):
     (array([3., 3., 0.]), array([1., 1., 0.]))
     """
 
-    def __init__(self, shape, dtype=np.float64):
+    def __init__(self, shape, *, dtype=np.float64):
         self.in_shape = bounded_shape(shape, 2)
         self.out_shape = (2,) + self.in_shape
         self.dtype = float_dtype(dtype)

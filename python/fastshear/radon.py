@@ -13,9 +13,9 @@ import numpy as np
 
 from . import _core, _fftw
 from ._plan import Plan
-from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, finite_vector, flag,
-                          float_dtype, one_of, output_array, positive_int, real, real_array,
-                          resolve_workers)
+from ._validation import (MISSING, bounded_shape, call_threads, check_alloc, check_shape, finite_vector,
+                          flag, float_dtype, one_of, output_array, positive_int, real, real_array,
+                          renamed, resolve_workers)
 
 #: The largest image side and number of detector bins the core accepts.
 MAX_RADON_SIDE = 2**24
@@ -25,7 +25,8 @@ MAX_FAN_DISTANCE = 1e9
 
 __all__ = ["Radon2D", "FBP_FILTERS"]
 
-#: Names accepted by :meth:`Radon2D.fbp` (``"ramp"`` is another name of ``"ram-lak"``).
+#: Names accepted by :meth:`Radon2D.fbp`'s ``filter_name`` (``"ramp"`` is another name of
+#: ``"ram-lak"``).
 FBP_FILTERS = ("ram-lak", "shepp-logan", "cosine", "hamming", "hann")
 
 
@@ -53,7 +54,7 @@ def _ramp_response(pad: int, spacing: float, name) -> np.ndarray:
     elif key == "hann":
         win = 0.5 + 0.5 * np.cos(np.pi * r)
     else:
-        raise ValueError(f"filter must be one of {FBP_FILTERS}, got {name!r}")
+        raise ValueError(f"filter_name must be one of {FBP_FILTERS}, got {name!r}")
     return ramp * win
 
 
@@ -352,14 +353,14 @@ class Radon2D(Plan):
     # ------------------------------------------------------------------ FBP
     def _fbp_setup(self, name):
         if not isinstance(name, str):
-            raise TypeError(f"filter must be one of {FBP_FILTERS} or 'ramp' (a string), got "
+            raise TypeError(f"filter_name must be one of {FBP_FILTERS} or 'ramp' (a string), got "
                             f"{type(name).__name__} {name!r}")
         key = "ram-lak" if name == "ramp" else name
         with self._lock:
             hit = self._fbp_cache.get(key)
         if hit is not None:
             return hit
-        one_of(key, "filter", FBP_FILTERS)
+        one_of(key, "filter_name", FBP_FILTERS)
         nd = self.n_det
         pad = max(64, 1 << int(np.ceil(np.log2(2 * nd))))
         th = np.deg2rad(self.theta)
@@ -412,16 +413,18 @@ class Radon2D(Plan):
         w = np.where(r3, np.sin(np.pi / 4 * np.maximum(np.pi + 2 * delta - b, 0) / np.maximum(delta + g, eps)) ** 2, w)
         return np.clip(w, 0.0, 1.0)
 
-    def fbp(self, s, filter: str = "ram-lak", *, workers=None) -> np.ndarray:
+    def fbp(self, s, filter_name: str = "ram-lak", *, workers=None, filter: str = MISSING) -> np.ndarray:
         """Filtered backprojection.
 
         Parameters
         ----------
         s : array_like, (..., n_angles, n_det)
             Sinogram (line integrals, as :meth:`forward` makes them).
-        filter : {"ram-lak", "shepp-logan", "cosine", "hamming", "hann"}
+        filter_name : {"ram-lak", "shepp-logan", "cosine", "hamming", "hann"}
             Ramp filter window (``"ramp"`` = ``"ram-lak"``), as scikit-image's ``iradon``.
         workers : int, optional
+        filter : str, deprecated
+            The old name of ``filter_name`` (a DeprecationWarning; removed in the next release).
 
         Returns
         -------
@@ -451,7 +454,8 @@ class Radon2D(Plan):
         """
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
-        pre, response, pad = self._fbp_setup(filter)
+        filter_name = renamed(filter_name, filter, "filter_name", "filter", default="ram-lak")
+        pre, response, pad = self._fbp_setup(filter_name)
         lead = a.shape[:-2]
         check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize
                     + 2 * math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,

@@ -16,7 +16,8 @@ import numpy as np
 from . import _core, _fftw
 from ._plan import ShearletPlan, plan_warning
 from ._shearlab import full_from_half, shearlet_spectra_2d
-from ._validation import call_threads, check_alloc, check_shape, output_array, real, real_array
+from ._validation import (MISSING, call_threads, check_alloc, check_shape, output_array, real, real_array,
+                          renamed)
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
 
@@ -232,21 +233,24 @@ class Shearlet2D(ShearletPlan):
         return np.real(full_from_half(w.astype(np.complex128), self.shape[1]))
 
 
-def shearlet_denoise(image, sigma: float, *, scales: int = 4, k: float = 3.0,
-                     workers=None) -> np.ndarray:
+def shearlet_denoise(image, noise_level: float = MISSING, *, scales: int = 4, k: float = 3.0,
+                     workers=None, sigma: float = MISSING) -> np.ndarray:
     """Hard-threshold shearlet denoising (ShearLab's example): zero every coefficient with
-    ``|c_i| <= k * sigma * RMS_i`` (the lowpass included) and reconstruct with the dual frame.
+    ``|c_i| <= k * noise_level * RMS_i`` (the lowpass included) and reconstruct with the dual frame.
 
     Parameters
     ----------
     image : array_like, (..., N, M)
         Noisy image(s).
-    sigma : float
-        Standard deviation of the additive white Gaussian noise.
+    noise_level : float
+        Standard deviation of the additive white Gaussian noise (the one name of the noise level
+        across fastshear: ``ct.reconstruct``, the command line's ``--noise-level``).
     scales : int
         Number of shearlet scales.
     k : float
         Threshold in units of the noise level in each band.
+    sigma : float, deprecated
+        The old name of ``noise_level`` (a DeprecationWarning; removed in the next release).
 
     Returns
     -------
@@ -268,10 +272,13 @@ def shearlet_denoise(image, sigma: float, *, scales: int = 4, k: float = 3.0,
     img = real_array(img, dtype, "image")
     if img.ndim < 2:
         raise ValueError(f"image must have shape (..., N, M), got {img.shape}")
-    sigma = real(sigma, "sigma", lo=0)
+    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
+    if noise_level is MISSING:
+        raise TypeError(f"shearlet_denoise() missing the argument 'noise_level'")
+    noise_level = real(noise_level, "noise_level", lo=0)
     k = real(k, "k", lo=0)
     sh = Shearlet2D(img.shape[-2:], scales, dtype=dtype, workers=workers)
     c = sh.forward(img)
-    thr = (k * sigma * sh.rms).astype(dtype)[:, None, None]
+    thr = (k * noise_level * sh.rms).astype(dtype)[:, None, None]
     c[np.abs(c) <= thr] = 0
     return sh.inverse(c)

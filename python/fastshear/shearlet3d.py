@@ -27,8 +27,8 @@ from ._shearlab import (
     smallest_side,
 )
 from ._plan import ShearletPlan, plan_warning
-from ._validation import (as_array, call_threads, check_alloc, check_shape, integer, output_array, real,
-                          real_array)
+from ._validation import (MISSING, as_array, call_threads, check_alloc, check_shape, integer, output_array,
+                          real, real_array, renamed)
 from .shearlet import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -403,10 +403,10 @@ class Shearlet3D(ShearletPlan):
         return np.fft.fftshift(_half_full_3d(self._bank.dual_weights, self.shape[2]))
 
 
-def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
-                       workers=None, chunk: int = 16) -> np.ndarray:
+def shearlet_denoise3d(volume, noise_level: float = MISSING, *, scales: int = 2, k: float = 3.0,
+                       workers=None, chunk: int = 16, sigma: float = MISSING) -> np.ndarray:
     """Hard-threshold 3D shearlet denoising (ShearLab's example): zero every coefficient with
-    ``|c_j| <= k * sigma * RMS_j`` (the lowpass included) and reconstruct with the dual frame.
+    ``|c_j| <= k * noise_level * RMS_j`` (the lowpass included) and reconstruct with the dual frame.
 
     The bands are streamed ``chunk`` at a time, so memory stays at ``chunk`` volumes of
     coefficients instead of K.
@@ -415,12 +415,15 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     ----------
     volume : array_like, (..., n1, n2, n3)
         Noisy volume(s).
-    sigma : float
-        Standard deviation of the additive white Gaussian noise.
+    noise_level : float
+        Standard deviation of the additive white Gaussian noise (the one name of the noise level
+        across fastshear: ``ct.reconstruct``, the command line's ``--noise-level``).
     scales : int
         Number of shearlet scales.
     k : float
         Threshold in units of the noise level in each band.
+    sigma : float, deprecated
+        The old name of ``noise_level`` (a DeprecationWarning; removed in the next release).
     chunk : int
         Bands decomposed, thresholded and reconstructed at a time.
 
@@ -440,7 +443,10 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     vol = as_array(volume, "volume")
     dtype = np.float32 if vol.dtype == np.float32 else np.float64
     vol = real_array(vol, dtype, "volume")
-    sigma = real(sigma, "sigma", lo=0)
+    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
+    if noise_level is MISSING:
+        raise TypeError(f"shearlet_denoise3d() missing the argument 'noise_level'")
+    noise_level = real(noise_level, "noise_level", lo=0)
     k = real(k, "k", lo=0)
     chunk = integer(chunk, "chunk", lo=1)
     if vol.ndim < 3:
@@ -450,7 +456,7 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     for lo in range(0, sh.n_shearlets, int(chunk)):
         sel = slice(lo, min(lo + int(chunk), sh.n_shearlets))
         c = sh.forward(vol, bands=sel)
-        thr = (k * sigma * sh.rms[sel]).astype(dtype)[:, None, None, None]
+        thr = (k * noise_level * sh.rms[sel]).astype(dtype)[:, None, None, None]
         c[np.abs(c) <= thr] = 0
         part = sh.inverse(c, bands=sel)
         out = part if out is None else out + part
