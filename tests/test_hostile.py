@@ -648,8 +648,8 @@ def test_cli_refuses_in_a_process(files, argv, needle):
     assert r.returncode == 2, r.stderr
     lines = r.stderr.splitlines()
     # one error line; warnings before it (ShearLab's fallback filters), one line each
-    assert "Traceback" not in r.stderr and all(l.startswith("fastshear ") for l in lines), r.stderr
-    assert [": error: " in l for l in lines] == [False] * (len(lines) - 1) + [True], r.stderr
+    assert "Traceback" not in r.stderr and all(line.startswith("fastshear ") for line in lines), r.stderr
+    assert [": error: " in line for line in lines] == [False] * (len(lines) - 1) + [True], r.stderr
     assert needle in lines[-1] and r.stdout == "", (r.stdout, r.stderr)
     assert sorted(p.name for p in files.rglob("*")) == before
 

@@ -365,9 +365,9 @@ def test_ellipse_phantoms():
     r1, r2 = P.random_ellipses((100, 100), seed=9), P.random_ellipses((100, 100), seed=9)
     np.testing.assert_array_equal(r1, r2)
     assert np.all(np.hypot(r1[:, 3], r1[:, 4]) + r1[:, 1:3].max(axis=1) <= 50)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"shape \(K, 6\)"):
         P.ellipse_image(np.ones((2, 5)), (10, 10))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs source_distance"):
         P.ellipse_sinogram(e, [0.0], 10, geometry="fan")
 
 

@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import math
 
 import numpy as np
 
@@ -253,7 +252,7 @@ def _ct_figure(path: Path, gt, sino, theta, recs, parts, title: str) -> None:
 def cmd_demo(args) -> int:
     import json
 
-    from . import Radon2D, Shearlet2D, ct, phantoms
+    from . import Shearlet2D, ct, phantoms
 
     n = args.size
     if n < 73:

@@ -274,7 +274,7 @@ def shearlet_denoise(image, noise_level: float = MISSING, *, scales: int = 4, k:
         raise ValueError(f"image must have shape (..., N, M), got {img.shape}")
     noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
     if noise_level is MISSING:
-        raise TypeError(f"shearlet_denoise() missing the argument 'noise_level'")
+        raise TypeError("shearlet_denoise() missing the argument 'noise_level'")
     noise_level = real(noise_level, "noise_level", lo=0)
     k = real(k, "k", lo=0)
     sh = Shearlet2D(img.shape[-2:], scales, dtype=dtype, workers=workers)

@@ -445,7 +445,7 @@ def shearlet_denoise3d(volume, noise_level: float = MISSING, *, scales: int = 2,
     vol = real_array(vol, dtype, "volume")
     noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
     if noise_level is MISSING:
-        raise TypeError(f"shearlet_denoise3d() missing the argument 'noise_level'")
+        raise TypeError("shearlet_denoise3d() missing the argument 'noise_level'")
     noise_level = real(noise_level, "noise_level", lo=0)
     k = real(k, "k", lo=0)
     chunk = integer(chunk, "chunk", lo=1)
