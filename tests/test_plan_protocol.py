@@ -184,3 +184,46 @@ def test_shearlet3d_denoising_with_analysis_l1():
     assert r.x.shape == clean.shape
     # measured 0.86 of the noisy error (hard thresholding, shearlet_denoise3d: 0.61)
     assert np.linalg.norm(r.x - clean) < 0.95 * np.linalg.norm(noisy - clean)
+
+
+def test_operators_follow_the_protocol():
+    from fastshear.operators import Gradient2D, MatrixOperator
+
+    sh = fastshear.Shearlet2D((64, 64), scales=1, workers=1)
+    R = fastshear.Radon2D((64, 64), np.arange(0, 180, 10.0))
+    RS = as_operator(R) @ as_operator(sh).T
+    A = 2.0 * RS + as_operator(R) @ Gradient2D((64, 64)).T @ Gradient2D((64, 64)) @ as_operator(sh).T
+    assert A.workers is None and as_operator(sh).workers == 1
+    y = _rand((2,) + A.in_shape, np.float64, seed=4)
+    ref = A.forward(y)
+    out = np.empty_like(ref)
+    assert A.forward(y, out=out) is out
+    np.testing.assert_array_equal(out, ref)
+    back = np.empty((2,) + A.in_shape)
+    assert A.adjoint(ref, out=back) is back
+    np.testing.assert_array_equal(back, A.adjoint(ref))
+    with pytest.raises(ValueError, match="shape"):
+        A.forward(y, out=np.empty(A.out_shape))
+    with pytest.raises(TypeError, match="dtype"):
+        A.forward(y, out=np.empty_like(ref, dtype=np.float32))
+    # a wrapped plan takes out= and workers= itself
+    S = as_operator(sh)
+    x = _rand(sh.in_shape, np.float64, seed=5)
+    c = np.empty(sh.out_shape)
+    assert S.forward(x, out=c, workers=2) is c
+    np.testing.assert_array_equal(c, sh.forward(x))
+    # compound operators pickle: their plans by construction arguments
+    clone = pickle.loads(pickle.dumps(A))
+    np.testing.assert_array_equal(clone.forward(y), ref)
+    M = MatrixOperator(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(M)).forward(np.ones(3)), M.forward(np.ones(3)))
+
+
+def test_spectrum_of_one_band_in_2d_as_in_3d():
+    sh = fastshear.Shearlet2D((80, 76), scales=2)
+    s = sh.spectra
+    for j in (0, 5, sh.n_shearlets - 1, -2):
+        np.testing.assert_array_equal(sh.spectrum(j), s[j])
+    for bad in (sh.n_shearlets, -sh.n_shearlets - 1, 1.0, True):
+        with pytest.raises(ValueError, match="j must be an integer"):
+            sh.spectrum(bad)

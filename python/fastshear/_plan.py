@@ -23,6 +23,7 @@ this protocol only.
 """
 from __future__ import annotations
 
+import numbers
 import threading
 import warnings
 
@@ -105,6 +106,13 @@ class ShearletPlan(Plan):
     def out_shape(self) -> tuple:
         """Output shape ``(K, *shape)``: band-major coefficients."""
         return (self.n_shearlets,) + self.shape
+
+    def _band_index(self, j) -> int:
+        """``j`` as a band index in 0..K-1 (negative counts from the end), else ValueError."""
+        K = self.n_shearlets
+        if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not -K <= j < K:
+            raise ValueError(f"j must be an integer in -{K}..{K - 1}, got {j!r}")
+        return int(j) % K
 
     def _init_args(self):
         return ((self.shape, self.scales), {"shear_levels": tuple(self.shear_levels),

@@ -226,6 +226,21 @@ class Shearlet2D(ShearletPlan):
                                          self.shear_levels, self.full)
         return full_from_half(half, self.shape[1])
 
+    def spectrum(self, j: int) -> np.ndarray:
+        """Centred frequency response of shearlet ``j`` (ShearLab's ``shearlets[:, :, j]``),
+        ``(N, M)`` complex128, as :meth:`Shearlet3D.spectrum <fastshear.Shearlet3D.spectrum>`.
+
+        Examples
+        --------
+        >>> import numpy as np, fastshear
+        >>> sh = fastshear.Shearlet2D((64, 64), scales=1)
+        >>> bool(np.array_equal(sh.spectrum(-1), sh.spectra[-1]))
+        True
+        """
+        half, _, _ = shearlet_spectra_2d(self.shape[0], self.shape[1], self.scales,
+                                         self.shear_levels, self.full)
+        return full_from_half(half[self._band_index(j)], self.shape[1])
+
     @property
     def dual_frame_weights(self) -> np.ndarray:
         """sum_i |psi_i|^2, centred, ``(N, M)`` (ShearLab's ``dualFrameWeights``)."""

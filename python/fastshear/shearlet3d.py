@@ -384,10 +384,7 @@ class Shearlet3D(ShearletPlan):
         >>> sh.spectrum(49).shape
         (40, 40, 40)
         """
-        K = self.n_shearlets
-        if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not -K <= j < K:
-            raise ValueError(f"j must be an integer in -{K}..{K - 1}, got {j!r}")
-        form, a, b = self._bands[int(j) % K]
+        form, a, b = self._bands[self._band_index(j)]
         (f12, f13, f32), _, _ = _plane_stacks(self.shape, self.scales, self.shear_levels)
         if form == 0:
             s = np.einsum("xy,zy->xyz", f12[a], f32[b])
