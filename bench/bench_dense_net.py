@@ -35,7 +35,7 @@ def _x(widths, batch):
 
 def _onnx_session(W, b, threads):
     ort = pytest.importorskip("onnxruntime")
-    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits, cur = [], [], "x"

@@ -3,7 +3,6 @@
 Each group puts fastshear beside the anchor it replaces in one run, so that ratios survive this
 noisy machine. Thread counts are explicit in every benchmark name.
 """
-import os
 
 import pytest
 

@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 
-import fastshear
 from fastshear import ct, phantoms
 
 

@@ -3,7 +3,9 @@
 
     .venv/bin/python bench/ct_rules_fit.py   (writes fit.json)
 """
-import sys, time, json, numpy as np, math
+import json
+import numpy as np
+import math
 
 import fastshear
 from fastshear import ct, phantoms

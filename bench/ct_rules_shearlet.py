@@ -3,7 +3,9 @@
 
     .venv/bin/python bench/ct_rules_shearlet.py
 """
-import numpy as np, math, warnings
+import numpy as np
+import math
+import warnings
 from fastshear import ct, phantoms
 warnings.simplefilter("ignore")
 n=128; theta=np.arange(-60,61,1.0)

@@ -4,7 +4,9 @@ Shepp-Logan; 128 x 128, angles -60..60, 1 % noise.
 
     .venv/bin/python bench/ct_rules_tv.py
 """
-import numpy as np, math, warnings
+import numpy as np
+import math
+import warnings
 from fastshear import ct, phantoms
 warnings.simplefilter("ignore")
 n=128; theta=np.arange(-60,61,1.0)

@@ -4,8 +4,10 @@
 
     .venv/bin/python bench/ct_rules_validate.py   (writes val.json)
 """
-import sys, json, time, numpy as np, math
-import fastshear
+import json
+import time
+import numpy as np
+import math
 from fastshear import ct, phantoms
 import warnings; warnings.simplefilter("ignore")
 n = 128; theta = np.arange(-60, 61, 1.0)

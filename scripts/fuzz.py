@@ -174,8 +174,8 @@ def t_shearlet(d):
 def t_densenet(d):
     depth = d.ConsumeIntInRange(1, 3)
     widths = [d.ConsumeIntInRange(1, 6) for _ in range(depth + 1)]
-    W = [_array(d, (widths[l + 1], widths[l])) for l in range(depth)]
-    b = [_array(d, (widths[l + 1],)) for l in range(depth)]
+    W = [_array(d, (widths[i + 1], widths[i])) for i in range(depth)]
+    b = [_array(d, (widths[i + 1],)) for i in range(depth)]
     acts = [["relu", "sigmoid", "heaviside", "identity", "tanh", None][d.ConsumeIntInRange(0, 5)]
             for _ in range(depth - 1)]
     net = DenseNet(W, b, activation=acts, dtype=[np.float32, np.float64][d.ConsumeIntInRange(0, 1)])

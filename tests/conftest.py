@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def spec_dir() -> Path | None:
     """The ShearLab reference data: $FASTSHEAR_SPEC, the full set in ../shared/spec beside the
     checkout where it exists, else the compact subset the repository carries (tests/data/spec:
-    the golden tables, the 512 x 512 probes and two small fallback systems; see its README)."""
+    the golden tables, the 512 x 512 probes, two small fallback systems and a 3D case reduced to
+    its probes; scripts/make_test_reference.py makes it)."""
     env = os.environ.get("FASTSHEAR_SPEC")
     for p in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "spec", ROOT / "shared" / "spec",
                                              ROOT / "tests" / "data" / "spec"]:

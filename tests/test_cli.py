@@ -59,10 +59,17 @@ def test_reconstruct_errors_are_one_line(tmp_path):
 def test_denoise_command(tmp_path):
     img = fastshear.phantoms.cartoon((80, 80)) + 0.05 * np.random.default_rng(0).standard_normal((80, 80))
     np.save(tmp_path / "img.npy", img)
-    rc = cli.main(["denoise", str(tmp_path / "img.npy"), "-o", str(tmp_path / "out"), "--sigma", "0.05",
+    rc = cli.main(["denoise", str(tmp_path / "img.npy"), "-o", str(tmp_path / "out"), "--noise-level", "0.05",
                    "--scales", "2"])
     assert rc == 0
-    assert np.load(tmp_path / "out.npy").shape == (80, 80)
+    out = np.load(tmp_path / "out.npy")
+    assert out.shape == (80, 80)
+    np.testing.assert_array_equal(out, fastshear.shearlet_denoise(img, 0.05, scales=2))
+    # --sigma: the old name of --noise-level, still accepted
+    rc = cli.main(["denoise", str(tmp_path / "img.npy"), "-o", str(tmp_path / "old"), "--sigma", "0.05",
+                   "--scales", "2"])
+    assert rc == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "old.npy"), out)
 
 
 def test_cli_errors_are_one_line(tmp_path):

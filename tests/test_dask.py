@@ -49,17 +49,37 @@ def test_reconstruct_stack_identical(client):
     np.testing.assert_array_equal(out, ref)
 
 
-def test_plans_travel_as_recipes():
-    import pickle
+def _every_plan():
+    import warnings
 
-    sh = fastshear.Shearlet2D((64, 64), scales=2, dtype=np.float32)
-    spec = pickle.loads(pickle.dumps(fd._spec(sh)))
-    rebuilt = fd._plan_from(spec)
-    x = np.random.default_rng(1).standard_normal((64, 64)).astype(np.float32)
-    np.testing.assert_array_equal(rebuilt.forward(x), sh.forward(x))
-    R = fastshear.Radon2D((32, 32), np.arange(0, 180, 7.0), dtype=np.float32)
-    R2 = fd._plan_from(pickle.loads(pickle.dumps(fd._spec(R))))
-    np.testing.assert_array_equal(R2.forward(x[:32, :32]), R.forward(x[:32, :32]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastshear.ShearletFallbackWarning)
+        return [fastshear.Shearlet2D((64, 64), scales=1, dtype=np.float32),
+                fastshear.Shearlet3D((34, 34, 34), scales=1),
+                fastshear.Radon2D((40, 40), np.arange(0, 180, 9.0), geometry="fan", source_distance=90.0)]
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_every_plan_through_the_protocol(client, index):
+    plan = _every_plan()[index]
+    x = np.random.default_rng(index).standard_normal((3,) + plan.in_shape).astype(plan.dtype)
+    lazy = fd.forward(plan, da.from_array(x, chunks=(2,) + plan.in_shape))
+    y, z = client.compute([lazy, fd.adjoint(plan, lazy.rechunk((1,) + plan.out_shape))], sync=True)
+    np.testing.assert_array_equal(y, plan.forward(x))
+    np.testing.assert_array_equal(z, plan.adjoint(y))
+
+
+def test_plans_travel_to_processes_by_pickling():
+    # the multiprocessing scheduler pickles every task: the plans (and the operator around
+    # them) are rebuilt from their construction arguments in the worker processes
+    import dask
+
+    plans = _every_plan()
+    with dask.config.set(scheduler="processes", num_workers=2):
+        for plan in (plans[0], plans[2]):
+            x = np.random.default_rng(5).standard_normal((4,) + plan.in_shape).astype(plan.dtype)
+            y = fd.forward(plan, da.from_array(x, chunks=(1,) + plan.in_shape)).compute()
+            np.testing.assert_array_equal(y, plan.forward(x))
 
 
 def test_bad_stack_shape():

@@ -142,7 +142,7 @@ case("Shearlet2D.forward-huge-batch", MemoryError, "x",
 
 # shearlet_denoise
 for label, v, exc in BAD_NONNEG_REAL:
-    case(f"shearlet_denoise-sigma-{label}", exc, "sigma", lambda v=v: fastshear.shearlet_denoise(np.zeros((64, 64)), v, scales=1))
+    case(f"shearlet_denoise-noise_level-{label}", exc, "noise_level", lambda v=v: fastshear.shearlet_denoise(np.zeros((64, 64)), v, scales=1))
     case(f"shearlet_denoise-k-{label}", exc, "k", lambda v=v: fastshear.shearlet_denoise(np.zeros((64, 64)), 0.1, scales=1, k=v))
 for label, v, exc in BAD_SCALES:
     case(f"shearlet_denoise-scales-{label}", exc, "scales", lambda v=v: fastshear.shearlet_denoise(np.zeros((64, 64)), 0.1, scales=v))
@@ -185,7 +185,7 @@ for label, v, exc in [("complex", np.zeros((40, 40, 40), complex), TypeError), (
 case("Shearlet3D.adjoint-wrong-bands", ValueError, "coefficients", _sh3_call("adjoint", np.zeros((3, 40, 40, 40))))
 case("Shearlet3D.spectrum-j-huge", ValueError, "j", lambda: Shearlet3D((40, 40, 40), 1).spectrum(10**9))
 for label, v, exc in BAD_NONNEG_REAL[:5]:
-    case(f"shearlet_denoise3d-sigma-{label}", exc, "sigma",
+    case(f"shearlet_denoise3d-noise_level-{label}", exc, "noise_level",
          lambda v=v: fastshear.shearlet_denoise3d(np.zeros((40, 40, 40)), v, scales=1))
     case(f"shearlet_denoise3d-k-{label}", exc, "k",
          lambda v=v: fastshear.shearlet_denoise3d(np.zeros((40, 40, 40)), 0.1, scales=1, k=v))
@@ -251,7 +251,7 @@ for meth in ("adjoint", "fbp"):
         case(f"Radon2D.{meth}-sinogram-{label}", exc, "sinogram", _radon_call(meth, v))
 for label, v, exc in [("unknown", "blackman", ValueError), ("list", ["hann"], TypeError), ("none", None, TypeError),
                       ("int", 1, TypeError), ("upper", "HANN", ValueError)]:
-    case(f"Radon2D.fbp-filter-{label}", exc, "filter", lambda v=v: Radon2D((64, 64), TH).fbp(np.zeros((18, 64)), v))
+    case(f"Radon2D.fbp-filter_name-{label}", exc, "filter_name", lambda v=v: Radon2D((64, 64), TH).fbp(np.zeros((18, 64)), v))
 for label, v, exc in BAD_WORKERS:
     case(f"Radon2D.forward-workers-{label}", exc, "workers", _radon_call("forward", np.zeros((64, 64)), workers=v))
 case("Radon2D.forward-huge-batch", MemoryError, "x",
@@ -551,7 +551,7 @@ CLI_CASES = [
     ("recon-empty-npy", ["reconstruct", "{d}/empty.npy", *RECON, "-o", "{d}/o"], "empty.npy"),
     ("recon-garbage-npy", ["reconstruct", "{d}/garbage.npy", *RECON, "-o", "{d}/o"], "garbage.npy"),
     ("recon-token-npy", ["reconstruct", "{d}/token.npy", *RECON, "-o", "{d}/o"], "token.npy"),
-    ("denoise-token-npy", ["denoise", "{d}/token.npy", "--sigma", "0.1", "-o", "{d}/o"], "token.npy"),
+    ("denoise-token-npy", ["denoise", "{d}/token.npy", "--noise-level", "0.1", "-o", "{d}/o"], "token.npy"),
     ("recon-nan-sino", ["reconstruct", "{d}/nan.npy", *RECON, "-o", "{d}/o"], "NaN"),
     ("recon-dir", ["reconstruct", "{d}/dir.npy", *RECON, "-o", "{d}/o"], "not a file"),
     ("recon-too-few-bins", ["reconstruct", "{d}/small_sino.npy", *RECON, "-o", "{d}/o"], "--shape"),
@@ -570,19 +570,19 @@ CLI_CASES = [
     ("recon-unwritable", ["reconstruct", "{d}/sino.npy", *RECON, "-o", "/proc/fastshear/o"], "/proc/fastshear"),
     ("recon-output-under-file", ["reconstruct", "{d}/sino.npy", *RECON, "-o", "{d}/img.npy/o"], "img.npy"),
     ("recon-txt", ["reconstruct", "{d}/img.npy", *RECON, "-o", "{d}/o"], "rows"),
-    ("denoise-bad-png", ["denoise", "{d}/bad.png", "--sigma", "0.1", "-o", "{d}/o"], "bad.png"),
-    ("denoise-empty", ["denoise", "{d}/empty.npy", "--sigma", "0.1", "-o", "{d}/o"], "empty.npy"),
-    ("denoise-complex", ["denoise", "{d}/complex.npy", "--sigma", "0.1", "-o", "{d}/o"], "complex.npy"),
-    ("denoise-strings", ["denoise", "{d}/strings.npy", "--sigma", "0.1", "-o", "{d}/o"], "strings.npy"),
-    ("denoise-zero-d", ["denoise", "{d}/zero_d.npy", "--sigma", "0.1", "-o", "{d}/o"], "zero_d.npy"),
-    ("denoise-sigma-nan", ["denoise", "{d}/img.npy", "--sigma", "nan", "-o", "{d}/o"], "--sigma"),
-    ("denoise-sigma-inf", ["denoise", "{d}/img.npy", "--sigma", "inf", "-o", "{d}/o"], "--sigma"),
-    ("denoise-sigma-negative", ["denoise", "{d}/img.npy", "--sigma=-1", "-o", "{d}/o"], "--sigma"),
-    ("denoise-scales-0", ["denoise", "{d}/img.npy", "--sigma", "0.1", "--scales", "0", "-o", "{d}/o"], "scales"),
-    ("denoise-scales-100", ["denoise", "{d}/img.npy", "--sigma", "0.1", "--scales", "100", "-o", "{d}/o"], "scales"),
-    ("denoise-workers-huge", ["denoise", "{d}/img.npy", "--sigma", "0.1", "--workers", "100000", "-o", "{d}/o"], "workers"),
-    ("denoise-txt-suffix", ["denoise", "{d}/sino.txt", "--sigma", "0.1", "-o", "{d}/o"], "sino.txt"),
-    ("denoise-unwritable", ["denoise", "{d}/img.npy", "--sigma", "0.1", "--scales", "1", "-o", "/proc/fastshear/o"], "/proc/fastshear"),
+    ("denoise-bad-png", ["denoise", "{d}/bad.png", "--noise-level", "0.1", "-o", "{d}/o"], "bad.png"),
+    ("denoise-empty", ["denoise", "{d}/empty.npy", "--noise-level", "0.1", "-o", "{d}/o"], "empty.npy"),
+    ("denoise-complex", ["denoise", "{d}/complex.npy", "--noise-level", "0.1", "-o", "{d}/o"], "complex.npy"),
+    ("denoise-strings", ["denoise", "{d}/strings.npy", "--noise-level", "0.1", "-o", "{d}/o"], "strings.npy"),
+    ("denoise-zero-d", ["denoise", "{d}/zero_d.npy", "--noise-level", "0.1", "-o", "{d}/o"], "zero_d.npy"),
+    ("denoise-noise-level-nan", ["denoise", "{d}/img.npy", "--noise-level", "nan", "-o", "{d}/o"], "--noise-level"),
+    ("denoise-noise-level-inf", ["denoise", "{d}/img.npy", "--noise-level", "inf", "-o", "{d}/o"], "--noise-level"),
+    ("denoise-noise-level-negative", ["denoise", "{d}/img.npy", "--noise-level=-1", "-o", "{d}/o"], "--noise-level"),
+    ("denoise-scales-0", ["denoise", "{d}/img.npy", "--noise-level", "0.1", "--scales", "0", "-o", "{d}/o"], "scales"),
+    ("denoise-scales-100", ["denoise", "{d}/img.npy", "--noise-level", "0.1", "--scales", "100", "-o", "{d}/o"], "scales"),
+    ("denoise-workers-huge", ["denoise", "{d}/img.npy", "--noise-level", "0.1", "--workers", "100000", "-o", "{d}/o"], "workers"),
+    ("denoise-txt-suffix", ["denoise", "{d}/sino.txt", "--noise-level", "0.1", "-o", "{d}/o"], "sino.txt"),
+    ("denoise-unwritable", ["denoise", "{d}/img.npy", "--noise-level", "0.1", "--scales", "1", "-o", "/proc/fastshear/o"], "/proc/fastshear"),
     ("demo-step-0", ["demo", "--step", "0", "-o", "{d}/demo", "-q"], "--step"),
     ("demo-step-nan", ["demo", "--step", "nan", "-o", "{d}/demo", "-q"], "--step"),
     ("demo-step-tiny", ["demo", "--step", "1e-9", "-o", "{d}/demo", "-q"], "--step"),
@@ -648,8 +648,8 @@ def test_cli_refuses_in_a_process(files, argv, needle):
     assert r.returncode == 2, r.stderr
     lines = r.stderr.splitlines()
     # one error line; warnings before it (ShearLab's fallback filters), one line each
-    assert "Traceback" not in r.stderr and all(l.startswith("fastshear ") for l in lines), r.stderr
-    assert [": error: " in l for l in lines] == [False] * (len(lines) - 1) + [True], r.stderr
+    assert "Traceback" not in r.stderr and all(line.startswith("fastshear ") for line in lines), r.stderr
+    assert [": error: " in line for line in lines] == [False] * (len(lines) - 1) + [True], r.stderr
     assert needle in lines[-1] and r.stdout == "", (r.stdout, r.stderr)
     assert sorted(p.name for p in files.rglob("*")) == before
 

@@ -195,8 +195,8 @@ def test_save_load_round_trip_and_geometry_check(tiny, tmp_path, monkeypatch):
         lti.reconstruct(d["sinogram"][..., :40], m.config.angles, m2)
     with pytest.raises(ValueError, match=r"image shape: trained \(48, 48\), got \(64, 64\)"):
         m2.check_geometry(m.config.angles, shape=(64, 64))
+    np.savez(tmp_path / "x.npz", meta=np.array("{}"))
     with pytest.raises(ValueError, match="not a file written by LtIModel.save"):
-        np.savez(tmp_path / "x.npz", meta=np.array("{}"))
         lti.load(tmp_path / "x.npz")
 
 

@@ -243,7 +243,7 @@ def test_denoise3d_improves_cartoon():
     np.testing.assert_allclose(den, sh.inverse(c), rtol=0, atol=1e-12)
     den32 = fastshear.shearlet_denoise3d(noisy.astype(np.float32), 0.1, scales=1, chunk=7)
     assert den32.dtype == np.float32
-    with pytest.raises(ValueError, match="sigma"):
+    with pytest.raises(ValueError, match="noise_level"):
         fastshear.shearlet_denoise3d(noisy, -1)
 
 

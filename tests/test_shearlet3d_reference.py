@@ -1,5 +1,5 @@
 """Agreement with ShearLab 3D (MATLAB, run under Octave) on the reference data computed by
-ShearLab's own code (../shared/spec/shearlet3d_reference)."""
+ShearLab's own code (tests/data/spec/shearlet3d_reference, or the full set: tests/conftest.py)."""
 import json
 import warnings
 
@@ -117,7 +117,8 @@ def test_golden_3d(spec, name):
 
 
 def test_smallest_cube_and_error_below(spec):
-    """ShearLab accepts 33^3 with one or two scales and rejects 32^3 (spec section 7)."""
+    """ShearLab accepts 33^3 with one or two scales and rejects 32^3 (as ShearLab 3D v1.1's
+    SLgetShearletSystem3D does: the smallest side of its filter configurations)."""
     for scales in (1, 2):
         sh = _system((33, 33, 33), scales)
         assert sh.filter_config == (7, 7, 7)
@@ -126,7 +127,8 @@ def test_smallest_cube_and_error_below(spec):
 
 
 def test_per_plane_fallback_48x64x96():
-    """The fallback is decided per plane: 48x64x96 uses 7, 7 and 3 (spec section 2.1)."""
+    """The fallback is decided per plane: 48x64x96 uses 7, 7 and 3 (ShearLab 3D v1.1 chooses
+    the filters of each coordinate plane separately)."""
     sh = _system((48, 64, 96), 1)
     assert sh.filter_config == (7, 7, 3)
     assert sh.frame_bounds[1] == pytest.approx(4.0, rel=1e-9)

@@ -41,7 +41,9 @@ def test_analysis_l1_with_operator_matches_fista_on_the_synthesis_problem():
     r = solvers.analysis_l1(a, b, ops.MatrixOperator(Q), lam, nonneg=False, max_iter=20000, tol=1e-12)
     f = solvers.fista(ops.MatrixOperator(a @ Q.T), b, solvers.L1(lam), max_iter=20000, tol=1e-13)
     np.testing.assert_allclose(r.x, Q.T @ f.x, atol=1e-6)
-    obj = lambda x: 0.5 * np.sum((a @ x - b) ** 2) + lam * np.abs(Q @ x).sum()
+    def obj(x):
+        return 0.5 * np.sum((a @ x - b) ** 2) + lam * np.abs(Q @ x).sum()
+
     assert obj(r.x) == pytest.approx(obj(Q.T @ f.x), rel=1e-9)
     assert r.history["objective"][-1] == pytest.approx(obj(r.x), rel=1e-9)
     # primal-dual residuals certify the solution
@@ -117,7 +119,9 @@ def test_tv_denoising_matches_an_independent_dual_solver():
     r = solvers.tv(None, b, 0.15, nonneg=False, max_iter=5000, tol=1e-10)
     ref = tv_dual_fista(b, 0.15, iters=20000)
     np.testing.assert_allclose(r.x, ref, atol=2e-4)
-    obj = lambda x: 0.5 * np.sum((x - b) ** 2) + solvers.L21(0.15).value(ops.Gradient2D(b.shape).forward(x))
+    def obj(x):
+        return 0.5 * np.sum((x - b) ** 2) + solvers.L21(0.15).value(ops.Gradient2D(b.shape).forward(x))
+
     assert obj(r.x) == pytest.approx(obj(ref), rel=1e-6)
     # a constant image is a fixed point
     c = np.full((16, 16), 0.3)
@@ -200,8 +204,8 @@ def test_solver_input_errors():
         solvers.fista(np.eye(3), np.ones(3), max_iter=0)
     with pytest.raises(ValueError, match="shape"):
         solvers.cgls(np.eye(3), np.ones(4))
+    sh = fastshear.Shearlet2D((64, 64), scales=1)
     with pytest.raises(ValueError, match="weights"):
-        sh = fastshear.Shearlet2D((64, 64), scales=1)
         solvers.analysis_l1(None, np.zeros((64, 64)), sh, np.ones(5))
     with pytest.raises(ValueError, match="l1 weights"):
         solvers.L1(-1.0)

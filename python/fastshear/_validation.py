@@ -15,7 +15,8 @@ __all__ = ["float_dtype", "real_array", "check_shape", "output_array", "resolve_
            "positive_shape", "finite_vector", "positive_int", "positive_float", "integer", "real",
            "integer_sequence", "one_of", "flag", "memory_limit", "check_alloc", "check_extent",
            "bounded_shape", "finite_array", "optional_real", "MAX_EXTENT", "MAX_WORKERS", "as_array",
-           "initial_guess", "iterations", "tolerance", "positive_real", "positive_reals", "data_array"]
+           "initial_guess", "iterations", "tolerance", "positive_real", "positive_reals", "data_array",
+           "renamed", "MISSING"]
 
 
 def float_dtype(dtype) -> np.dtype:
@@ -424,3 +425,27 @@ def data_array(a, name: str, *, ndim: int | None = None, allow_empty: bool = Fal
     if a.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}")
     return finite_array(a, name)
+
+
+class _Missing:
+    def __repr__(self):
+        return "<required>"
+
+
+#: The default of a parameter that has a deprecated alias (tells "not given" from None).
+MISSING = _Missing()
+
+
+def renamed(value, old_value, name: str, old: str, *, default=MISSING, stacklevel: int = 3):
+    """The value of parameter ``name`` whose deprecated spelling ``old`` (default MISSING: not
+    given) is still accepted for one release, with a DeprecationWarning. ``default`` is the
+    default of ``name``: ``name`` given too (not its default) is a TypeError."""
+    if old_value is MISSING:
+        return value
+    if value is not default:
+        raise TypeError(f"pass {name}= only ({old}= is its deprecated old name)")
+    import warnings
+
+    warnings.warn(f"{old}= is deprecated and will be removed in the next release; use {name}=",
+                  DeprecationWarning, stacklevel=stacklevel)
+    return old_value

@@ -20,8 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import math
-
 import numpy as np
 
 
@@ -253,7 +251,7 @@ def _ct_figure(path: Path, gt, sino, theta, recs, parts, title: str) -> None:
 def cmd_demo(args) -> int:
     import json
 
-    from . import Radon2D, Shearlet2D, ct, phantoms
+    from . import Shearlet2D, ct, phantoms
 
     n = args.size
     if n < 73:
@@ -463,18 +461,18 @@ def cmd_denoise(args) -> int:
         raise CLIError(f"{args.image}: expected a 2D image or a 3D volume (.npy), got shape {img.shape}")
     if img.dtype.kind not in "biuf":
         raise CLIError(f"{args.image}: expected a real numeric array, got dtype {img.dtype}")
-    if args.sigma is None or not np.isfinite(args.sigma) or args.sigma < 0:
-        raise CLIError(f"--sigma (the noise level) must be a finite number >= 0, got {args.sigma}")
+    if args.noise_level is None or not np.isfinite(args.noise_level) or args.noise_level < 0:
+        raise CLIError(f"--noise-level must be a finite number >= 0, got {args.noise_level}")
     args.outputs.folder(Path(args.output).parent)  # an unwritable output fails now, not after the work
     volume = img.ndim == 3
     scales = args.scales if args.scales is not None else (2 if volume else 4)
     t = time.perf_counter()
     try:
         if volume:
-            den = shearlet_denoise3d(img.astype(np.float64), args.sigma, scales=scales,
+            den = shearlet_denoise3d(img.astype(np.float64), args.noise_level, scales=scales,
                                      workers=args.workers)
         else:
-            den = shearlet_denoise(img.astype(np.float64), args.sigma, scales=scales,
+            den = shearlet_denoise(img.astype(np.float64), args.noise_level, scales=scales,
                                    workers=args.workers)
     except (ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
@@ -717,7 +715,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "a 3D .npy volume uses 3D shearlets)")
     n.add_argument("image")
     n.add_argument("-o", "--output", required=True, help="output path (.npy and .png are written)")
-    n.add_argument("--sigma", type=float, required=True, help="noise standard deviation")
+    n.add_argument("--noise-level", "--sigma", dest="noise_level", type=float, required=True,
+                   help="noise standard deviation (--sigma: its old name, still accepted)")
     n.add_argument("--scales", type=int, default=None,
                    help="number of scales (default 4 for images, 2 for volumes)")
     n.add_argument("--workers", type=int, default=None)

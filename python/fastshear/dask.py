@@ -5,14 +5,14 @@ The stack's trailing axes are the plan's input (one chunk each: they are rechunk
 leading axes are slices and keep their chunks. Every block is computed by the very same plan
 call as in memory, so results are identical to ``plan.forward(stack)``.
 
-Plans of :class:`fastshear.Shearlet2D` and :class:`fastshear.Radon2D` travel to worker
-processes as their construction arguments and are rebuilt (once per process) there; other
-operators are sent as they are (fine for threaded clusters, ``processes=False``).
+Any plan of the protocol (:mod:`fastshear._plan`: :class:`fastshear.Shearlet2D`,
+:class:`fastshear.Shearlet3D`, :class:`fastshear.Radon2D`) or operator built from plans works:
+plans pickle as their construction arguments, so they travel to worker processes and are
+rebuilt there (their systems are cached per process).
 """
 from __future__ import annotations
 
 import functools
-import threading
 
 import numpy as np
 
@@ -26,47 +26,7 @@ from .operators import as_operator
 __all__ = ["forward", "adjoint", "reconstruct"]
 
 
-def _spec(plan):
-    """A picklable recipe for known plans, else the plan itself."""
-    from .radon import Radon2D
-    from .shearlet import Shearlet2D
-
-    if isinstance(plan, Shearlet2D):
-        return ("shearlet2d", plan.shape, plan.scales, tuple(plan.shear_levels), plan.full, plan.dtype.name,
-                plan.workers)
-    if isinstance(plan, Radon2D):
-        return ("radon2d", plan.shape, tuple(float(t) for t in plan.theta), plan.n_det, plan.det_spacing,
-                plan.circle, plan.geometry, plan.source_distance, plan.detector_distance, plan.dtype.name,
-                plan.workers)
-    return plan
-
-
-_lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=16)
-def _build(spec):
-    from .radon import Radon2D
-    from .shearlet import Shearlet2D
-
-    if spec[0] == "shearlet2d":
-        _, shape, scales, levels, full, dt, workers = spec
-        return Shearlet2D(shape, scales, shear_levels=levels, full=full, dtype=np.dtype(dt), workers=workers)
-    _, shape, theta, n_det, spacing, circle, geometry, ds, dd, dt, workers = spec
-    return Radon2D(shape, np.asarray(theta), n_det=n_det, det_spacing=spacing, circle=circle,
-                   geometry=geometry, source_distance=ds, detector_distance=dd, dtype=np.dtype(dt),
-                   workers=workers)
-
-
-def _plan_from(spec):
-    if isinstance(spec, tuple) and spec and spec[0] in ("shearlet2d", "radon2d"):
-        with _lock:
-            return _build(spec)
-    return spec
-
-
-def _apply_blocks(spec, adjoint, block):
-    op = as_operator(_plan_from(spec))
+def _apply_blocks(op, adjoint, block):
     return op.adjoint(block) if adjoint else op.forward(block)
 
 
@@ -84,11 +44,10 @@ def _map(plan, stack, adjoint):
     lead = x.ndim - nin
     x = x.rechunk(x.chunks[:lead] + tuple((s,) for s in src))
     chunks = x.chunks[:lead] + tuple((s,) for s in dst)
-    spec = _spec(op.plan) if hasattr(op, "plan") else op
     kw = {}
     if len(dst) != nin:
         kw = {"drop_axis": list(range(lead, lead + nin)), "new_axis": list(range(lead, lead + len(dst)))}
-    return da.map_blocks(functools.partial(_apply_blocks, spec, adjoint), x, chunks=chunks,
+    return da.map_blocks(functools.partial(_apply_blocks, op, adjoint), x, chunks=chunks,
                          dtype=np.dtype(op.dtype), **kw)
 
 

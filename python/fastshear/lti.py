@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 import warnings
 from pathlib import Path

@@ -2,9 +2,9 @@
 
 A :class:`LinearOperator` maps arrays of shape ``(..., *in_shape)`` to ``(..., *out_shape)``
 (leading axes are a batch) with :meth:`~LinearOperator.forward` and its exact transpose
-:meth:`~LinearOperator.adjoint`. Plans (:class:`fastshear.Shearlet2D`, ``fastshear.Radon2D``)
-become operators with :func:`as_operator`; operators compose (``A @ B``), scale (``2 * A``), add
-(``A + B``) and transpose (``A.T``). :func:`dot_test` checks adjointness, :func:`norm` estimates
+:meth:`~LinearOperator.adjoint`. Plans (:class:`fastshear.Shearlet2D`,
+:class:`fastshear.Shearlet3D`, :class:`fastshear.Radon2D`) become operators with
+:func:`as_operator`; operators compose (``A @ B``), scale (``2 * A``), add (``A + B``) and transpose (``A.T``). :func:`dot_test` checks adjointness, :func:`norm` estimates
 the operator norm by power iteration and :func:`aslinearoperator` gives a
 ``scipy.sparse.linalg.LinearOperator`` for SciPy's solvers.
 """
@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_array, bounded_shape, float_dtype, integer, real
+from ._validation import as_array, bounded_shape, float_dtype, integer, output_array, real
 
 __all__ = [
     "LinearOperator", "PlanOperator", "Composition", "Scaled", "Sum", "Adjoint",
@@ -51,6 +51,18 @@ def _checked(a, trailing, name: str, what: str) -> np.ndarray:
     return a
 
 
+def _check_out(out, a, n_in, dst, dtype):
+    if out is not None:
+        output_array(out, a.shape[:a.ndim - n_in] + tuple(dst), dtype, (a,))
+
+
+def _into(result, out):
+    if out is None:
+        return result
+    np.copyto(out, result, casting="same_kind")
+    return out
+
+
 class LinearOperator:
     """Base class of the operator protocol.
 
@@ -63,6 +75,12 @@ class LinearOperator:
         Trailing shapes of inputs and outputs (leading axes are a batch).
     dtype : numpy.dtype
         float32 or float64: the precision the operator computes in.
+    workers : int or None
+        The threads of a wrapped plan (None elsewhere).
+
+    Operators follow the plan protocol of :mod:`fastshear._plan`: ``forward`` and ``adjoint``
+    take ``out=`` and ``workers=``, and operators pickle (a wrapped plan by its construction
+    arguments).
 
     Examples
     --------
@@ -78,16 +96,26 @@ class LinearOperator:
     in_shape: tuple = ()
     out_shape: tuple = ()
     dtype = np.dtype(np.float64)
+    workers = None
 
     # -- the protocol -------------------------------------------------------------------------
-    def forward(self, x):
+    def forward(self, x, *, out=None, workers=None):
         """Apply the operator to ``x`` of shape ``(..., *in_shape)`` (a real array; anything
-        else is a TypeError, another trailing shape a ValueError)."""
-        return self._forward(_checked(x, self.in_shape, "x", f"the in_shape of this {type(self).__name__}"))
+        else is a TypeError, another trailing shape a ValueError).
 
-    def adjoint(self, y):
-        """Apply the transpose to ``y`` of shape ``(..., *out_shape)``."""
-        return self._adjoint(_checked(y, self.out_shape, "y", f"the out_shape of this {type(self).__name__}"))
+        ``out`` (an array of the result's shape and the operator's dtype, C-contiguous)
+        receives the result and is returned. ``workers`` sets the threads of a wrapped plan
+        (:class:`PlanOperator`); operators computed with numpy ignore it."""
+        a = _checked(x, self.in_shape, "x", f"the in_shape of this {type(self).__name__}")
+        _check_out(out, a, len(self.in_shape), self.out_shape, self.dtype)
+        return _into(self._forward(a), out)
+
+    def adjoint(self, y, *, out=None, workers=None):
+        """Apply the transpose to ``y`` of shape ``(..., *out_shape)`` (``out`` and ``workers``
+        as in :meth:`forward`)."""
+        a = _checked(y, self.out_shape, "y", f"the out_shape of this {type(self).__name__}")
+        _check_out(out, a, len(self.out_shape), self.in_shape, self.dtype)
+        return _into(self._adjoint(a), out)
 
     def _forward(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -157,13 +185,16 @@ def _result_dtype(*ops):
 
 
 def _plan_shapes(plan):
-    """(in_shape, out_shape) of a plan: its ``in_shape``/``out_shape``, or for a Radon2D its
-    ``shape``/``sinogram_shape``; None if it has neither."""
+    """(in_shape, out_shape) of a plan (the protocol of :mod:`fastshear._plan`); None if it has
+    none."""
     if hasattr(plan, "in_shape") and hasattr(plan, "out_shape"):
         return tuple(plan.in_shape), tuple(plan.out_shape)
-    if hasattr(plan, "shape") and hasattr(plan, "sinogram_shape"):
-        return tuple(plan.shape), tuple(plan.sinogram_shape)
     return None
+
+
+def _given(**kwargs):
+    """The keywords that were given (a plan-like object outside the protocol may not take them)."""
+    return {k: v for k, v in kwargs.items() if v is not None}
 
 
 class PlanOperator(LinearOperator):
@@ -183,6 +214,20 @@ class PlanOperator(LinearOperator):
         self.plan = plan
         self.in_shape, self.out_shape = _plan_shapes(plan)
         self.dtype = np.dtype(plan.dtype)
+
+    @property
+    def workers(self):
+        return getattr(self.plan, "workers", None)
+
+    def forward(self, x, *, out=None, workers=None):
+        """The plan's ``forward`` (``out`` and ``workers`` passed through)."""
+        a = _checked(x, self.in_shape, "x", f"the in_shape of this {type(self).__name__}")
+        return self.plan.forward(a, **_given(out=out, workers=workers))
+
+    def adjoint(self, y, *, out=None, workers=None):
+        """The plan's ``adjoint`` (``out`` and ``workers`` passed through)."""
+        a = _checked(y, self.out_shape, "y", f"the out_shape of this {type(self).__name__}")
+        return self.plan.adjoint(a, **_given(out=out, workers=workers))
 
     def _forward(self, x):
         return self.plan.forward(x)
@@ -290,7 +335,7 @@ class Identity(LinearOperator):
     (2, 3)
     """
 
-    def __init__(self, shape, dtype=np.float64):
+    def __init__(self, shape, *, dtype=np.float64):
         self.in_shape = self.out_shape = _shape_tuple(shape, "shape")
         self.dtype = float_dtype(dtype)
 
@@ -311,7 +356,7 @@ class MatrixOperator(LinearOperator):
     array([1., 1., 1.])
     """
 
-    def __init__(self, matrix, dtype=None):
+    def __init__(self, matrix, *, dtype=None):
         a = as_array(matrix, "matrix")
         if a.dtype.kind == "c":
             raise TypeError(f"matrix must be real, got {a.dtype}")
@@ -341,7 +386,7 @@ class Diagonal(LinearOperator):
     array([3., 0.])
     """
 
-    def __init__(self, d, dtype=None):
+    def __init__(self, d, *, dtype=None):
         d = as_array(d, "d")
         if d.dtype.kind == "c":
             raise TypeError(f"d must be real, got {d.dtype}")
@@ -373,7 +418,7 @@ class Gradient2D(LinearOperator):
     (array([3., 3., 0.]), array([1., 1., 0.]))
     """
 
-    def __init__(self, shape, dtype=np.float64):
+    def __init__(self, shape, *, dtype=np.float64):
         self.in_shape = bounded_shape(shape, 2)
         self.out_shape = (2,) + self.in_shape
         self.dtype = float_dtype(dtype)
@@ -398,8 +443,8 @@ class Gradient2D(LinearOperator):
 
 def as_operator(obj) -> LinearOperator:
     """``obj`` as a :class:`LinearOperator`: operators pass through, plans with ``forward``,
-    ``adjoint``, ``in_shape`` and ``out_shape`` (Shearlet2D, Radon2D) are wrapped, 2-D arrays
-    become a :class:`MatrixOperator`.
+    ``adjoint``, ``in_shape`` and ``out_shape`` (Shearlet2D, Shearlet3D, Radon2D: the plan
+    protocol of :mod:`fastshear._plan`) are wrapped, 2-D arrays become a :class:`MatrixOperator`.
 
     Examples
     --------

@@ -44,7 +44,7 @@ def _grid(shape):
     return x, y
 
 
-def cartoon(shape=(256, 256), seed: int = 0, n_regions: int = 3, dtype=np.float64) -> np.ndarray:
+def cartoon(shape=(256, 256), *, seed: int = 0, n_regions: int = 3, dtype=np.float64) -> np.ndarray:
     """A cartoon-like image: a smooth background plus smooth functions on regions with smooth
     (C-infinity, star-shaped) boundaries.
 
@@ -98,7 +98,7 @@ def cartoon(shape=(256, 256), seed: int = 0, n_regions: int = 3, dtype=np.float6
     return img.astype(dtype)
 
 
-def cartoon3d(shape=(96, 96, 96), seed: int = 0, n_regions: int = 4, dtype=np.float64) -> np.ndarray:
+def cartoon3d(shape=(96, 96, 96), *, seed: int = 0, n_regions: int = 4, dtype=np.float64) -> np.ndarray:
     """A cartoon-like volume: a smooth background plus smooth functions on (rotated) ellipsoids,
     i.e. jumps across smooth closed surfaces, the 3D analogue of :func:`cartoon`.
 
@@ -221,7 +221,7 @@ def shepp_logan_ellipses(shape=(256, 256)) -> np.ndarray:
     return e
 
 
-def random_ellipses(shape=(256, 256), seed: int = 0, n_ellipses: int = 8) -> np.ndarray:
+def random_ellipses(shape=(256, 256), *, seed: int = 0, n_ellipses: int = 8) -> np.ndarray:
     """Random ellipses inside the inscribed circle of an image of ``shape``.
 
     Parameters
@@ -261,7 +261,7 @@ def random_ellipses(shape=(256, 256), seed: int = 0, n_ellipses: int = 8) -> np.
     return out
 
 
-def ellipse_image(ellipses, shape=(256, 256), oversample: int = 4, dtype=np.float64) -> np.ndarray:
+def ellipse_image(ellipses, shape=(256, 256), *, oversample: int = 4, dtype=np.float64) -> np.ndarray:
     """Rasterise ellipses: each pixel holds the mean over ``oversample^2`` sub-pixel points.
 
     Parameters
@@ -308,7 +308,7 @@ def ellipse_image(ellipses, shape=(256, 256), oversample: int = 4, dtype=np.floa
     return img.astype(dtype)
 
 
-def shepp_logan(shape=(256, 256), oversample: int = 4, dtype=np.float64) -> np.ndarray:
+def shepp_logan(shape=(256, 256), *, oversample: int = 4, dtype=np.float64) -> np.ndarray:
     """The modified Shepp-Logan phantom rasterised at ``shape`` (values in [0, 1]).
 
     Parameters
@@ -330,10 +330,10 @@ def shepp_logan(shape=(256, 256), oversample: int = 4, dtype=np.float64) -> np.n
     >>> p.shape, float(p.max()) <= 1.0
     ((64, 64), True)
     """
-    return ellipse_image(shepp_logan_ellipses(shape), shape, oversample, dtype)
+    return ellipse_image(shepp_logan_ellipses(shape), shape, oversample=oversample, dtype=dtype)
 
 
-def ellipse_sinogram(ellipses, theta, n_det: int, det_spacing: float = 1.0, geometry: str = "parallel",
+def ellipse_sinogram(ellipses, theta, n_det: int, *, det_spacing: float = 1.0, geometry: str = "parallel",
                      source_distance=None, detector_distance=None) -> np.ndarray:
     """Exact line integrals of a sum of ellipses, in :class:`fastshear.Radon2D`'s geometry.
 

@@ -12,9 +12,10 @@ import threading
 import numpy as np
 
 from . import _core, _fftw
-from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, finite_vector, flag,
-                          float_dtype, one_of, positive_int, real, real_array,
-                          resolve_workers)
+from ._plan import Plan
+from ._validation import (MISSING, bounded_shape, call_threads, check_alloc, check_shape, finite_vector,
+                          flag, float_dtype, one_of, output_array, positive_int, real, real_array,
+                          renamed, resolve_workers)
 
 #: The largest image side and number of detector bins the core accepts.
 MAX_RADON_SIDE = 2**24
@@ -24,7 +25,8 @@ MAX_FAN_DISTANCE = 1e9
 
 __all__ = ["Radon2D", "FBP_FILTERS"]
 
-#: Names accepted by :meth:`Radon2D.fbp` (``"ramp"`` is another name of ``"ram-lak"``).
+#: Names accepted by :meth:`Radon2D.fbp`'s ``filter_name`` (``"ramp"`` is another name of
+#: ``"ram-lak"``).
 FBP_FILTERS = ("ram-lak", "shepp-logan", "cosine", "hamming", "hann")
 
 
@@ -52,8 +54,16 @@ def _ramp_response(pad: int, spacing: float, name) -> np.ndarray:
     elif key == "hann":
         win = 0.5 + 0.5 * np.cos(np.pi * r)
     else:
-        raise ValueError(f"filter must be one of {FBP_FILTERS}, got {name!r}")
+        raise ValueError(f"filter_name must be one of {FBP_FILTERS}, got {name!r}")
     return ramp * win
+
+
+def _into(result: np.ndarray, out) -> np.ndarray:
+    """``result``, or ``out`` holding a copy of it (``out`` already checked)."""
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
 
 
 def _sampling_step(gaps: np.ndarray, period: float) -> float:
@@ -81,7 +91,7 @@ def _angle_weights(theta_rad: np.ndarray, period: float) -> np.ndarray:
     return w
 
 
-class Radon2D:
+class Radon2D(Plan):
     """The 2D Radon transform of a fixed geometry: a plan built once, applied many times.
 
     Parameters
@@ -114,12 +124,15 @@ class Radon2D:
 
     Attributes
     ----------
+    in_shape, out_shape : tuple of int
+        ``(N, M)`` and ``(n_angles, n_det)`` (the plan protocol of :mod:`fastshear._plan`).
     shape : (int, int)
-    theta : ndarray
+        The image size (``in_shape``).
+    theta : ndarray, read-only
         The angles in degrees (float64), in the given order.
     n_det, n_angles : int
     sinogram_shape : (int, int)
-        ``(n_angles, n_det)``.
+        ``(n_angles, n_det)`` (``out_shape``).
     det_spacing, circle, geometry, source_distance, detector_distance, dtype, workers
         As given (``source_distance`` and ``detector_distance`` are None for parallel beam).
 
@@ -161,7 +174,8 @@ class Radon2D:
         self.shape = bounded_shape(shape, 2)
         if max(self.shape) > MAX_RADON_SIDE:
             raise ValueError(f"shape must have sides <= {MAX_RADON_SIDE}, got {self.shape}")
-        self.theta = finite_vector(theta, "theta")
+        self.theta = finite_vector(theta, "theta")  # a new float64 array
+        self.theta.setflags(write=False)
         if self.theta.size > MAX_RADON_SIDE:
             raise ValueError(f"theta must hold at most {MAX_RADON_SIDE} angles, got {self.theta.size}")
         self.det_spacing = real(det_spacing, "det_spacing", lo=1e-12, hi=1e12)
@@ -244,6 +258,23 @@ class Radon2D:
         """``(n_angles, n_det)``."""
         return (self.n_angles, self.n_det)
 
+    @property
+    def in_shape(self) -> tuple[int, int]:
+        """``(N, M)``: the image size (the plan protocol's name for :attr:`shape`)."""
+        return self.shape
+
+    @property
+    def out_shape(self) -> tuple[int, int]:
+        """``(n_angles, n_det)``: the plan protocol's name for :attr:`sinogram_shape`."""
+        return self.sinogram_shape
+
+    def _init_args(self):
+        kw = {"n_det": self.n_det, "det_spacing": self.det_spacing, "circle": self.circle,
+              "geometry": self.geometry, "dtype": self.dtype.name, "workers": self.workers}
+        if self.geometry == "fan":
+            kw.update(source_distance=self.source_distance, detector_distance=self.detector_distance)
+        return (self.shape, np.array(self.theta)), kw
+
     def __repr__(self) -> str:
         extra = ""
         if self.geometry == "fan":
@@ -252,19 +283,23 @@ class Radon2D:
                 f"det_spacing={self.det_spacing}, circle={self.circle}, geometry={self.geometry!r}"
                 f"{extra}, dtype={self.dtype.name})")
 
-    def forward(self, x, *, workers=None) -> np.ndarray:
+    def forward(self, x, *, out=None, workers=None) -> np.ndarray:
         """Forward projection (line integrals).
 
         Parameters
         ----------
         x : array_like, (..., N, M)
             Real image or batch of images; converted to the plan's dtype.
+        out : ndarray, (..., n_angles, n_det), optional
+            Where to write the sinograms (the plan's dtype, C-contiguous, not overlapping ``x``);
+            returned. The core computes into its own buffer and the result is copied, so ``out``
+            serves the protocol, not speed.
         workers : int, optional
             Threads for this call (default: the plan's).
 
         Returns
         -------
-        ndarray, (..., n_angles, n_det), the plan's dtype.
+        ndarray, (..., n_angles, n_det), the plan's dtype (``out`` when given).
 
         Examples
         --------
@@ -277,22 +312,26 @@ class Radon2D:
         a = real_array(x, self.dtype, "x")
         check_shape(a, self.shape, "x", "image size of this Radon2D")
         lead = a.shape[:-2]
+        if out is not None:
+            output_array(out, lead + self.sinogram_shape, self.dtype, (a,))
         check_alloc(math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
                     f"sinograms of shape {lead + self.sinogram_shape}")
         s = self._plan.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
-        return s.reshape(lead + self.sinogram_shape)
+        return _into(s.reshape(lead + self.sinogram_shape), out)
 
-    def adjoint(self, s, *, workers=None) -> np.ndarray:
+    def adjoint(self, s, *, out=None, workers=None) -> np.ndarray:
         """The exact adjoint (transpose) of :meth:`forward`: unfiltered backprojection.
 
         Parameters
         ----------
         s : array_like, (..., n_angles, n_det)
+        out : ndarray, (..., N, M), optional
+            Where to write the images (as in :meth:`forward`).
         workers : int, optional
 
         Returns
         -------
-        ndarray, (..., N, M)
+        ndarray, (..., N, M) (``out`` when given)
 
         Examples
         --------
@@ -304,22 +343,24 @@ class Radon2D:
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
         lead = a.shape[:-2]
+        if out is not None:
+            output_array(out, lead + self.shape, self.dtype, (a,))
         check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize,
                     f"images of shape {lead + self.shape}")
         x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), call_threads(self._threads, workers), False)
-        return x.reshape(lead + self.shape)
+        return _into(x.reshape(lead + self.shape), out)
 
     # ------------------------------------------------------------------ FBP
     def _fbp_setup(self, name):
         if not isinstance(name, str):
-            raise TypeError(f"filter must be one of {FBP_FILTERS} or 'ramp' (a string), got "
+            raise TypeError(f"filter_name must be one of {FBP_FILTERS} or 'ramp' (a string), got "
                             f"{type(name).__name__} {name!r}")
         key = "ram-lak" if name == "ramp" else name
         with self._lock:
             hit = self._fbp_cache.get(key)
         if hit is not None:
             return hit
-        one_of(key, "filter", FBP_FILTERS)
+        one_of(key, "filter_name", FBP_FILTERS)
         nd = self.n_det
         pad = max(64, 1 << int(np.ceil(np.log2(2 * nd))))
         th = np.deg2rad(self.theta)
@@ -372,16 +413,18 @@ class Radon2D:
         w = np.where(r3, np.sin(np.pi / 4 * np.maximum(np.pi + 2 * delta - b, 0) / np.maximum(delta + g, eps)) ** 2, w)
         return np.clip(w, 0.0, 1.0)
 
-    def fbp(self, s, filter: str = "ram-lak", *, workers=None) -> np.ndarray:
+    def fbp(self, s, filter_name: str = "ram-lak", *, workers=None, filter: str = MISSING) -> np.ndarray:
         """Filtered backprojection.
 
         Parameters
         ----------
         s : array_like, (..., n_angles, n_det)
             Sinogram (line integrals, as :meth:`forward` makes them).
-        filter : {"ram-lak", "shepp-logan", "cosine", "hamming", "hann"}
+        filter_name : {"ram-lak", "shepp-logan", "cosine", "hamming", "hann"}
             Ramp filter window (``"ramp"`` = ``"ram-lak"``), as scikit-image's ``iradon``.
         workers : int, optional
+        filter : str, deprecated
+            The old name of ``filter_name`` (a DeprecationWarning; removed in the next release).
 
         Returns
         -------
@@ -411,7 +454,8 @@ class Radon2D:
         """
         a = real_array(s, self.dtype, "sinogram")
         check_shape(a, self.sinogram_shape, "sinogram", "n_angles x n_det of this Radon2D")
-        pre, response, pad = self._fbp_setup(filter)
+        filter_name = renamed(filter_name, filter, "filter_name", "filter", default="ram-lak")
+        pre, response, pad = self._fbp_setup(filter_name)
         lead = a.shape[:-2]
         check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize
                     + 2 * math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,

@@ -8,16 +8,16 @@ batches, float32 end to end, several threads.
 from __future__ import annotations
 
 import functools
-import warnings
 
 import math
 
 import numpy as np
 
 from . import _core, _fftw
-from ._shearlab import check_scales_levels, full_from_half, shearlet_spectra_2d
-from ._validation import (bounded_shape, call_threads, check_alloc, check_shape, flag, float_dtype,
-                          output_array, real, real_array, resolve_workers)
+from ._plan import ShearletPlan, plan_warning
+from ._shearlab import full_from_half, shearlet_spectra_2d
+from ._validation import (MISSING, call_threads, check_alloc, check_shape, output_array, real, real_array,
+                          renamed)
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
 
@@ -35,6 +35,7 @@ def _system(shape, scales, levels, full, dtype_name):
     bank = bank_cls(half, shape[1])
     _fftw.save_if_new()
     rms = np.sqrt(bank.band_energies / (shape[0] * shape[1]))
+    rms.setflags(write=False)  # shared by every plan of this system
     dw = bank.dual_weights
     return bank, idx, config, rms, (float(dw.min()), float(dw.max()))
 
@@ -53,7 +54,7 @@ def plan_bytes_2d(shape, levels, full) -> int:
     return max(2 * k * n * (m // 2 + 1) * 16, wedges)
 
 
-class Shearlet2D:
+class Shearlet2D(ShearletPlan):
     """ShearLab-compatible 2D cone-adapted shearlet system: a plan built once, applied many times.
 
     Parameters
@@ -74,11 +75,13 @@ class Shearlet2D:
 
     Attributes
     ----------
+    in_shape, out_shape : tuple of int
+        ``(N, M)`` and ``(K, N, M)`` (the plan protocol of :mod:`fastshear._plan`).
     n_shearlets : int
         K, the number of shearlets (lowpass included).
     indices : ndarray (K, 3)
         Rows ``[cone, scale, shear]`` in ShearLab's order, lowpass ``[0, 0, 0]`` last.
-    rms : ndarray (K,)
+    rms : ndarray (K,), read-only
         Spatial l2 norm of each shearlet over sqrt(N M) (ShearLab's RMS), used to scale
         thresholds.
     frame_bounds : (float, float)
@@ -112,13 +115,7 @@ class Shearlet2D:
 
     def __init__(self, shape, scales: int = 4, *, shear_levels=None, full: bool = False,
                  dtype=np.float64, workers=None):
-        self.shape = bounded_shape(shape, 2)
-        self.scales, levels = check_scales_levels(scales, shear_levels)
-        self.shear_levels = levels
-        self.full = flag(full, "full")
-        self.dtype = float_dtype(dtype)
-        self.workers = workers
-        self._threads = resolve_workers(workers)
+        levels = self._init_common(shape, scales, shear_levels, full, dtype, workers)
         from ._shearlab import _find_config, choose_filters
 
         if _find_config(self.shape[0], self.shape[1], self.scales, levels) is None:
@@ -128,37 +125,16 @@ class Shearlet2D:
         bank, idx, config, rms, bounds = _system(self.shape, self.scales, levels, self.full,
                                                  self.dtype.name)
         if config > 1:
-            warnings.warn(
+            plan_warning(
                 f"{self.shape[0]}x{self.shape[1]} is too small for the default shearlet filters; "
                 f"using ShearLab's fallback configuration {config}",
                 ShearletFallbackWarning,
-                stacklevel=2,
             )
         self._bank = bank
         self.indices = idx
         self.filter_config = config
         self.rms = rms
         self.frame_bounds = bounds
-
-    @property
-    def n_shearlets(self) -> int:
-        return int(self.indices.shape[0])
-
-    @property
-    def in_shape(self) -> tuple:
-        """Input shape ``(N, M)`` (the operator protocol of :mod:`fastshear.operators`)."""
-        return self.shape
-
-    @property
-    def out_shape(self) -> tuple:
-        """Output shape ``(K, N, M)`` (the operator protocol of :mod:`fastshear.operators`)."""
-        return (self.n_shearlets,) + self.shape
-
-    def __repr__(self) -> str:
-        return (
-            f"Shearlet2D(shape={self.shape}, scales={self.scales}, shear_levels={list(self.shear_levels)}, "
-            f"full={self.full}, dtype={self.dtype.name}, K={self.n_shearlets})"
-        )
 
     def forward(self, x, *, out=None, workers=None) -> np.ndarray:
         """Shearlet coefficients of ``x``.
@@ -250,6 +226,21 @@ class Shearlet2D:
                                          self.shear_levels, self.full)
         return full_from_half(half, self.shape[1])
 
+    def spectrum(self, j: int) -> np.ndarray:
+        """Centred frequency response of shearlet ``j`` (ShearLab's ``shearlets[:, :, j]``),
+        ``(N, M)`` complex128, as :meth:`Shearlet3D.spectrum <fastshear.Shearlet3D.spectrum>`.
+
+        Examples
+        --------
+        >>> import numpy as np, fastshear
+        >>> sh = fastshear.Shearlet2D((64, 64), scales=1)
+        >>> bool(np.array_equal(sh.spectrum(-1), sh.spectra[-1]))
+        True
+        """
+        half, _, _ = shearlet_spectra_2d(self.shape[0], self.shape[1], self.scales,
+                                         self.shear_levels, self.full)
+        return full_from_half(half[self._band_index(j)], self.shape[1])
+
     @property
     def dual_frame_weights(self) -> np.ndarray:
         """sum_i |psi_i|^2, centred, ``(N, M)`` (ShearLab's ``dualFrameWeights``)."""
@@ -257,21 +248,24 @@ class Shearlet2D:
         return np.real(full_from_half(w.astype(np.complex128), self.shape[1]))
 
 
-def shearlet_denoise(image, sigma: float, *, scales: int = 4, k: float = 3.0,
-                     workers=None) -> np.ndarray:
+def shearlet_denoise(image, noise_level: float = MISSING, *, scales: int = 4, k: float = 3.0,
+                     workers=None, sigma: float = MISSING) -> np.ndarray:
     """Hard-threshold shearlet denoising (ShearLab's example): zero every coefficient with
-    ``|c_i| <= k * sigma * RMS_i`` (the lowpass included) and reconstruct with the dual frame.
+    ``|c_i| <= k * noise_level * RMS_i`` (the lowpass included) and reconstruct with the dual frame.
 
     Parameters
     ----------
     image : array_like, (..., N, M)
         Noisy image(s).
-    sigma : float
-        Standard deviation of the additive white Gaussian noise.
+    noise_level : float
+        Standard deviation of the additive white Gaussian noise (the one name of the noise level
+        across fastshear: ``ct.reconstruct``, the command line's ``--noise-level``).
     scales : int
         Number of shearlet scales.
     k : float
         Threshold in units of the noise level in each band.
+    sigma : float, deprecated
+        The old name of ``noise_level`` (a DeprecationWarning; removed in the next release).
 
     Returns
     -------
@@ -293,10 +287,13 @@ def shearlet_denoise(image, sigma: float, *, scales: int = 4, k: float = 3.0,
     img = real_array(img, dtype, "image")
     if img.ndim < 2:
         raise ValueError(f"image must have shape (..., N, M), got {img.shape}")
-    sigma = real(sigma, "sigma", lo=0)
+    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
+    if noise_level is MISSING:
+        raise TypeError("shearlet_denoise() missing the argument 'noise_level'")
+    noise_level = real(noise_level, "noise_level", lo=0)
     k = real(k, "k", lo=0)
     sh = Shearlet2D(img.shape[-2:], scales, dtype=dtype, workers=workers)
     c = sh.forward(img)
-    thr = (k * sigma * sh.rms).astype(dtype)[:, None, None]
+    thr = (k * noise_level * sh.rms).astype(dtype)[:, None, None]
     c[np.abs(c) <= thr] = 0
     return sh.inverse(c)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-import warnings
 
 import numpy as np
 
@@ -27,9 +26,9 @@ from ._shearlab import (
     shearlet_spectra_2d_uncentred,
     smallest_side,
 )
-from ._shearlab import check_scales_levels
-from ._validation import (as_array, bounded_shape, call_threads, check_alloc, check_shape, flag,
-                          float_dtype, integer, output_array, real, real_array, resolve_workers)
+from ._plan import ShearletPlan, plan_warning
+from ._validation import (MISSING, as_array, call_threads, check_alloc, check_shape, integer, output_array,
+                          real, real_array, renamed)
 from .shearlet import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -133,7 +132,7 @@ def _half_full_3d(half: np.ndarray, n3: int) -> np.ndarray:
     return full
 
 
-class Shearlet3D:
+class Shearlet3D(ShearletPlan):
     """ShearLab-compatible 3D pyramid-adapted shearlet system: a plan built once, applied many
     times, that never holds the K 3D filters.
 
@@ -157,12 +156,14 @@ class Shearlet3D:
 
     Attributes
     ----------
+    in_shape, out_shape : tuple of int
+        ``(n1, n2, n3)`` and ``(K, n1, n2, n3)`` (the plan protocol of :mod:`fastshear._plan`).
     n_shearlets : int
         K, the number of shearlets (lowpass included): 50, 99, 292 for 1, 2, 3 scales.
     indices : ndarray (K, 4)
         Rows ``[pyramid, scale, shear1, shear2]`` in ShearLab's order, lowpass ``[0, 0, 0, 0]``
         last.
-    rms : ndarray (K,)
+    rms : ndarray (K,), read-only
         Spatial l2 norm of each shearlet over sqrt(n1 n2 n3) (ShearLab's RMS), used to scale
         thresholds.
     frame_bounds : (float, float)
@@ -197,15 +198,11 @@ class Shearlet3D:
     True
     """
 
+    ndim = 3
+
     def __init__(self, shape, scales: int = 2, *, shear_levels=None, full: bool = False,
                  dtype=np.float64, workers=None):
-        self.shape = bounded_shape(shape, 3)
-        self.scales, levels = check_scales_levels(scales, shear_levels)
-        self.shear_levels = levels
-        self.full = flag(full, "full")
-        self.dtype = float_dtype(dtype)
-        self.workers = workers
-        self._threads = resolve_workers(workers)
+        levels = self._init_common(shape, scales, shear_levels, full, dtype, workers)
         _check_fits(self.shape, self.scales, levels)
         n1, n2, n3 = self.shape
         k2 = sum(2 * 2 ** (lv + 1) + 2 for lv in levels) + 1  # bands of one full 2D system
@@ -214,11 +211,10 @@ class Shearlet3D:
         bank, idx, bands, configs, rms, bounds = _system(self.shape, self.scales, levels,
                                                          self.full, self.dtype.name)
         if max(configs) > 1:
-            warnings.warn(
+            plan_warning(
                 "{}x{}x{} is too small for the default shearlet filters; using ShearLab's fallback "
                 "configurations {} (planes n1 x n2, n1 x n3, n3 x n2)".format(*self.shape, configs),
                 ShearletFallbackWarning,
-                stacklevel=2,
             )
         self._bank = bank
         self._bands = bands
@@ -226,17 +222,6 @@ class Shearlet3D:
         self.filter_config = configs
         self.rms = rms
         self.frame_bounds = bounds
-
-    @property
-    def n_shearlets(self) -> int:
-        return int(self.indices.shape[0])
-
-    def __repr__(self) -> str:
-        return (
-            f"Shearlet3D(shape={self.shape}, scales={self.scales}, "
-            f"shear_levels={list(self.shear_levels)}, full={self.full}, dtype={self.dtype.name}, "
-            f"K={self.n_shearlets})"
-        )
 
     def _selection(self, bands):
         """(index array or None, whether an int dropped the band axis)."""
@@ -399,10 +384,7 @@ class Shearlet3D:
         >>> sh.spectrum(49).shape
         (40, 40, 40)
         """
-        K = self.n_shearlets
-        if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not -K <= j < K:
-            raise ValueError(f"j must be an integer in -{K}..{K - 1}, got {j!r}")
-        form, a, b = self._bands[int(j) % K]
+        form, a, b = self._bands[self._band_index(j)]
         (f12, f13, f32), _, _ = _plane_stacks(self.shape, self.scales, self.shear_levels)
         if form == 0:
             s = np.einsum("xy,zy->xyz", f12[a], f32[b])
@@ -418,10 +400,10 @@ class Shearlet3D:
         return np.fft.fftshift(_half_full_3d(self._bank.dual_weights, self.shape[2]))
 
 
-def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
-                       workers=None, chunk: int = 16) -> np.ndarray:
+def shearlet_denoise3d(volume, noise_level: float = MISSING, *, scales: int = 2, k: float = 3.0,
+                       workers=None, chunk: int = 16, sigma: float = MISSING) -> np.ndarray:
     """Hard-threshold 3D shearlet denoising (ShearLab's example): zero every coefficient with
-    ``|c_j| <= k * sigma * RMS_j`` (the lowpass included) and reconstruct with the dual frame.
+    ``|c_j| <= k * noise_level * RMS_j`` (the lowpass included) and reconstruct with the dual frame.
 
     The bands are streamed ``chunk`` at a time, so memory stays at ``chunk`` volumes of
     coefficients instead of K.
@@ -430,12 +412,15 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     ----------
     volume : array_like, (..., n1, n2, n3)
         Noisy volume(s).
-    sigma : float
-        Standard deviation of the additive white Gaussian noise.
+    noise_level : float
+        Standard deviation of the additive white Gaussian noise (the one name of the noise level
+        across fastshear: ``ct.reconstruct``, the command line's ``--noise-level``).
     scales : int
         Number of shearlet scales.
     k : float
         Threshold in units of the noise level in each band.
+    sigma : float, deprecated
+        The old name of ``noise_level`` (a DeprecationWarning; removed in the next release).
     chunk : int
         Bands decomposed, thresholded and reconstructed at a time.
 
@@ -455,7 +440,10 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     vol = as_array(volume, "volume")
     dtype = np.float32 if vol.dtype == np.float32 else np.float64
     vol = real_array(vol, dtype, "volume")
-    sigma = real(sigma, "sigma", lo=0)
+    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
+    if noise_level is MISSING:
+        raise TypeError("shearlet_denoise3d() missing the argument 'noise_level'")
+    noise_level = real(noise_level, "noise_level", lo=0)
     k = real(k, "k", lo=0)
     chunk = integer(chunk, "chunk", lo=1)
     if vol.ndim < 3:
@@ -465,7 +453,7 @@ def shearlet_denoise3d(volume, sigma: float, *, scales: int = 2, k: float = 3.0,
     for lo in range(0, sh.n_shearlets, int(chunk)):
         sel = slice(lo, min(lo + int(chunk), sh.n_shearlets))
         c = sh.forward(vol, bands=sel)
-        thr = (k * sigma * sh.rms[sel]).astype(dtype)[:, None, None, None]
+        thr = (k * noise_level * sh.rms[sel]).astype(dtype)[:, None, None, None]
         c[np.abs(c) <= thr] = 0
         part = sh.inverse(c, bands=sel)
         out = part if out is None else out + part

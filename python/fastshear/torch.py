@@ -51,7 +51,7 @@ class _Apply(torch.autograd.Function):
         return torch.from_numpy(np.asarray(gx)).to(device=gy.device, dtype=gy.dtype), None, None
 
 
-def apply(op, x, adjoint: bool = False):
+def apply(op, x, *, adjoint: bool = False):
     """``op.forward(x)`` (or ``op.adjoint(x)``) on a tensor, differentiable (backward = the
     other one).
 
