@@ -716,7 +716,7 @@ class ADMM(Solver):
             beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0)
             p = zr + _bcast(beta, p).astype(x.dtype) * p
             rz = rz_new
-        kx = K.forward(x)
+        kx = K.forward(x, out=s["kx"]) if self._fused else K.forward(x)
         # z, u and the scaled duals from the extrapolated (hat) point
         old = {k: s[k] for k in ("z", "l", "u", "m") if k in s}
         if self._fused:
@@ -1305,13 +1305,26 @@ def _data_operator(A, b, shape=None):
 
 def _regularised_least_squares(A, b, K, f, *, nonneg, x0, ratio, norm=None, accelerate_denoising=False,
                                **pdhg_args):
-    """``min_x ||A x - b||^2 / 2 + f(K x)  (+ x >= 0)`` with :func:`pdhg`.
+    """``min_x ||A x - b||^2 / 2 + f(K x)  (+ x >= 0)`` with :func:`admm` (``method="admm"``,
+    the default when ``A`` is given and no PDHG ``ratio`` is) or :func:`pdhg`.
 
     ``A=None`` is denoising: the data term (and positivity) go into ``G``, whose prox is exact,
     PDHG starts at ``b`` and, with ``accelerate_denoising``, takes the accelerated steps that the
     strongly convex ``G`` allows. Otherwise the data term is a second ``F`` on ``A``. ``norm`` is
     ``||K||`` where known (``||A||`` is then asked of ``A``); ``ratio=None`` means 1.
     """
+    method = pdhg_args.pop("method", None)
+    if method not in (None, "admm", "pdhg"):
+        raise ValueError(f"method must be 'admm', 'pdhg' or None, got {method!r}")
+    if method is None:
+        method = "admm" if A is not None and ratio is None else "pdhg"
+    if method == "admm":
+        if A is None:
+            A = Identity(K.in_shape, dtype=np.result_type(np.dtype(K.dtype), b.dtype))
+        if ratio is not None:
+            raise ValueError("ratio is PDHG's step balance; ADMM takes none (use method='pdhg')")
+        pdhg_args.pop("workers", None)
+        return admm(A, b, K, f, nonneg=nonneg, x0=x0, **pdhg_args)
     ratio = 1.0 if ratio is None else ratio
     if A is None:
         g = SquaredL2NonNegative(b) if nonneg else SquaredL2(b)
@@ -1323,7 +1336,8 @@ def _regularised_least_squares(A, b, K, f, *, nonneg, x0, ratio, norm=None, acce
 
 
 def analysis_l1(A, b, W, weights=1.0, *, nonneg: bool = True, x0=None, max_iter: int = 300,
-                tol: float = 1e-5, ratio: float = None, callback=None, progress=False, workers=None):
+                tol: float = 1e-5, ratio: float = None, method: str = None, callback=None, progress=False,
+                workers=None):
     """Analysis-sparse regularisation in a frame:
     ``min_x ||A x - b||^2 / 2 + sum_i w_i ||(W x)_i||_1  (+ x >= 0)``.
 
@@ -1331,7 +1345,10 @@ def analysis_l1(A, b, W, weights=1.0, *, nonneg: bool = True, x0=None, max_iter:
     per shearlet (e.g. growing with scale); ``A`` a Radon transform (limited-angle CT), a
     :class:`fastshear.operators.Diagonal` mask (inpainting) or ``None`` (denoising: ``A = I``,
     then the data term and positivity form ``G`` with a closed-form prox). Solved with
-    :func:`pdhg`; the shearlet frame is not tight, so the l1 term has no closed-form prox in x.
+    :func:`admm` when ``A`` is given (the converged solver of :func:`fastshear.ct.reconstruct`;
+    its stopping rule is the relative residual of :class:`ADMM`), with :func:`pdhg` for denoising
+    or when ``ratio`` or ``method="pdhg"`` is given; the shearlet frame is not tight, so the l1
+    term has no closed-form prox in x.
 
     Parameters
     ----------
@@ -1342,13 +1359,9 @@ def analysis_l1(A, b, W, weights=1.0, *, nonneg: bool = True, x0=None, max_iter:
     weights : float, (K,) or array broadcastable to ``W.out_shape``
     nonneg : bool
     ratio : float, optional
-        PDHG's primal/dual balance; default 1 for denoising and ``1 / ||A||`` ... see Notes.
-
-    Notes
-    -----
-    The default ``ratio`` (``tau / sigma`` of the normalised problem) is ``||A||`` /
-    ``max(||b||, 1)`` scaled, chosen once so that the primal step matches the image scale; it is
-    a rule, not tuned per image.
+        PDHG's primal/dual balance (implies ``method="pdhg"``); default 1.
+    method : {None, "admm", "pdhg"}
+        None: ADMM when ``A`` is given and ``ratio`` is not, else PDHG.
 
     Returns
     -------
@@ -1385,16 +1398,18 @@ def analysis_l1(A, b, W, weights=1.0, *, nonneg: bool = True, x0=None, max_iter:
     if A is not None and tuple(A.in_shape) != shape:
         raise ValueError(f"A takes {A.in_shape}, W takes {shape}")
     return _regularised_least_squares(A, b, Wop, l1, nonneg=nonneg, x0=x0, max_iter=max_iter, tol=tol,
-                                      ratio=ratio, callback=callback, progress=progress, workers=workers)
+                                      ratio=ratio, method=method, callback=callback, progress=progress,
+                                      workers=workers)
 
 
 def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, tol: float = 1e-5,
-       ratio: float = None, callback=None, progress=False, shape=None):
+       ratio: float = None, method: str = None, callback=None, progress=False, shape=None):
     """Isotropic total variation: ``min_x ||A x - b||^2 / 2 + lam TV(x)  (+ x >= 0)`` with
     ``TV(x) = sum sqrt((D_r x)^2 + (D_c x)^2)`` (forward differences, Neumann boundary).
 
     ``A=None`` is denoising (``A = I``, data term and positivity in ``G``; Chambolle-Pock's
-    accelerated steps). Solved with :func:`pdhg`.
+    accelerated steps), solved with :func:`pdhg`; with an ``A`` the problem is solved by
+    :func:`admm` (``method="pdhg"`` or a PDHG ``ratio`` select PDHG).
 
     Returns
     -------
@@ -1420,4 +1435,4 @@ def tv(A, b, lam: float, *, nonneg: bool = True, x0=None, max_iter: int = 300, t
     D = Gradient2D(b.shape, dtype=b.dtype) if A is None else Gradient2D(A.in_shape, dtype=A.dtype)
     return _regularised_least_squares(A, b, D, L21(lam), nonneg=nonneg, x0=x0, norm=math.sqrt(8.0),
                                       accelerate_denoising=True, max_iter=max_iter, tol=tol, ratio=ratio,
-                                      callback=callback, progress=progress)
+                                      method=method, callback=callback, progress=progress)
