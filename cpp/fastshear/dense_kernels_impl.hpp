@@ -170,8 +170,8 @@ template <typename T, int NR> FS_INLINE void prefetch_tile(const T* y, std::size
 // Y = X M (+ bias, ReLU) in blocks: the columns in blocks of panels whose K-block of weights
 // (kc x NR each) fills about kBlockBytes (it stays in L2), and within a block, MR rows at a time
 // across all its panels (the MR rows of X stay in L1, each panel's weights stream from L2, and
-// each output row is written left to right). Each output's sum runs over k in the same order
-// whatever the blocking, the batch split or the thread count: results do not depend on them.
+// each output row is written left to right). The blocking changes no output's sum: each is one
+// chain over k in order (four chains where a single row is left over), as before blocking.
 template <typename T> void gemm(const GemmArgs<T>& a) {
     using V = typename vec<T>::type;
     constexpr int L = sizeof(V) / sizeof(T);
