@@ -258,11 +258,15 @@ class DenseNet:
                [1., 1.]])
         """
         t = self._threads if workers is None else resolve_workers(workers)
-        if out is None:
-            # Fast path: a C-contiguous array of the right dtype and width goes straight to C++.
-            if (type(x) is np.ndarray and x.dtype == self.dtype and 1 <= x.ndim <= 2
-                    and x.shape[-1] == self._d and x.flags.c_contiguous):
+        # Fast path: a C-contiguous array of the right dtype and width goes straight to C++.
+        if (type(x) is np.ndarray and x.dtype == self.dtype and 1 <= x.ndim <= 2
+                and x.shape[-1] == self._d and x.flags.c_contiguous):
+            if out is None:
                 return self._net.forward(x, t)
+            output_array(out, x.shape[:-1] + (self.widths[-1],), self.dtype, (x,))
+            self._net.forward(x, t, out)
+            return out
+        if out is None:
             a = self._input(x)
             if a.ndim <= 2:
                 return self._net.forward(a, t)
