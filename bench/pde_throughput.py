@@ -8,8 +8,9 @@ use), ``fastshear`` (a new result array each call), ``onnxruntime iobind`` (its 
 one preallocated array), ``onnxruntime`` (``run``: a result array each call, from its arena),
 torch (eager, inference mode).
 
-Interleaved: every round times each backend once, in turn (median of the rounds), so that the
-ratios of a row survive a busy machine. Net: 2 -> 256 x 3 -> (n-1)^2 ReLU, float32, random
+Interleaved: every round times each backend once, in turn (median of the rounds; each round starts
+with the next backend, and a 50 ms pause precedes each one), so that the ratios of a row survive
+a busy machine. Net: 2 -> 256 x 3 -> (n-1)^2 ReLU, float32, random
 weights (the pde-demo's shape at n = 32; at n = 100 the output layer of 9 801 units is 95 % of the
 work), and the same net with its output layer factored through ``--rank`` units (identity between
 the two affine maps; pde.train_surrogate(rank=...)). Solver: fastshear.pde.solve on T1 (p = 2) parameters, one thread, timed over a batch of
@@ -189,9 +190,13 @@ def main():
                     assert np.abs(y - ref).max() <= 1e-4 * np.abs(ref).max()
                 times = {k: [] for k in runs}
                 times["solver"] = []
-                for _ in range(args.rounds):
-                    for k, r in runs.items():
-                        times[k].append(_timer(r) / B)
+                names = list(runs)
+                for i in range(args.rounds):
+                    # each round starts with another backend, and a pause before each lets the
+                    # previous one's spinning threads (torch's OpenMP, onnxruntime's pool) sleep
+                    for k in names[i % len(names):] + names[:i % len(names)]:
+                        time.sleep(0.05)
+                        times[k].append(_timer(runs[k]) / B)
                     if th == 1 and not mid:
                         with threadpool_limits(1):
                             t = time.perf_counter()
