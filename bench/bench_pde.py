@@ -7,7 +7,8 @@
 The surrogate is the pde-demo's network shape, a 2 -> 256 x 3 -> (n-1)^2 ReLU MLP (float32;
 throughput does not depend on the weights' values, so they are random), at n = 32 (961 outputs)
 and n = 100 (9 801 outputs; the paper's P1 mesh has 10 201 nodes with the boundary), batch 1 and
-4096, 1 and 2 threads, in fastshear.DenseNet, torch (eager, inference mode) and onnxruntime (the
+4096, 1 and 2 threads, in fastshear.DenseNet (a new result per call, and ``out=``: one
+preallocated result written each call), torch (eager, inference mode) and onnxruntime (the
 Gemm + Relu graph of bench_dense_net). The solver row is fastshear.pde.solve of one T1 (p = 2)
 parameter: assembly, a SuperLU factorisation and a solve, one thread (SuperLU is sequential); its
 cost per parameter is the same at any batch. bench/pde_throughput.py prints the interleaved table
@@ -34,7 +35,7 @@ def _widths(n):
 @pytest.mark.parametrize("n", GRIDS)
 @pytest.mark.parametrize("batch", BATCHES)
 @pytest.mark.parametrize("threads", THREADS)
-@pytest.mark.parametrize("backend", ["fastshear", "onnxruntime", "torch"])
+@pytest.mark.parametrize("backend", ["fastshear", "fastshear_out", "onnxruntime", "torch"])
 def test_surrogate(benchmark, n, batch, threads, backend):
     W, b = _weights(_widths(n))
     x = np.random.default_rng(1).uniform(0, 1, (batch, 2)).astype(np.float32)
@@ -43,6 +44,10 @@ def test_surrogate(benchmark, n, batch, threads, backend):
     if backend == "fastshear":
         f = fastshear.DenseNet(W, b, workers=threads)
         run = lambda: f(x)  # noqa: E731
+    elif backend == "fastshear_out":  # one preallocated result array, written each call
+        f = fastshear.DenseNet(W, b, workers=threads)
+        y = np.empty((batch, W[-1].shape[0]), np.float32)
+        run = lambda: f(x, out=y)  # noqa: E731
     elif backend == "onnxruntime":
         s = _onnx_session(W, b, threads)
         run = lambda: s.run(None, {"x": x})  # noqa: E731

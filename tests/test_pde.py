@@ -233,6 +233,9 @@ def test_tiny_training_lowers_the_loss_and_the_engine_matches_torch(one_torch_th
     out = s.net(x)
     np.testing.assert_allclose(out, ref, rtol=0, atol=1e-6 * np.abs(ref).max())
     assert s.test_error == pytest.approx(pde.relative_h1_error(out, u[250:]), rel=1e-6)
+    buf = np.empty_like(out)
+    assert s(y[250:], out=buf) is buf  # the multi-query form: one result array, reused
+    np.testing.assert_array_equal(buf, out)
     # in float64 the engine and torch agree to rounding of the sums, far below 1e-6
     m64 = s.model.double()
     net64 = fastshear.DenseNet.from_torch(m64)

@@ -154,30 +154,56 @@ template <typename T> void gemv(const GemmArgs<T>& a) {
     }
 }
 
+// Ask for the cache lines of the MR x NR tile at y (m rows) ahead of its stores: the outputs of a
+// wide layer are written once and live in memory, not in cache, and without this each tile waits
+// for its lines (read for ownership) before its stores retire.
+template <typename T, int NR> FS_INLINE void prefetch_tile(const T* y, std::size_t ldy, int m) {
+    constexpr int line = 64 / sizeof(T);
+    for (int i = 0; i < m; ++i) {
+        const T* r = y + i * ldy;
+#pragma GCC unroll 4
+        for (int j = 0; j < NR; j += line) __builtin_prefetch(r + j, 1);
+        __builtin_prefetch(r + NR - 1, 1);  // the tile's last line where the row is not line-aligned
+    }
+}
+
+// Y = X M (+ bias, ReLU) in blocks: the columns in blocks of panels whose K-block of weights
+// (kc x NR each) fills about kBlockBytes (it stays in L2), and within a block, MR rows at a time
+// across all its panels (the MR rows of X stay in L1, each panel's weights stream from L2, and
+// each output row is written left to right). The blocking changes no output's sum: each is one
+// chain over k in order (four chains where a single row is left over), as before blocking.
 template <typename T> void gemm(const GemmArgs<T>& a) {
     using V = typename vec<T>::type;
     constexpr int L = sizeof(V) / sizeof(T);
     constexpr int NR = 2 * L, MR = FS_MR;
     if (a.rows == 1) return gemv(a);
-    // A K-block of one packed panel (kc x NR) stays in L1 while every row block passes over it.
+    // A K-block of one packed panel (kc x NR) is at most 32 KB, L1's size.
     constexpr int KC = 32768 / (NR * sizeof(T));
+    constexpr std::size_t kBlockBytes = 384 * 1024;
     const int panels = (a.N + NR - 1) / NR;
     const std::size_t rows = a.rows;
     const std::size_t Kp = a.kstride ? a.kstride : a.K;
     for (int k0 = 0; k0 < a.K; k0 += KC) {
         const int kc = std::min(KC, a.K - k0);
         const bool first = k0 == 0, last_relu = a.relu && k0 + kc >= a.K;
-        for (int p = 0; p < panels; ++p) {
-            const int ncols = std::min(NR, a.N - p * NR);
-            const T* w = a.packed + (p * Kp + k0) * NR;
-            const T* bias = a.bias ? a.bias + p * NR : nullptr;
-            T* y = a.y + p * NR;
-            std::size_t r = 0;
-            for (; r + MR <= rows; r += MR)
-                micro<T, MR>(a.x + r * a.ldx + k0, a.ldx, w, kc, bias, y + r * a.ldy, a.ldy, ncols, first, last_relu);
-            if (r < rows)
-                micro_rows<T, MR - 1>(static_cast<int>(rows - r), a.x + r * a.ldx + k0, a.ldx, w, kc, bias,
-                                      y + r * a.ldy, a.ldy, ncols, first, last_relu);
+        const int pb = std::max<int>(1, static_cast<int>(kBlockBytes / (kc * NR * sizeof(T))));
+        for (int p0 = 0; p0 < panels; p0 += pb) {
+            const int p1 = std::min(panels, p0 + pb);
+            for (std::size_t r = 0; r < rows; r += MR) {
+                const int m = static_cast<int>(std::min<std::size_t>(MR, rows - r));
+                const T* x = a.x + r * a.ldx + k0;
+                for (int p = p0; p < p1; ++p) {
+                    const int ncols = std::min(NR, a.N - p * NR);
+                    const T* w = a.packed + (p * Kp + k0) * NR;
+                    const T* bias = a.bias ? a.bias + p * NR : nullptr;
+                    T* y = a.y + r * a.ldy + p * NR;
+                    if (p + 1 < p1 && ncols == NR && (p + 1) * NR + NR <= a.N) prefetch_tile<T, NR>(y + NR, a.ldy, m);
+                    if (m == MR)
+                        micro<T, MR>(x, a.ldx, w, kc, bias, y, a.ldy, ncols, first, last_relu);
+                    else
+                        micro_rows<T, MR - 1>(m, x, a.ldx, w, kc, bias, y, a.ldy, ncols, first, last_relu);
+                }
+            }
         }
     }
 }

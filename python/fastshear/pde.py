@@ -687,9 +687,10 @@ class Surrogate:
     y_test: np.ndarray = field(repr=False, default=None)
     u_test: np.ndarray = field(repr=False, default=None)
 
-    def __call__(self, y, *, workers=None):
-        """u_y from the engine, shape (count, (n-1)^2) (float32)."""
-        return self.net(np.asarray(y, dtype=np.float32), workers=workers)
+    def __call__(self, y, *, out=None, workers=None):
+        """u_y from the engine, shape (count, (n-1)^2) (float32); ``out``: a preallocated result
+        array to write into (see :class:`fastshear.DenseNet`), for repeated queries."""
+        return self.net(np.asarray(y, dtype=np.float32), out=out, workers=workers)
 
 
 def _mlp(torch, p, hidden, out, rank=None):
@@ -835,7 +836,8 @@ def solver_throughput(fam: Family, n: int, count: int, *, seed: int = 123) -> fl
 
 def engine_throughput(net, p: int, batch: int, *, workers: int = 1, min_seconds: float = 0.5,
                       seed: int = 123) -> float:
-    """Parameters per second of ``net(y)`` on batches of ``batch`` (best of repeated calls).
+    """Parameters per second of ``net(y, out=u)`` on batches of ``batch`` (best of repeated
+    calls), writing into one preallocated result array as a multi-query loop would.
 
     Examples
     --------
@@ -846,11 +848,11 @@ def engine_throughput(net, p: int, batch: int, *, workers: int = 1, min_seconds:
     True
     """
     y = np.random.default_rng(seed).uniform(0, 1, (_int(batch, "batch"), p)).astype(np.float32)
-    net(y, workers=workers)
+    u = net(y, workers=workers)
     best, total = float("inf"), 0.0
     while total < min_seconds:
         t = time.perf_counter()
-        net(y, workers=workers)
+        net(y, out=u, workers=workers)
         dt = time.perf_counter() - t
         best, total = min(best, dt), total + dt
     return batch / best
