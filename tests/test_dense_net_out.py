@@ -23,9 +23,9 @@ def make(widths, seed=0, dtype=np.float32):
 
 def reference(W, b, x):
     a = x.astype(np.float64)
-    for l, (w, c) in enumerate(zip(W, b)):
+    for layer, (w, c) in enumerate(zip(W, b)):
         a = a @ w.T.astype(np.float64) + c
-        if l + 1 < len(W):
+        if layer + 1 < len(W):
             a = np.maximum(a, 0)
     return a
 

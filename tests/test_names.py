@@ -59,3 +59,21 @@ def test_noise_level_and_its_deprecated_alias(fn, shape, scales):
 def test_options_are_keyword_only(call):
     with pytest.raises(TypeError, match="positional"):
         call()
+
+
+def test_ct_reconstruct_filter_name_and_its_deprecated_alias():
+    from fastshear import ct
+
+    theta = np.arange(-60, 61, 4.0)
+    R = fastshear.Radon2D((32, 32), theta)
+    g = R.forward(fastshear.phantoms.shepp_logan((32, 32)))
+    a = ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="hann")
+    with pytest.warns(DeprecationWarning, match="filter_name"):
+        b = ct.reconstruct(g, theta, (32, 32), "fbp", filter="hann")
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, ct.reconstruct(g, theta, (32, 32), "fbp"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="ram-lak")
+    with pytest.raises(TypeError, match="filter_name"):
+        ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="hann", filter="hann")

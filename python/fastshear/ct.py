@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import solvers
-from ._validation import float_dtype, positive_shape
+from ._validation import MISSING, float_dtype, positive_shape, renamed
 
 __all__ = ["visibility", "empirical_scores", "split", "reconstruct", "estimate_noise", "default_weights",
            "ssim", "metrics", "METHODS"]
@@ -237,10 +237,14 @@ def default_weights(sh, level: float) -> np.ndarray:
     return w
 
 
+_FBP_FILTER = "ram-lak"
+
+
 def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_level=None,
-                lam=None, weights=None, scales: int = 4, max_iter=None, tol=None, filter: str = "ram-lak",
-                nonneg: bool = True, dtype=np.float32, radon_kwargs=None, progress=False,
-                callback=None, workers=None, return_info: bool = False, model=None):
+                lam=None, weights=None, scales: int = 4, max_iter=None, tol=None,
+                filter_name: str = _FBP_FILTER, nonneg: bool = True, dtype=np.float32, radon_kwargs=None,
+                progress=False, callback=None, workers=None, return_info: bool = False, model=None,
+                filter=MISSING):
     """Reconstruct an image from a (limited-angle) parallel-beam sinogram, or a stack of them.
 
     Parameters
@@ -271,8 +275,9 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         Stopping tolerance of TV and shearlet-l1 (default ``1e-3``; see
         :class:`fastshear.solvers.ADMM` for the rule), or SIRT's relative change (default 0: run
         ``max_iter`` iterations).
-    filter : str
-        FBP filter (FBP, and the starting point of TV and shearlet-l1).
+    filter_name : str
+        FBP filter (FBP, and the starting point of TV and shearlet-l1); ``filter=`` is its
+        deprecated old name (a DeprecationWarning, removed in the next release).
     nonneg : bool
         Constrain ``f >= 0`` (SIRT, TV, shearlet-l1).
     dtype : numpy.float32 or numpy.float64
@@ -325,6 +330,8 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
 
     from ._validation import iterations, optional_real
 
+    filter_name = renamed(filter_name, filter, "filter_name", "filter", default=_FBP_FILTER)
+
     if not isinstance(method, str):
         raise TypeError(f"method must be a string, one of {', '.join(METHODS)}, got {type(method).__name__}")
     if method not in METHODS:
@@ -373,8 +380,8 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         return (x, info) if return_info else x
 
     if method == "fbp":
-        info["filter"] = filter
-        return done(R.fbp(g, filter))
+        info["filter"] = filter_name
+        return done(R.fbp(g, filter_name=filter_name))
     if noise_level is not None:  # validated above
         sig = np.full(nb, noise_level)
     else:
@@ -425,7 +432,7 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     # a zero level (noise-free data): a tiny one, the problem is then least squares + constraint
     scale = np.maximum(lev, 1e-6 * np.sqrt(np.mean(g.astype(np.float64) ** 2, axis=(1, 2))) + 1e-30)
     sc = scale.astype(dt)[:, None, None]
-    x0 = R.fbp(g, filter) / sc
+    x0 = R.fbp(g, filter_name=filter_name) / sc
     support = R.support if R.circle else None
     if nonneg:
         np.maximum(x0, 0, out=x0)
