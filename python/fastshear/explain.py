@@ -281,6 +281,32 @@ def _targets(target, logits, torch):
 # ---------------------------------------------------------------------------------------------
 # The optimisation
 
+_OBFUSCATE = None
+
+
+def _obfuscate(torch):
+    """``y = a + b u`` (a: (B, 1, C, ...), b: (B, 1, 1, ...), u: (B, S, 1, ...)) with a backward
+    pass of one reduction and one product over the samples (autograd's addcmul takes two
+    products)."""
+    global _OBFUSCATE
+    if _OBFUSCATE is None:
+        class Obfuscate(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b, u):
+                ctx.save_for_backward(u)
+                return torch.addcmul(a, b, u)
+
+            @staticmethod
+            def backward(ctx, g):
+                (u,) = ctx.saved_tensors
+                ga = g.sum(1, keepdim=True) if ctx.needs_input_grad[0] else None
+                gb = (g * u).sum((1, 2), keepdim=True) if ctx.needs_input_grad[1] else None
+                return ga, gb, None
+
+        _OBFUSCATE = Obfuscate
+    return _OBFUSCATE
+
+
 class _Problem:
     """The RDE objective of a batch of images: built once, evaluated per step (and by the
     gradient tests with fixed noise)."""
@@ -375,7 +401,7 @@ class _Problem:
             if u is None:
                 ys.append(a.expand((B, S) + tuple(a.shape[2:])))
             else:
-                ys.append(torch.addcmul(a, (keep * sc)[:, None], u))  # (B, S, C, nb, h, w)
+                ys.append(_obfuscate(torch).apply(a, (keep * sc)[:, None], u))  # (B, S, C, nb, h, w)
         xt = self.synth(ys, (B, S, C)).reshape(B * S, C, H, W).clamp(self.lo, self.hi)
         p = torch.softmax(self.logits(xt), -1).reshape(B, S, -1)
         p = p.gather(2, self.target.to(p.device)[:, None, None].expand(B, S, 1))[..., 0].to("cpu", self.x.dtype)
