@@ -92,6 +92,7 @@ def main(argv=None):
     ap.add_argument("--json", default=None)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's setting)")
     ap.add_argument("--cartoonx", type=int, default=0, help="also CartoonX (paper settings) on this many images")
+    ap.add_argument("--figure-cartoonx", default=None, help="with --cartoonx: a figure of the three methods")
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -153,6 +154,9 @@ def main(argv=None):
     if a.figure:
         eo.figure(a.figure, x, bars, {k: v for k, v in res.items() if k in methods}, n=min(4, a.images))
         print("figure:", a.figure)
+    if a.figure_cartoonx and a.cartoonx:
+        eo.figure(a.figure_cartoonx, x, bars, res, n=min(a.cartoonx, a.images))
+        print("figure:", a.figure_cartoonx)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)

@@ -65,7 +65,7 @@ def worker(a):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--baseline", required=True, help="the old version's python/ directory")
+    ap.add_argument("--baseline", default=None, help="the old version's python/ directory")
     ap.add_argument("--images", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -78,7 +78,10 @@ def main(argv=None):
     ap.add_argument("--channels-last", type=int, default=0, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
+        a.threads = a.threads[0]
         return worker(a)
+    if not a.baseline:
+        ap.error("--baseline is required")
 
     import torch
 
