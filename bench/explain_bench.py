@@ -93,6 +93,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's setting)")
     ap.add_argument("--cartoonx", type=int, default=0, help="also CartoonX (paper settings) on this many images")
     ap.add_argument("--figure-cartoonx", default=None, help="with --cartoonx: a figure of the three methods")
+    ap.add_argument("--no-transforms", action="store_true", help="skip the transform timing")
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -145,12 +146,13 @@ def main(argv=None):
     if "orientation_within_20deg" in res["shearletx"]:
         print("shearletx kept directional energy within 20 deg of the bar normal: median "
               f"{np.median(res['shearletx']['orientation_within_20deg']):.3f}")
-    tt, K = transform_timing(workers=nt)
-    out["transforms_per_step"] = dict(K=K, samples=16, seconds=tt)
-    base = tt["fastshear float32 (torch adapter)"]
-    for k, v in tt.items():
-        print(f"transforms of one step ({K} bands, 16 samples + spatial term, forward + backward): "
-              f"{k}: {1e3 * v:.1f} ms ({v / base:.1f}x fastshear)")
+    if not a.no_transforms:
+        tt, K = transform_timing(workers=nt)
+        out["transforms_per_step"] = dict(K=K, samples=16, seconds=tt)
+        base = tt["fastshear float32 (torch adapter)"]
+        for k, v in tt.items():
+            print(f"transforms of one step ({K} bands, 16 samples + spatial term, forward + backward): "
+                  f"{k}: {1e3 * v:.1f} ms ({v / base:.1f}x fastshear)")
     if a.figure:
         eo.figure(a.figure, x, bars, {k: v for k, v in res.items() if k in methods}, n=min(4, a.images))
         print("figure:", a.figure)

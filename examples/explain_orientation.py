@@ -119,7 +119,7 @@ def figure(path, x, bars, res, n=4):
     import matplotlib.pyplot as plt
 
     names = list(res)
-    fig, ax = plt.subplots(n, 1 + len(names), figsize=(2.2 * (1 + len(names)), 2.2 * n))
+    fig, ax = plt.subplots(n, 1 + len(names), figsize=(2.2 * (1 + len(names)), 2.2 * n), squeeze=False)
     for i in range(n):
         ax[i, 0].imshow(x[i, 0], cmap="gray", vmin=0, vmax=1)
         ax[i, 0].contour(bars[i], levels=[0.5], colors="r", linewidths=0.5)
