@@ -4,12 +4,13 @@ from seeds the defaults were not looked at on; the issue's figures; time per exp
 transforms of one ShearletX step with fastshear, pyShearLab and plain torch.fft.
 
     PYTHONPATH=python:examples nice -n 5 .venv/bin/python bench/explain_bench.py \
-        [--images 8] [--seed 0] [--figure bench/explain_orientation.png] [--json out.json]
+        [--images 8] [--seed 0] [--threads N] [--figure bench/explain_orientation.png] [--json out.json]
 
-Threads: torch and fastshear run on one thread each (``torch.set_num_threads(1)``,
-``workers=1``): on the shared 2-core machine that was several times faster than two (see
-RESULTS.md). Timings depend on the machine's load; the ratios between variants of the same run
-are what to read.
+Threads: torch's own setting (its default: one per core) unless ``--threads`` sets it; the
+shearlet transforms use the same number (``fastshear.explain``'s default). The CNN is used in
+channels-last memory format (examples/explain_orientation.py). Timings depend on the machine's
+load; the ratios between variants of the same run are what to read (bench/explain_speed.py
+compares code versions and thread counts in one run).
 """
 from __future__ import annotations
 
@@ -31,13 +32,13 @@ import explain_orientation as eo
 warnings.simplefilter("ignore", fastshear.ShearletFallbackWarning)
 
 
-def transform_timing(samples=16, rounds=15, shape=(64, 64), scales=2):
+def transform_timing(samples=16, rounds=15, shape=(64, 64), scales=2, workers=1):
     """Median seconds per ShearletX step for the transforms alone: synthesis of `samples`
     obfuscations and of the gray mask (the spatial term), and their backward passes."""
     import pyshearlab_mind as sl
 
     n, m = shape
-    plan = fastshear.Shearlet2D(shape, scales, dtype=np.float32, workers=1)
+    plan = fastshear.Shearlet2D(shape, scales, dtype=np.float32, workers=workers)
     K = plan.n_shearlets
     tsh = fastshear.torch.Shearlet2D(plan)
     rng = np.random.default_rng(0)
@@ -89,10 +90,16 @@ def main(argv=None):
     ap.add_argument("--val-seed", type=int, default=5000)
     ap.add_argument("--figure", default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's setting)")
     ap.add_argument("--cartoonx", type=int, default=0, help="also CartoonX (paper settings) on this many images")
+    ap.add_argument("--figure-cartoonx", default=None, help="with --cartoonx: a figure of the three methods")
+    ap.add_argument("--no-transforms", action="store_true", help="skip the transform timing")
     a = ap.parse_args(argv)
-    torch.set_num_threads(1)
-    out = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "torch_threads": 1, "workers": 1}
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    nt = torch.get_num_threads()
+    out = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "torch_threads": nt, "workers": nt}
+    print(f"torch threads (model and transforms): {nt}")
 
     model, acc, sec = eo.train(a.seed, verbose=False)
     out["cnn"] = dict(parameters=sum(p.numel() for p in model.parameters()), train_seconds=sec, test_accuracy=acc)
@@ -100,7 +107,7 @@ def main(argv=None):
 
     x, y, bars = oriented_bars(a.images, seed=a.val_seed + a.seed)
     methods = ("shearletx", "pixel")
-    res = eo.explain_all(model, x, bars, methods=methods, workers=1)
+    res = eo.explain_all(model, x, bars, methods=methods)
     if a.cartoonx:
         n = a.cartoonx
         rc = eo.explain_all(model, x[:n], bars[:n], methods=("cartoonx",))
@@ -139,15 +146,19 @@ def main(argv=None):
     if "orientation_within_20deg" in res["shearletx"]:
         print("shearletx kept directional energy within 20 deg of the bar normal: median "
               f"{np.median(res['shearletx']['orientation_within_20deg']):.3f}")
-    tt, K = transform_timing()
-    out["transforms_per_step"] = dict(K=K, samples=16, seconds=tt)
-    base = tt["fastshear float32 (torch adapter)"]
-    for k, v in tt.items():
-        print(f"transforms of one step ({K} bands, 16 samples + spatial term, forward + backward): "
-              f"{k}: {1e3 * v:.1f} ms ({v / base:.1f}x fastshear)")
+    if not a.no_transforms:
+        tt, K = transform_timing(workers=nt)
+        out["transforms_per_step"] = dict(K=K, samples=16, seconds=tt)
+        base = tt["fastshear float32 (torch adapter)"]
+        for k, v in tt.items():
+            print(f"transforms of one step ({K} bands, 16 samples + spatial term, forward + backward): "
+                  f"{k}: {1e3 * v:.1f} ms ({v / base:.1f}x fastshear)")
     if a.figure:
         eo.figure(a.figure, x, bars, {k: v for k, v in res.items() if k in methods}, n=min(4, a.images))
         print("figure:", a.figure)
+    if a.figure_cartoonx and a.cartoonx:
+        eo.figure(a.figure_cartoonx, x, bars, res, n=min(a.cartoonx, a.images))
+        print("figure:", a.figure_cartoonx)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)

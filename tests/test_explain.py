@@ -139,7 +139,7 @@ def test_objective_at_the_all_ones_mask(model, bars, maximize):
     dom = _ShearletDomain((64, 64), torch, torch.float32)
     P = problem(model, x, dom, maximize=maximize)
     with torch.no_grad():
-        loss, parts = P.objective(P.ones(), P.draw(4, torch.Generator().manual_seed(0)))
+        loss, parts = P.objective(P.ones(), P.draw(4, np.random.default_rng(0)))
     p0 = float(P.p0[0])
     assert float(parts["probability"][0]) == pytest.approx(p0, rel=1e-4)
     assert float(parts["distortion"][0]) == pytest.approx((1 - p0) ** 2 if maximize else 0.0, abs=1e-6)
@@ -155,12 +155,12 @@ def test_noise_statistics_and_normalised_l1(model, bars):
     dom = _ShearletDomain((64, 64), torch, torch.float64)
     P = problem(model, x, dom, spatial=0.0)
     c = dom.plan.forward(x[0].astype(np.float64))
-    v = P.draw(3, torch.Generator().manual_seed(1))[0][0, :, 0].numpy()  # (S, K, H, W)
+    v = P.noise_values(P.draw(3, np.random.default_rng(1)))[0][0, :, 0].numpy()  # (S, K, H, W)
     mu, sd = c.mean((-2, -1)), c.std((-2, -1))
     assert np.all(v >= (mu - sd)[None, :, None, None] - 1e-12) and np.all(v <= (mu + sd)[None, :, None, None] + 1e-12)
     assert np.allclose(v.mean((0, 2, 3)), mu, atol=0.05 * sd.max())
     half = [0.5 * m for m in P.ones()]
-    _, parts = P.objective(half, P.draw(1, torch.Generator().manual_seed(0)))
+    _, parts = P.objective(half, P.draw(1, np.random.default_rng(0)))
     assert float(parts["l1"][0]) == pytest.approx(0.5)
 
 
@@ -177,7 +177,7 @@ def test_obfuscation_is_clamped_to_the_value_range(model):
     x = np.full((1, 64, 64), 0.5, np.float32)
     dom = _PixelDomain((64, 64), torch, torch.float32)
     P = problem(Spy(), x, dom, noise="zeros", value_range=(0.2, 1.0))
-    P.objective([0 * m for m in P.ones()], P.draw(2, torch.Generator()))
+    P.objective([0 * m for m in P.ones()], P.draw(2, np.random.default_rng()), 2)
     assert torch.all(seen[-1] == 0.2)
 
 
@@ -206,7 +206,7 @@ def test_mask_gradient_gradcheck_float64():
     dom = _ShearletDomain((40, 40), torch, torch.float64, scales=2)
     # smooth objective: no clamp (value range wider than any obfuscation), t = p(x)
     P = problem(SmallNet(), x, dom, maximize=False, value_range=(-50.0, 50.0), target=[0, 2])
-    noise = P.draw(2, torch.Generator().manual_seed(0))
+    noise = P.draw(2, np.random.default_rng(0))
     m0 = torch.from_numpy(rng.uniform(0.2, 0.9, (2, 1, dom.plan.n_shearlets, 40, 40))).requires_grad_(True)
     f = lambda m: P.objective([m], noise)[0]  # noqa: E731
     assert torch.autograd.gradcheck(f, (m0,), eps=1e-6, atol=1e-6, rtol=1e-4, fast_mode=True)
@@ -321,3 +321,31 @@ def test_colour_images_share_one_mask(noise):
     r = explain.rde(model, x, domain="shearlet", noise=noise, spatial=1.0, steps=3, samples=2)
     assert r.mask.shape == (2, 17, 48, 48) and r.explanation.shape == x.shape
     assert r.settings["noise"] == noise and np.all((r.explanation >= 0) & (r.explanation <= 1))
+
+
+@pytest.mark.parametrize("noise", ["uniform", "gaussian", "zeros"])
+def test_obfuscation_matches_its_definition(noise):
+    """The model sees clamp(S(m c + (1 - m) v)) with v = noise_values(draws), the mask shared
+    over the colour channels (the objective computes it as a + b u)."""
+    seen = []
+
+    class Spy(torch.nn.Module):
+        def forward(self, x):
+            seen.append(x.detach().clone())
+            return torch.zeros(x.shape[0], 2, dtype=x.dtype)
+
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 1, (2, 3, 40, 40))
+    dom = _ShearletDomain((40, 40), torch, torch.float64, scales=2)
+    P = problem(Spy(), x, dom, noise=noise)
+    m = torch.from_numpy(rng.uniform(0, 1, (2, 1, dom.plan.n_shearlets, 40, 40)))
+    u = P.draw(3, np.random.default_rng(0))
+    P.objective([m], u, 3)
+    c = dom.plan.forward(x)                                              # (B, C, K, H, W)
+    v = np.zeros((2, 3, 1) + c.shape[2:]) if noise == "zeros" else P.noise_values(u)[0].numpy()
+    y = m.numpy()[:, None] * c[:, None] + (1 - m.numpy()[:, None]) * v   # (B, S, C, K, H, W)
+    expect = np.clip(dom.plan.inverse(y), 0, 1).reshape(6, 3, 40, 40)
+    assert np.allclose(seen[-1].numpy(), expect, atol=1e-12)
+    if noise != "zeros":
+        assert u[0].shape == (2, 3, 1, dom.plan.n_shearlets, 40, 40)
+        assert np.all(P.draw(3, np.random.default_rng(0), out=u)[0].numpy() == u[0].numpy())

@@ -54,7 +54,7 @@ def test_wavelet_mask_gradient_gradcheck():
     dom = _WaveletDomain((16, 16), torch, torch.float64, wavelet="db2", levels=2)
     P = _Problem(model, x, dom, target=1, l1=20.0, spatial=1.0, noise="gaussian", maximize=False,
                  value_range=(-50.0, 50.0), torch=torch)
-    noise = P.draw(2, torch.Generator().manual_seed(0))
+    noise = P.draw(2, np.random.default_rng(0))
     ms = [torch.from_numpy(rng.uniform(0.2, 0.9, m.shape)).requires_grad_(True) for m in P.ones()]
     assert torch.autograd.gradcheck(lambda *m: P.objective(list(m), noise)[0], tuple(ms), eps=1e-6, atol=1e-6,
                                     rtol=1e-4, fast_mode=True)

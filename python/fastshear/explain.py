@@ -281,6 +281,32 @@ def _targets(target, logits, torch):
 # ---------------------------------------------------------------------------------------------
 # The optimisation
 
+_OBFUSCATE = None
+
+
+def _obfuscate(torch):
+    """``y = a + b u`` (a: (B, 1, C, ...), b: (B, 1, 1, ...), u: (B, S, 1, ...)) with a backward
+    pass of one reduction and one product over the samples (autograd's addcmul takes two
+    products)."""
+    global _OBFUSCATE
+    if _OBFUSCATE is None:
+        class Obfuscate(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b, u):
+                ctx.save_for_backward(u)
+                return torch.addcmul(a, b, u)
+
+            @staticmethod
+            def backward(ctx, g):
+                (u,) = ctx.saved_tensors
+                ga = g.sum(1, keepdim=True) if ctx.needs_input_grad[0] else None
+                gb = (g * u).sum((1, 2), keepdim=True) if ctx.needs_input_grad[1] else None
+                return ga, gb, None
+
+        _OBFUSCATE = Obfuscate
+    return _OBFUSCATE
+
+
 class _Problem:
     """The RDE objective of a batch of images: built once, evaluated per step (and by the
     gradient tests with fixed noise)."""
@@ -301,8 +327,18 @@ class _Problem:
         self.p0 = torch.softmax(logits, -1).gather(1, self.target[:, None].to(logits.device))[:, 0].to("cpu", x.dtype)
         self.coeffs = [c.contiguous() for c in domain.analyse(x)]
         self.gray = [c.mean(1, keepdim=True) for c in self.coeffs]
-        self.mean = [g.mean(dim=domain.stat_dims, keepdim=True) for g in self.gray]
-        self.std = [g.std(dim=domain.stat_dims, keepdim=True, correction=0) for g in self.gray]
+        mean = [g.mean(dim=domain.stat_dims, keepdim=True) for g in self.gray]
+        std = [g.std(dim=domain.stat_dims, keepdim=True, correction=0) for g in self.gray]
+        self.mean, self.std = mean, std
+        # the noise of a band is v = offset + scale * u with u the unit draws of :meth:`draw`:
+        # uniform on [0, 1) ("uniform": v uniform on mean +- std), standard normal ("gaussian");
+        # "zeros" draws nothing (v = 0)
+        if noise == "uniform":
+            self.offset, self.scale = [mu - sd for mu, sd in zip(mean, std)], [2 * sd for sd in std]
+        elif noise == "gaussian":
+            self.offset, self.scale = mean, std
+        else:
+            self.offset = self.scale = [torch.zeros_like(mu) for mu in mean]
         self.n_mask = sum(int(np.prod(c.shape[2:])) for c in self.coeffs)
 
     def logits(self, xt):
@@ -315,33 +351,57 @@ class _Problem:
     def ones(self):
         return [self.torch.ones((c.shape[0], 1) + tuple(c.shape[2:]), dtype=self.x.dtype) for c in self.coeffs]
 
-    def draw(self, samples, gen):
-        """Noise per group: (B, S, 1, nb, h, w), shared over colour channels."""
-        torch = self.torch
-        out = []
-        for c, mu, sd in zip(self.coeffs, self.mean, self.std):
+    def draw(self, samples, rng, out=None):
+        """Unit draws u per group, (B, S, 1, nb, h, w), shared over colour channels, from the
+        numpy Generator ``rng`` (written into the arrays ``out`` when given, as returned by a
+        previous call); None per group for ``noise="zeros"``. The noise is
+        :meth:`noise_values` (u)."""
+        if self.noise == "zeros":
+            return [None] * len(self.coeffs)
+        npdtype = np.float64 if self.x.dtype == self.torch.float64 else np.float32
+        res = []
+        for i, c in enumerate(self.coeffs):
             shape = (c.shape[0], samples, 1) + tuple(c.shape[2:])
-            if self.noise == "zeros":
-                v = torch.zeros(shape, dtype=c.dtype)
-            elif self.noise == "uniform":
-                v = torch.rand(shape, generator=gen, dtype=c.dtype).mul_(2).sub_(1).mul_(sd[:, None]).add_(mu[:, None])
+            buf = None if out is None else out[i].numpy()
+            if buf is not None and buf.shape != shape:
+                raise ValueError(f"out[{i}] has shape {buf.shape}, expected {shape}")
+            if self.noise == "uniform":
+                a = rng.random(shape, dtype=npdtype, out=buf)
             else:
-                v = torch.randn(shape, generator=gen, dtype=c.dtype).mul_(sd[:, None]).add_(mu[:, None])
-            out.append(v)
-        return out
+                a = rng.standard_normal(shape, dtype=npdtype, out=buf)
+            res.append(out[i] if buf is not None else self.torch.from_numpy(a))
+        return res
+
+    def noise_values(self, units):
+        """The noise v = offset + scale * u of unit draws (:meth:`draw`), (B, S, 1, nb, h, w)."""
+        return [None if u is None else off[:, None] + sc[:, None] * u
+                for u, off, sc in zip(units, self.offset, self.scale)]
 
     def synth(self, groups, lead):
         """Synthesise groups with leading axes ``lead`` (before nb, h, w) into (prod(lead), H, W)."""
         flat = [g.reshape((-1,) + tuple(g.shape[-3:])) for g in groups]
         return self.domain.synthesise(flat)
 
-    def objective(self, masks, noise):
-        """Per-image loss (B,) and its parts for masks [(B, 1, nb, h, w)] and noise
-        [(B, S, 1, nb, h, w)]."""
+    def objective(self, masks, units, samples=None):
+        """Per-image loss (B,) and its parts for masks [(B, 1, nb, h, w)] and unit draws
+        [(B, S, 1, nb, h, w)] (:meth:`draw`; ``samples`` gives S when they are None).
+
+        The obfuscation ``m c + (1 - m) v`` with ``v = offset + scale u`` is computed as
+        ``a + b u``, ``a = m c + (1 - m) offset`` and ``b = (1 - m) scale`` per image: one pass
+        over the samples (and autograd's two in the backward pass)."""
         torch = self.torch
         B, C, H, W = self.x.shape
-        S = noise[0].shape[1]
-        ys = [v + m[:, None] * (c[:, None] - v) for m, c, v in zip(masks, self.coeffs, noise)]
+        S = next((u.shape[1] for u in units if u is not None), samples)
+        if S is None:
+            raise ValueError("samples must be given when there are no draws (noise='zeros')")
+        ys = []
+        for m, c, off, sc, u in zip(masks, self.coeffs, self.offset, self.scale, units):
+            keep = 1 - m
+            a = (m * c + keep * off)[:, None]                         # (B, 1, C, nb, h, w)
+            if u is None:
+                ys.append(a.expand((B, S) + tuple(a.shape[2:])))
+            else:
+                ys.append(_obfuscate(torch).apply(a, (keep * sc)[:, None], u))  # (B, S, C, nb, h, w)
         xt = self.synth(ys, (B, S, C)).reshape(B * S, C, H, W).clamp(self.lo, self.hi)
         p = torch.softmax(self.logits(xt), -1).reshape(B, S, -1)
         p = p.gather(2, self.target.to(p.device)[:, None, None].expand(B, S, 1))[..., 0].to("cpu", self.x.dtype)
@@ -380,6 +440,8 @@ def _run(model, x, domain_name, *, target, steps, samples, lr, l1, spatial, nois
     xt, single = _image_tensor(x, torch, dtype)
     B, C, H, W = xt.shape
     if domain_name == "shearlet":
+        if workers is None and plan is None:
+            workers = torch.get_num_threads()  # one thread setting for the model and the transforms
         dom = _ShearletDomain((H, W), torch, dtype, plan=plan, scales=scales, workers=workers)
     elif plan is not None or scales is not None:
         raise ValueError(f"plan and scales belong to domain='shearlet', not {domain_name!r}")
@@ -393,13 +455,14 @@ def _run(model, x, domain_name, *, target, steps, samples, lr, l1, spatial, nois
     try:
         prob = _Problem(model, xt, dom, target=target, l1=l1, spatial=spatial, noise=noise, maximize=maximize,
                         value_range=vr, torch=torch)
-        gen = torch.Generator().manual_seed(0 if seed is None else int(seed))
+        rng = np.random.default_rng(0 if seed is None else int(seed))
+        units = None
         masks = [m.requires_grad_(True) for m in prob.ones()]
         opt = torch.optim.Adam(masks, lr=lr)
         hist = {k: [] for k in ("loss", "distortion", "l1", "spatial", "probability")}
         for step in range(steps):
-            noise_s = prob.draw(samples, gen)
-            loss, parts = prob.objective(masks, noise_s)
+            units = prob.draw(samples, rng, out=units)
+            loss, parts = prob.objective(masks, units, samples)
             grads = torch.autograd.grad(loss.sum(), masks)
             for m, g in zip(masks, grads):
                 m.grad = g
@@ -489,7 +552,7 @@ def rde(model, x, *, target=None, domain: str = "pixel", steps: int = 300, sampl
         Where images are clamped (obfuscations, the spatial term, the explanation). Default:
         [0, 1] for images inside [0, 1], else the batch's [min, max].
     seed : int, optional
-        Seed of the noise (``torch.Generator``); the same seed gives the same result.
+        Seed of the noise (``numpy.random.default_rng``); the same seed gives the same result.
     dtype : torch.float32 or torch.float64, optional
         Precision of the transforms and masks (default float32; the model keeps its own).
     plan : fastshear.Shearlet2D, optional
@@ -502,9 +565,9 @@ def rde(model, x, *, target=None, domain: str = "pixel", steps: int = 300, sampl
     callback : callable, optional
         ``callback(step, history)`` after every step; returning True stops.
     workers : int, optional
-        Threads of the shearlet transforms (default: the plan's, else OpenMP's). The model runs
-        on torch's threads (``torch.set_num_threads``). For small images on a busy machine one
-        thread each is fastest (measured: bench/RESULTS.md).
+        Threads of the shearlet transforms (default: the plan's when ``plan`` is given, else
+        ``torch.get_num_threads()``: the user's torch setting governs the model and the
+        transforms alike). The model runs on torch's threads (``torch.set_num_threads``).
 
     Returns
     -------
@@ -517,6 +580,16 @@ def rde(model, x, *, target=None, domain: str = "pixel", steps: int = 300, sampl
     ValueError
         x is not (C, H, W) or (B, C, H, W), contains NaN or infinity, or does not fit ``plan``;
         ``target`` is out of range; a parameter is out of its domain.
+
+    Notes
+    -----
+    Speed. Every step runs the model forward and backward on ``B * samples`` obfuscations
+    (4 800 per image with ShearletX's settings): on a CPU that is most of the time, the
+    transforms and the noise the rest. Explain several images in one call (one batch), and
+    for a convolutional model on the CPU consider ``model.to(memory_format=torch.channels_last)``
+    (the same function; PyTorch's max pooling is several times faster in that layout:
+    bench/RESULTS.md). The noise is drawn with numpy's default generator (PCG64) and the
+    obfuscation computed as ``m c + (1 - m) offset + (1 - m) scale u`` in one pass.
 
     References
     ----------

@@ -126,6 +126,9 @@ class _Inverse:
         self.out_shape = tuple(plan.shape)
         self.dtype = plan.dtype
         self._bank = plan._bank
+        # 1 / W on the non-negative column frequencies (the bank's half layout, uncentred), in
+        # the plan's precision: W is real and even, so the division is exact in rfft2's space
+        self._inv_weights = (1.0 / plan._bank.dual_weights).astype(plan.dtype)
 
     def forward(self, c):
         return self.plan.inverse(c)
@@ -133,14 +136,8 @@ class _Inverse:
     def adjoint(self, x):
         # inverse(c) = sum_i psi_i * (c_i / W) in frequency; its transpose filters x by
         # conj(psi_i) / W: the forward transform of x / W (W the dual-frame weights)
-        xw = _divide_by_dual_weights(self.plan, x)
+        xw = np.fft.irfft2(np.fft.rfft2(x) * self._inv_weights, s=self.out_shape).astype(self.dtype, copy=False)
         return self.plan.forward(xw)
-
-
-def _divide_by_dual_weights(plan, x):
-    w = plan.dual_frame_weights  # centred (N, M)
-    xf = np.fft.fftshift(np.fft.fft2(x), axes=(-2, -1)) / w
-    return np.real(np.fft.ifft2(np.fft.ifftshift(xf, axes=(-2, -1)))).astype(plan.dtype)
 
 
 class Radon2D(Operator):
