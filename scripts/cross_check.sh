@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ARCH=${1:-aarch64}
 NICE=${FASTSHEAR_NICE:-nice -n 10}
 say() { echo "fastshear cross: $*" >&2; }
-srcs=(fft shearlet2d shearlet3d prox radon dense_net dense_kernels dense_kernels_generic platform)
+srcs=(infra/memory fft shearlet2d shearlet3d prox radon dense_net dense_kernels dense_kernels_generic platform)
 if [ "$ARCH" = clang ]; then
   CLANG=${CXX:-$(command -v clang++ || command -v clang++-14 || true)}
   [ -n "$CLANG" ] || { say "clang++ not found (Debian: apt-get install clang libomp-dev)"; exit 2; }
@@ -37,7 +37,7 @@ else
 fi
 command -v "$CXX" >/dev/null 2>&1 || { say "$CXX not found (Debian: apt-get install g++-$ARCH-linux-gnu)"; exit 2; }
 OUT=build/cross-$ARCH
-mkdir -p "$OUT/include"
+mkdir -p "$OUT/include" "$OUT/infra"
 # fftw3.h is the same header on every architecture; copying it keeps the host's other headers out.
 hdr=$(echo '#include <fftw3.h>' | cpp -H -o /dev/null 2>&1 | awk '/fftw3.h/ {print $2; exit}')
 [ -n "$hdr" ] || { say "fftw3.h not found (apt-get install libfftw3-dev)"; exit 2; }

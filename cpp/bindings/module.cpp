@@ -1,6 +1,6 @@
 // fastshear._core: joins the per-subsystem binding files into one module.
 #include "fastshear/fft.hpp"
-#include "fastshear/parallel.hpp"
+#include "fastshear/infra/parallel.hpp"
 #include "fastshear/platform.hpp"
 
 #include <pybind11/stl.h>
