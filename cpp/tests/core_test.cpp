@@ -50,8 +50,9 @@ void check(bool ok, const std::string& what, double got, double tol) {
     std::printf("%-64s %s (%.2e, tolerance %.0e)\n", what.c_str(), ok ? "ok" : "FAILED", got, tol);
     failures += !ok;
 }
-template <typename T> void check_adjoint(const std::vector<T>& ax, const std::vector<T>& y, const std::vector<T>& x,
-                                         const std::vector<T>& aty, const std::string& what, double tol) {
+template <typename T>
+void check_adjoint(const std::vector<T>& ax, const std::vector<T>& y, const std::vector<T>& x,
+                   const std::vector<T>& aty, const std::string& what, double tol) {
     const double lhs = dot(ax, y), rhs = dot(x, aty);
     const double err = std::abs(lhs - rhs) / std::abs(lhs);
     check(err <= tol, what + ": adjoint", err, tol);
@@ -105,7 +106,8 @@ template <typename T> void filter_bank_2d(int n, int m, int k, bool real) {
     fb.forward(x.data(), fx.data(), batch, 2);
     fb.adjoint(c.data(), atc.data(), batch, 1);
     char what[128];
-    std::snprintf(what, sizeof what, "2D %s %dx%d, %d bands, %s filters", name<T>(), n, m, k, real ? "real" : "complex");
+    std::snprintf(what, sizeof what, "2D %s %dx%d, %d bands, %s filters", name<T>(), n, m, k,
+                  real ? "real" : "complex");
     check_adjoint(fx, c, x, atc, what, tol<T>());
     fb.inverse(fx.data(), back.data(), batch, 2);
     const double err = rel_err(back, x);
@@ -165,8 +167,8 @@ template <typename T> void radon(int rows, int cols, bool fan, int kernel) {
     op.adjoint(y.data(), aty.data(), 1, 2);
     char what[128];
     static const char* kernels[] = {"auto", "reference", "portable"};
-    std::snprintf(what, sizeof what, "radon %s %dx%d %s, %s kernels", name<T>(), rows, cols,
-                  fan ? "fan" : "parallel", kernels[kernel]);
+    std::snprintf(what, sizeof what, "radon %s %dx%d %s, %s kernels", name<T>(), rows, cols, fan ? "fan" : "parallel",
+                  kernels[kernel]);
     check_adjoint(ax, y, x, aty, what, tol<T>());
 }
 
@@ -241,8 +243,10 @@ template <typename T> void all() {
 }  // namespace
 
 int main() {
-    std::printf("fastshear core on %s, FFTW %s\n", fastshear::build_arch().c_str(), fastshear::fftw_version_double().c_str());
-    for (const auto& kv : fastshear::chosen_kernels()) std::printf("  kernel %s: %s\n", kv.first.c_str(), kv.second.c_str());
+    std::printf("fastshear core on %s, FFTW %s\n", fastshear::build_arch().c_str(),
+                fastshear::fftw_version_double().c_str());
+    for (const auto& kv : fastshear::chosen_kernels())
+        std::printf("  kernel %s: %s\n", kv.first.c_str(), kv.second.c_str());
     all<double>();
     all<float>();
     std::printf("%s\n", failures ? "FAILED" : "all checks passed");

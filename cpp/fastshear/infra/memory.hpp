@@ -27,9 +27,18 @@ template <typename U> class aligned_buffer {
     }
     aligned_buffer(const aligned_buffer&) = delete;
     aligned_buffer& operator=(const aligned_buffer&) = delete;
-    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr; o.n_ = 0; }
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), n_(o.n_) {
+        o.p_ = nullptr;
+        o.n_ = 0;
+    }
     aligned_buffer& operator=(aligned_buffer&& o) noexcept {
-        if (this != &o) { reset(); p_ = o.p_; n_ = o.n_; o.p_ = nullptr; o.n_ = 0; }
+        if (this != &o) {
+            reset();
+            p_ = o.p_;
+            n_ = o.n_;
+            o.p_ = nullptr;
+            o.n_ = 0;
+        }
         return *this;
     }
     ~aligned_buffer() { reset(); }
@@ -40,7 +49,10 @@ template <typename U> class aligned_buffer {
     const U& operator[](size_t i) const { return p_[i]; }
 
   private:
-    void reset() { free_aligned(p_); p_ = nullptr; }
+    void reset() {
+        free_aligned(p_);
+        p_ = nullptr;
+    }
     U* p_ = nullptr;
     size_t n_ = 0;
 };
