@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Portability check of the C++ core without Python: compile it and cpp/tests/portable_check.cpp
+# Portability check of the C++ core without Python: compile it and cpp/tests/core_test.cpp
 # for another architecture with a cross compiler, then run the check under qemu-user when it is
 # installed (Debian: apt-get install g++-aarch64-linux-gnu qemu-user, plus libfftw3-dev:arm64 after
 # `dpkg --add-architecture arm64` for the run). Without FFTW for the target it stops after the
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ARCH=${1:-aarch64}
 NICE=${FASTSHEAR_NICE:-nice -n 10}
 say() { echo "fastshear cross: $*" >&2; }
-srcs=(fft shearlet2d shearlet3d prox radon dense_net dense_kernels dense_kernels_generic platform)
+srcs=(infra/memory fft shearlet2d shearlet3d prox radon dense_net dense_kernels dense_kernels_generic platform)
 if [ "$ARCH" = clang ]; then
   CLANG=${CXX:-$(command -v clang++ || command -v clang++-14 || true)}
   [ -n "$CLANG" ] || { say "clang++ not found (Debian: apt-get install clang libomp-dev)"; exit 2; }
@@ -22,7 +22,7 @@ if [ "$ARCH" = clang ]; then
   cp "$hdr" build/cross-clang/include/
   for mode in --target=aarch64-linux-gnu -U__ELF__; do
     say "clang syntax check ($mode)"
-    for s in "${srcs[@]}" ../tests/portable_check; do
+    for s in "${srcs[@]}" ../tests/core_test; do
       $NICE "$CLANG" "$mode" -std=c++17 -fsyntax-only -fopenmp -Wall -Wextra -Werror -Icpp \
         -Ibuild/cross-clang/include "cpp/fastshear/$s.cpp"
     done
@@ -37,7 +37,7 @@ else
 fi
 command -v "$CXX" >/dev/null 2>&1 || { say "$CXX not found (Debian: apt-get install g++-$ARCH-linux-gnu)"; exit 2; }
 OUT=build/cross-$ARCH
-mkdir -p "$OUT/include"
+mkdir -p "$OUT/include" "$OUT/infra"
 # fftw3.h is the same header on every architecture; copying it keeps the host's other headers out.
 hdr=$(echo '#include <fftw3.h>' | cpp -H -o /dev/null 2>&1 | awk '/fftw3.h/ {print $2; exit}')
 [ -n "$hdr" ] || { say "fftw3.h not found (apt-get install libfftw3-dev)"; exit 2; }
@@ -45,20 +45,20 @@ cp "$hdr" "$OUT/include/"
 FLAGS=(-std=c++17 -O2 -fopenmp -Wall -Wextra -fvisibility=hidden -Icpp -I"$OUT/include")
 say "compiling the core with $CXX ($($CXX -dumpmachine))"
 printf '%s\n' "${srcs[@]}" | $NICE xargs -P "$(nproc)" -I{} "$CXX" "${FLAGS[@]}" -c cpp/fastshear/{}.cpp -o "$OUT/{}.o"
-$NICE "$CXX" "${FLAGS[@]}" -c cpp/tests/portable_check.cpp -o "$OUT/portable_check.o"
+$NICE "$CXX" "${FLAGS[@]}" -c cpp/tests/core_test.cpp -o "$OUT/core_test.o"
 say "compiled ${#srcs[@]} core sources and the check"
 if [ -n "$LIBDIR" ] && [ ! -f "$LIBDIR/libfftw3.a" ]; then
   say "no FFTW for $ARCH in $LIBDIR: compile-only check done"; exit 0
 fi
 objs=("${srcs[@]/#/$OUT/}")
 if [ -n "$LIBDIR" ]; then
-  "$CXX" -static -fopenmp -o "$OUT/portable_check" "$OUT/portable_check.o" "${objs[@]/%/.o}" \
+  "$CXX" -static -fopenmp -o "$OUT/core_test" "$OUT/core_test.o" "${objs[@]/%/.o}" \
     "$LIBDIR/libfftw3.a" "$LIBDIR/libfftw3f.a" -lm
 else
-  "$CXX" -fopenmp -o "$OUT/portable_check" "$OUT/portable_check.o" "${objs[@]/%/.o}" -lfftw3 -lfftw3f -lm
+  "$CXX" -fopenmp -o "$OUT/core_test" "$OUT/core_test.o" "${objs[@]/%/.o}" -lfftw3 -lfftw3f -lm
 fi
 if [ ${#RUN[@]} -gt 0 ] && ! command -v "${RUN[0]}" >/dev/null 2>&1; then
   say "${RUN[0]} not installed: linked, not run"; exit 0
 fi
 say "running the check${RUN:+ under ${RUN[*]}}"
-$NICE "${RUN[@]}" "$OUT/portable_check"
+$NICE "${RUN[@]}" "$OUT/core_test"

@@ -3,6 +3,7 @@
 # alignment included): the C++ core and bindings built with FASTSHEAR_SANITIZE=ON into their own
 # build directory (build/sanitize, RelWithDebInfo with -O1 -g1, nothing appended over it), staged beside a
 # copy of the Python package, and run with the .venv of scripts/setup.sh (which it runs first).
+# The C++ test of the core (cpp/tests/core_test.cpp) runs first under the sanitizers too.
 # Benchmarks and the `slow` group are skipped. Any sanitizer report fails the run.
 #
 #   bash scripts/sanitize.sh                 # the whole suite
@@ -23,7 +24,7 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   # -O1 (ASan's recommendation: fast to build, quick enough to run) with line tables only (-g1):
   # the build type's flags, never overridden by the project; the bindings (conversions only,
   # pybind11's templates the bulk of the build time) at -O0
-  "$CMAKE" -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTSHEAR_SANITIZE=ON \
+  "$CMAKE" -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTSHEAR_SANITIZE=ON -DFASTSHEAR_BUILD_TESTS=ON \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DFASTSHEAR_BINDINGS_FLAGS="-O0" \
     -DPython_EXECUTABLE="$PY" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
 fi
@@ -37,6 +38,13 @@ rm -f "$stage"/fastshear/_core*.so
 cp "$so" "$stage/fastshear/"
 t1=$(date +%s)
 echo "fastshear sanitize: built in $((t1 - t0)) s ($so)" >&2
+# the core's own test first (no Python; a few seconds): any report stops it with an error
+if [ -x "$BUILD/core_test" ]; then
+  ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 OMP_NUM_THREADS=2 \
+    "$BUILD/core_test" >"$BUILD/core_test.log" 2>&1 || {
+    tail -30 "$BUILD/core_test.log" >&2; echo "fastshear sanitize: cpp/tests/core_test failed" >&2; exit 1; }
+  echo "fastshear sanitize: core_test passed under the sanitizers" >&2
+fi
 
 # Python itself is not instrumented: the ASan runtime must be loaded first. Leak checking is off
 # (the interpreter keeps its objects at exit); every report goes to a log file, checked below.

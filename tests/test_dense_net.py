@@ -1,7 +1,6 @@
 """fastshear.DenseNet: forward against a numpy reference and torch, sparse = dense with zeros,
 LRP against a numpy reference (and zennit when installed), errors, threads, persistence."""
 import importlib.util
-import os
 import subprocess
 import sys
 import threading
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastshear
-from fastshear import DenseNet
+from fastshear import DenseNet, _testing
 
 ACT = {
     "relu": lambda z: np.maximum(z, 0),
@@ -367,7 +366,7 @@ def test_threads_and_workers_agree():
 
 
 def test_every_kernel_gives_the_same_result(tmp_path):
-    """Each instruction-set variant (chosen at import from FASTSHEAR_DENSE_KERNEL) against numpy."""
+    """Each instruction-set variant (chosen per process: fastshear._testing.dense_kernel_env) against numpy."""
     script = tmp_path / "k.py"
     script.write_text(
         "import numpy as np, fastshear, sys\n"
@@ -388,11 +387,7 @@ def test_every_kernel_gives_the_same_result(tmp_path):
     )
     seen = []
     for k in ["generic", "avx2", None]:
-        env = dict(os.environ)
-        env.pop("FASTSHEAR_DENSE_KERNEL", None)
-        if k:
-            env["FASTSHEAR_DENSE_KERNEL"] = k
-        r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+        r = subprocess.run([sys.executable, str(script)], env=_testing.dense_kernel_env(k), capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
         seen.append(r.stdout.strip())
     assert seen[0] == "generic"

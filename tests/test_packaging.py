@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import fastshear
-from fastshear import _core, _platform
+from fastshear import _core, _platform, _testing
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def test_build_info_reports_fftw_features_and_kernels():
         assert set(features) == {"sse2", "avx", "avx2", "fma", "avx512f"} and features["sse2"]
         want = "avx512" if features["avx512f"] and features["avx2"] and features["fma"] else (
             "avx2" if features["avx2"] and features["fma"] else "generic")
-        if os.environ.get("FASTSHEAR_DENSE_KERNEL") in (None, ""):
+        if os.environ.get(_testing.DENSE_KERNEL_ENV) in (None, ""):
             assert kernels["dense"] == want
         assert kernels["radon"] == ("avx512f" if features["avx512f"] else "scalar")
     else:
@@ -61,7 +61,7 @@ def test_loaded_libraries_include_the_core_and_fftw():
 
 
 def test_info_command_shows_the_chosen_dense_kernel():
-    env = dict(os.environ, FASTSHEAR_DENSE_KERNEL="generic")
+    env = _testing.dense_kernel_env("generic")
     out = subprocess.run([sys.executable, "-m", "fastshear", "info"], env=env, capture_output=True, text=True,
                          check=True).stdout
     assert "dense: generic" in out

@@ -1,6 +1,6 @@
 // fastshear._core: joins the per-subsystem binding files into one module.
 #include "fastshear/fft.hpp"
-#include "fastshear/parallel.hpp"
+#include "fastshear/infra/parallel.hpp"
 #include "fastshear/platform.hpp"
 
 #include <pybind11/stl.h>
@@ -14,6 +14,7 @@ void add_shearlet3d(py::module_& m);
 void add_prox(py::module_& m);
 void add_radon(py::module_& m);
 void add_dense_net(py::module_& m);
+void add_testing(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -43,4 +44,5 @@ PYBIND11_MODULE(_core, m) {
     fastshear_py::add_prox(m);
     fastshear_py::add_radon(m);
     fastshear_py::add_dense_net(m);
+    fastshear_py::add_testing(m);
 }

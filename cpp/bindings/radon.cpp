@@ -25,8 +25,6 @@ template <typename T> void add_radon_class(py::module_& m, const char* name) {
              }),
              py::arg("rows"), py::arg("cols"), py::arg("n_det"), py::arg("det_spacing"), py::arg("circle"),
              py::arg("fan"), py::arg("source_distance"), py::arg("detector_distance"), py::arg("theta"))
-        .def_property_readonly("vector_kernels", &R::vector_kernels)
-        .def("set_kernel", &R::set_kernel, py::arg("kernel"))
         .def("forward",
              [](const R& r, carray<T> x, int threads) {
                  const auto& g = r.geometry();

@@ -1,6 +1,6 @@
 #include "dense_net.hpp"
 
-#include "parallel.hpp"
+#include "infra/parallel.hpp"
 #include "task_pool.hpp"
 
 #include <algorithm>

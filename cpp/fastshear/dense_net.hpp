@@ -8,7 +8,7 @@
 #pragma once
 
 #include "dense_kernels.hpp"
-#include "fft.hpp"  // aligned_buffer
+#include "infra/memory.hpp"
 
 #include <cstddef>
 #include <cstdint>

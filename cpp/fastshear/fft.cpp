@@ -1,8 +1,6 @@
 #include "fastshear/fft.hpp"
 
-#include "fastshear/parallel.hpp"
-
-#include <sys/mman.h>
+#include "fastshear/infra/parallel.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -39,21 +37,6 @@ template <typename T> plan_cache<T>& cache() {
     return c;
 }
 }  // namespace
-
-void* alloc_aligned(size_t bytes) {
-    constexpr size_t huge = size_t(2) << 20;
-    bytes = bytes ? bytes : 1;
-    const size_t align = bytes >= huge ? huge : 64;
-    bytes = (bytes + align - 1) / align * align;
-    void* p = std::aligned_alloc(align, bytes);
-    if (!p) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-    if (align == huge) madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    return p;
-}
-
-void free_aligned(void* p) noexcept { std::free(p); }
 
 void set_planner_effort(int effort) { g_effort.store(effort < 0 ? 0 : (effort > 2 ? 2 : effort)); }
 int planner_effort() { return g_effort.load(); }

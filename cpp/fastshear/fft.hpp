@@ -1,4 +1,4 @@
-// RAII FFTW plans for float and double, a process-wide plan cache, aligned buffers.
+// RAII FFTW plans for float and double and a process-wide plan cache (aligned buffers: infra/memory.hpp).
 //
 // Planning is not thread-safe in FFTW, so every plan is created under one mutex and cached
 // for the life of the process (keyed by kind, precision and shape). Execution uses FFTW's
@@ -8,6 +8,8 @@
 #pragma once
 
 #include <fftw3.h>
+
+#include "fastshear/infra/memory.hpp"
 
 #include <complex>
 #include <cstddef>
@@ -84,44 +86,6 @@ template <> struct fftw_traits<float> {
     static void exec_c2r(plan p, cpx* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
     static void exec_c2c(plan p, cpx* in, cpx* out) { fftwf_execute_dft(p, in, out); }
     static void destroy(plan p) { fftwf_destroy_plan(p); }
-};
-
-// Memory for FFT-sized buffers: 64-byte aligned (at least FFTW's SIMD alignment, so plans made on
-// one buffer run on any other); from 2 MB on, 2 MB aligned with transparent huge pages requested,
-// because first-touch 4 KB page faults of big fresh buffers cost as much as the transforms on some
-// virtual machines. The one allocator of the core and of the bindings' output arrays.
-void* alloc_aligned(size_t bytes);  // throws std::bad_alloc
-void free_aligned(void* p) noexcept;
-
-// n complex values rounded up to a multiple of 8 (at least 64 bytes): the parts of a scratch block
-// cut at such offsets all stay aligned like the block.
-inline size_t up8(size_t n) { return (n + 7) / 8 * 8; }
-
-// An aligned buffer of n elements of U (uninitialised), see alloc_aligned.
-template <typename U> class aligned_buffer {
-  public:
-    aligned_buffer() = default;
-    explicit aligned_buffer(size_t n) : n_(n) {
-        if (n) p_ = static_cast<U*>(alloc_aligned(n * sizeof(U)));
-    }
-    aligned_buffer(const aligned_buffer&) = delete;
-    aligned_buffer& operator=(const aligned_buffer&) = delete;
-    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr; o.n_ = 0; }
-    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
-        if (this != &o) { reset(); p_ = o.p_; n_ = o.n_; o.p_ = nullptr; o.n_ = 0; }
-        return *this;
-    }
-    ~aligned_buffer() { reset(); }
-    U* data() { return p_; }
-    const U* data() const { return p_; }
-    size_t size() const { return n_; }
-    U& operator[](size_t i) { return p_[i]; }
-    const U& operator[](size_t i) const { return p_[i]; }
-
-  private:
-    void reset() { free_aligned(p_); p_ = nullptr; }
-    U* p_ = nullptr;
-    size_t n_ = 0;
 };
 
 enum class fft_kind { r2c, c2r, c2c_forward, c2c_backward };

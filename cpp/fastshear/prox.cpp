@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "fastshear/parallel.hpp"
+#include "fastshear/infra/parallel.hpp"
 
 namespace fastshear {
 

@@ -7,7 +7,8 @@
 #include <string>
 
 #include "fastshear/fft.hpp"
-#include "fastshear/parallel.hpp"
+#include "fastshear/infra/heuristics.hpp"
+#include "fastshear/infra/parallel.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* values.
@@ -568,7 +569,7 @@ template <typename T> bool Radon2D<T>::par_vec() const {
     return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && radon_has_avx512();
 }
 template <typename T> bool Radon2D<T>::fan_vec() const {
-    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < 1.99 && radon_has_avx512();
+    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < heuristics::kRadonMaxVectorFootprint && radon_has_avx512();
 }
 template <typename T> bool Radon2D<T>::vector_kernels() const { return par_vec() || fan_vec(); }
 

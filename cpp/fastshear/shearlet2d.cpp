@@ -11,7 +11,8 @@
 #endif
 
 #include "fastshear/complex_kernels.hpp"
-#include "fastshear/parallel.hpp"
+#include "fastshear/infra/heuristics.hpp"
+#include "fastshear/infra/parallel.hpp"
 
 namespace fastshear {
 
@@ -322,12 +323,10 @@ template <typename T> void transpose(const T* a, T* b, size_t rows, size_t cols)
 }
 
 
-// Blocks of 1D FFTs of the real-filter path (each ending with a shorter block where needed)
-constexpr size_t kRowBlock = 16;  // rows per real FFT (r2c, c2r)
-constexpr size_t kPairBlock = 8;  // rows per complex FFT of a pair (the 8 rows of the AVX2 tiles)
-constexpr size_t kColBlock = 16;  // columns per complex FFT
-constexpr int kChunks = 8;        // band chunks of a synthesis (fixed: results independent of threads)
-constexpr int kItemsPerBlock = 16;  // chunk partial sums held at once
+// block sizes and path choices: infra/heuristics.hpp
+using heuristics::kColBlock;
+using heuristics::kPairBlock;
+using heuristics::kRowBlock;
 
 }  // namespace
 
@@ -351,12 +350,9 @@ FilterBank2D<T>::FilterBank2D(int n, int m, int k, const std::complex<double>* f
         max_abs2 = std::max(max_abs2, std::norm(filters[j]));
         max_imag2 = std::max(max_imag2, filters[j].imag() * filters[j].imag());
     }
-    real_ = max_imag2 <= 1e-28 * max_abs2;  // max |imag| <= 1e-14 max |psi|
-    // Two bands per complex FFT (both directions) where that beats two real transforms: with real
-    // filters in both precisions (the blocked 1D passes; 512^2, 1 thread: decomposition 1.2x
-    // (float64) / 1.45x (float32), synthesis 1.05x / 1.0x), with complex filters (FFTW's 2D
-    // plans) in single precision (1.2-1.3x faster syntheses at 128 to 512).
-    pairs_ = k >= 2 && (real_ || std::is_same<T, float>::value);
+    real_ = max_imag2 <= heuristics::kRealFilterTol2 * max_abs2;  // max |imag| <= 1e-14 max |psi|
+    // two bands per complex FFT where that beats two real transforms (see the heuristic)
+    pairs_ = heuristics::shearlet2d_pairs<T>(k, real_);
     // real filters are kept transposed, (K, M/2+1, N): both directions work on transposed spectra
     if (real_)
         filt_t_ = aligned_buffer<T>(KH);
@@ -734,13 +730,14 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
 template <typename T>
 void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, K = k_;
-    const int nch = std::min(k_, kChunks);
-    const size_t per_block = std::max<size_t>(1, kItemsPerBlock / nch);  // images per block
+    const int nch = std::min(k_, heuristics::kSynthesisChunks);
+    const size_t per_block = std::max<size_t>(1, heuristics::kSynthesisItemsPerBlock / nch);  // images per block
     const size_t block = std::min(batch, per_block);
     int nt = resolve_threads(threads, block * nch);
     const size_t scratch = scratch_size();
     auto chunk = [&](size_t b, int ch, cpx* acc, cpx* t) {
-        synth_chunk(c + b * K * P, acc, t, ch * K / nch, (ch + 1) * K / nch);
+        const auto [lo, hi] = chunk_range(K, nch, ch);
+        synth_chunk(c + b * K * P, acc, t, lo, hi);
     };
     // sum (in acc) -> weighted half spectrum -> image; tmp: H complex values
     auto finish = [&](cpx* acc, cpx* tmp, T* x, int nthreads) {
@@ -787,15 +784,8 @@ void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, 
         err.rethrow();
         // reduce the chunks in order, in cache-sized blocks of the spectrum shared among the
         // threads (element-wise, so any split gives the same sums), then weight, inverse FFT
-        constexpr size_t kReduceBlock = 2048;  // complex values
-        const size_t nblk = (H + kReduceBlock - 1) / kReduceBlock;
-        const int nt3 = resolve_threads(threads, nb * nblk);
-#pragma omp parallel for num_threads(nt3) schedule(static)
-        for (long w = 0; w < static_cast<long>(nb * nblk); ++w) {
-            const size_t bb = w / nblk, j0 = (w % nblk) * kReduceBlock, len = std::min(kReduceBlock, H - j0);
-            cpx* acc = part.data() + bb * stride + j0;
-            for (int ch = 1; ch < nch; ++ch) add_to(re(acc), re(acc + static_cast<size_t>(ch) * H), len);
-        }
+        reduce_chunks(re(part.data()), nb, 2 * stride, nch, 2 * H, 2 * H, 2 * heuristics::kSynthesisReduceBlock,
+                      threads, [](T* acc, const T* p, size_t n) { add_to(acc, p, n / 2); });
         // the images: in parallel, or (fewer images than threads) each shared among the threads
         int nt2 = resolve_threads(threads, nb);
         if (real_ && static_cast<int>(nb) < nt) {

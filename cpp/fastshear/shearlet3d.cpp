@@ -12,7 +12,8 @@
 #include <type_traits>
 
 #include "fastshear/complex_kernels.hpp"
-#include "fastshear/parallel.hpp"
+#include "fastshear/infra/heuristics.hpp"
+#include "fastshear/infra/parallel.hpp"
 
 namespace fastshear {
 
@@ -54,7 +55,6 @@ FASTSHEAR_KERNELS(double)
 #undef FASTSHEAR_KERNELS
 
 
-constexpr int kChunks = 8;  // band chunks of a synthesis (fixed: results independent of threads)
 
 
 // Whether FFTW sees p as aligned like the buffers the plans were made on (alloc_aligned).
@@ -398,14 +398,13 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
         std::memset(static_cast<void*>(out), 0, batch * N * sizeof(T));
         return;
     }
-    const int nch = std::min<int>(static_cast<int>(K), kChunks);
+    const int nch = std::min<int>(static_cast<int>(K), heuristics::kSynthesisChunks);
     aligned_buffer<cpx> part(static_cast<size_t>(nch) * S);
     int nt = resolve_threads(threads, nch);
     const size_t W = scratch_size();
     aligned_buffer<cpx> tmp(static_cast<size_t>(nt) * W);  // per thread: the group's sum, slabs
     region_errors err;
     const size_t slab = static_cast<size_t>(n2_) * h3_;
-    const int nt2 = resolve_threads(threads, n1_);
 
     for (size_t b = 0; b < batch; ++b) {
         // partial sums over fixed chunks of bands, each in band order; inside a chunk, the bands
@@ -413,7 +412,7 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
         for (int ch = 0; ch < nch; ++ch) {
             err.run([&] {
-                const size_t lo = ch * K / nch, hi = (ch + 1) * K / nch;
+                const auto [lo, hi] = chunk_range(K, nch, ch);
                 const Scratch sc = scratch(tmp.data() + static_cast<size_t>(thread_id()) * W);
                 cpx* acc = part.data() + static_cast<size_t>(ch) * S;
                 cpx* g = sc.vol;
@@ -433,25 +432,19 @@ void FilterBank3D<T>::synthesize(const T* c, T* out, size_t batch, const int* se
             });
         }
         err.rethrow();
-        // reduce the chunks in order (voxel-wise, so any split over threads gives the same sums)
-        T* a = re(part.data());
-#pragma omp parallel for num_threads(nt2) schedule(static)
-        for (int x = 0; x < n1_; ++x) {
-            const size_t lo = static_cast<size_t>(x) * slab, hi = lo + slab;
-            for (int ch = 1; ch < nch; ++ch) {
-                const T* p = re(part.data() + static_cast<size_t>(ch) * S);
+        // reduce the chunks in order, a slab (fixed x) at a time (voxel-wise, so any split over
+        // threads gives the same sums), each slab weighted while in cache
+        const T* iw = inv_w_.data();
+        reduce_chunks(re(part.data()), 1, 0, nch, 2 * S, 2 * H, 2 * slab, threads, add_in_order<T>(),
+                      [dual, iw](T* a, size_t j0, size_t n) {
+                          if (!dual) return;
+                          const size_t lo = j0 / 2, hi = (j0 + n) / 2;
 #pragma omp simd
-                for (size_t j = 2 * lo; j < 2 * hi; ++j) a[j] += p[j];
-            }
-            if (dual) {
-                const T* iw = inv_w_.data();
-#pragma omp simd
-                for (size_t j = lo; j < hi; ++j) {
-                    a[2 * j] *= iw[j];
-                    a[2 * j + 1] *= iw[j];
-                }
-            }
-        }
+                          for (size_t j = lo; j < hi; ++j) {
+                              a[2 * j] *= iw[j];
+                              a[2 * j + 1] *= iw[j];
+                          }
+                      });
         err.run([&] { c2r_->c2r(part.data(), out + b * N); });
         err.rethrow();
     }

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "fastshear/fft.hpp"
+#include "fastshear/infra/heuristics.hpp"
 
 namespace fastshear {
 
@@ -147,10 +148,8 @@ template <typename T> class FilterBank3D {
     const fft_plan<T>* inv_axis_[2];  // c2c backward along x, y (the shared pass)
     const fft_plan<T>* fwd_axis_[2];  // c2c forward along x, y
     // 2D real transforms of a slab at fixed x (n2, n3) or at fixed y (n1, n3), and (float) complex
-    // ones for pairs of slabs: FFTW's float real transforms of such in-cache slabs run no faster
-    // than its double ones (distribution builds have SSE2-only float real codelets), while one
-    // complex FFT of two slabs takes about the time of one real FFT.
-    static constexpr bool pairs_ = std::is_same<T, float>::value;
+    // ones for pairs of slabs (heuristics::shearlet3d_pairs)
+    static constexpr bool pairs_ = heuristics::shearlet3d_pairs<T>();
     const fft_plan<T>* slab_c2r_[2] = {nullptr, nullptr};
     const fft_plan<T>* slab_r2c_[2] = {nullptr, nullptr};
     const fft_plan<T>* slab_c2c_inv_[2] = {nullptr, nullptr};
