@@ -702,6 +702,7 @@ def cartoonx(model, x, *, target=None, wavelet: str = "db3", levels: int = 5, st
     Examples
     --------
     >>> import torch, fastshear
+    >>> import ptwt   # the wavelet transform CartoonX runs on (pip install 'fastshear[explain]')
     >>> _ = torch.manual_seed(0)
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(32 * 32, 2))
     >>> r = fastshear.explain.cartoonx(model, torch.rand(1, 32, 32), steps=3, samples=2, levels=3)
