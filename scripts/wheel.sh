@@ -133,7 +133,7 @@ cp -r tests "$WORK/tests"
 cat >"$WORK/pytest.ini" <<'EOF'
 [pytest]
 addopts = -ra -p no:cacheprovider
-filterwarnings = ignore::fastshear.shearlet.ShearletFallbackWarning
+filterwarnings = ignore::fastshear.shearlet2d.ShearletFallbackWarning
 EOF
 for d in "${FASTSHEAR_SPEC:-}" "$ROOT/../shared/spec" "$ROOT/shared/spec"; do
   if [ -n "$d" ] && [ -d "$d" ]; then export FASTSHEAR_SPEC=$(cd "$d" && pwd); break; fi

@@ -63,7 +63,7 @@ def import_module(name: str):
 
 
 def test_modules_found():
-    for name in ("fastshear.shearlet", "fastshear.radon", "fastshear.operators", "fastshear.solvers",
+    for name in ("fastshear.shearlet2d", "fastshear.radon", "fastshear.operators", "fastshear.solvers",
                  "fastshear.ct", "fastshear.dask", "fastshear.torch", "fastshear._plan"):
         assert name in MODULES
 

@@ -2,7 +2,7 @@
 inverse problems, on a C++ core (OpenMP, FFTW)."""
 from . import nn, phantoms
 from .nn import DenseNet
-from .shearlet import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
+from .shearlet2d import Shearlet2D, ShearletFallbackWarning, shearlet_denoise
 from .shearlet3d import Shearlet3D, shearlet_denoise3d
 from .radon import Radon2D
 from . import ct, operators, solvers  # noqa: E402  (after the plans they use)

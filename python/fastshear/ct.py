@@ -411,7 +411,7 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         K = Gradient2D(shape, dtype=dt)
         f = solvers.L21(1.0)
     else:
-        from .shearlet import Shearlet2D
+        from .shearlet2d import Shearlet2D
 
         K = Shearlet2D(shape, scales, dtype=dt, workers=workers)
         if weights is None:

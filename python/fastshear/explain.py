@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import positive_float, positive_int
-from .shearlet import Shearlet2D, ShearletFallbackWarning
+from .shearlet2d import Shearlet2D, ShearletFallbackWarning
 
 __all__ = ["rde", "shearletx", "cartoonx", "Explanation", "edges", "band_orientations", "hallucination_score",
            "conciseness_preciseness", "oriented_bars", "DOMAINS", "NOISES"]

@@ -50,7 +50,7 @@ def _torch():
 
 
 def _shearlets(shape, scales, dtype=np.float32, workers=None):
-    from .shearlet import Shearlet2D, ShearletFallbackWarning
+    from .shearlet2d import Shearlet2D, ShearletFallbackWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ShearletFallbackWarning)

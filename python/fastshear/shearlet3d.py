@@ -29,7 +29,7 @@ from ._shearlab import (
 from ._plan import ShearletPlan, plan_warning
 from ._validation import (MISSING, as_array, call_threads, check_alloc, check_shape, integer, output_array,
                           real, real_array, renamed)
-from .shearlet import ShearletFallbackWarning
+from .shearlet2d import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
 

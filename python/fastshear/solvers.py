@@ -436,7 +436,7 @@ def normal_symbol(op, shape=None):
     """
     from .operators import PlanOperator
     from .radon import Radon2D
-    from .shearlet import Shearlet2D
+    from .shearlet2d import Shearlet2D
 
     plan = op.plan if isinstance(op, PlanOperator) else op
     if isinstance(plan, Shearlet2D):
@@ -604,7 +604,7 @@ class ADMM(Solver):
         self._ha, self._hk = ha, hk
         # K^T K is applied through its symbol only where the symbol is exact (a shearlet frame)
         plan = getattr(K, "plan", K)
-        from .shearlet import Shearlet2D
+        from .shearlet2d import Shearlet2D
 
         self._hk_exact = hk is not None and isinstance(plan, Shearlet2D)
         if ha is not None and hk is not None:
