@@ -30,10 +30,10 @@ def ref_forward(W, b, x, acts, keep=False):
     """float64 numpy reference; with keep, also the activations a_l and affine outputs z_l."""
     a = np.asarray(x, np.float64)
     As, Zs = [a], []
-    for l in range(len(W)):
-        z = a @ W[l].T.astype(np.float64) + b[l].astype(np.float64)
+    for k in range(len(W)):
+        z = a @ W[k].T.astype(np.float64) + b[k].astype(np.float64)
         Zs.append(z)
-        a = ACT[acts[l]](z) if l + 1 < len(W) else z
+        a = ACT[acts[k]](z) if k + 1 < len(W) else z
         As.append(a)
     return (a, As, Zs) if keep else a
 
@@ -44,11 +44,14 @@ def ref_lrp(W, b, x, acts, rule, eps=1e-6, alpha=1.0, beta=0.0, target=None):
     t = y.argmax(-1) if target is None else np.broadcast_to(target, y.shape[:1])
     R = np.zeros_like(y)
     R[np.arange(len(y)), t] = y[np.arange(len(y)), t]
-    stab = lambda z: z + eps * np.where(z >= 0, 1.0, -1.0)
-    for l in reversed(range(len(W))):
-        a, w, bb = As[l], W[l].astype(np.float64), b[l].astype(np.float64)
+
+    def stab(z):
+        return z + eps * np.where(z >= 0, 1.0, -1.0)
+
+    for k in reversed(range(len(W))):
+        a, w, bb = As[k], W[k].astype(np.float64), b[k].astype(np.float64)
         if rule == "epsilon":
-            R = a * ((R / stab(Zs[l])) @ w)
+            R = a * ((R / stab(Zs[k])) @ w)
             continue
         wp, wn = np.maximum(w, 0), np.minimum(w, 0)
         ap, an = np.maximum(a, 0), np.minimum(a, 0)
@@ -412,7 +415,7 @@ def test_weights_are_copies_and_read_only():
     net = DenseNet(W, b, dtype=np.float64)
     W[0][:] = 0
     assert np.count_nonzero(net.weights[0]) == 12
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         net.weights[0][0, 0] = 1.0
 
 
@@ -465,7 +468,7 @@ def test_fit_callbacks_and_early_stop():
     assert h["epochs"] == 50 and len(h["loss"]) == 50 == len(seen)
     assert all(s[2] for s in seen) and [s[0] for s in seen] == list(range(50))
     assert h["loss"][-1] < 0.2 * h["loss"][0]
-    assert all(o >= l for o, l in zip(h["objective"], h["loss"]))
+    assert all(o >= loss for o, loss in zip(h["objective"], h["loss"]))
     net = DenseNet.from_torch(mod)
     np.testing.assert_allclose(net(x), mod(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="loss"):

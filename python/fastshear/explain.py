@@ -19,7 +19,6 @@ The wavelet domain uses ptwt (PyTorch wavelets, ``pip install ptwt``).
 """
 from __future__ import annotations
 
-import numbers
 import time
 import warnings
 from dataclasses import dataclass, field

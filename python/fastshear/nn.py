@@ -92,19 +92,19 @@ def _layers(weights, biases, dtype) -> tuple[list[np.ndarray], list[np.ndarray]]
     if len(biases) != len(weights):
         raise ValueError(f"got {len(weights)} weight matrices but {len(biases)} bias vectors")
     ws, bs = [], []
-    for l, (w, b) in enumerate(zip(weights, biases)):
-        w = real_array(w, dtype, f"weights[{l}]").copy()  # own, read-only copies
-        b = real_array(b, dtype, f"biases[{l}]").copy()
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        w = real_array(w, dtype, f"weights[{k}]").copy()  # own, read-only copies
+        b = real_array(b, dtype, f"biases[{k}]").copy()
         if w.ndim != 2 or 0 in w.shape:
-            raise ValueError(f"weights[{l}] must be a non-empty 2-D array (N_l, N_l-1), got shape {w.shape}")
-        if l and w.shape[1] != ws[-1].shape[0]:
+            raise ValueError(f"weights[{k}] must be a non-empty 2-D array (N_l, N_l-1), got shape {w.shape}")
+        if k and w.shape[1] != ws[-1].shape[0]:
             raise ValueError(
-                f"weights[{l}] must have {ws[-1].shape[0]} columns (the output width of layer {l - 1}), "
+                f"weights[{k}] must have {ws[-1].shape[0]} columns (the output width of layer {k - 1}), "
                 f"got shape {w.shape}"
             )
         if b.shape != (w.shape[0],):
-            raise ValueError(f"biases[{l}] must have shape ({w.shape[0]},), got {b.shape}")
-        for name, a in ((f"weights[{l}]", w), (f"biases[{l}]", b)):
+            raise ValueError(f"biases[{k}] must have shape ({w.shape[0]},), got {b.shape}")
+        for name, a in ((f"weights[{k}]", w), (f"biases[{k}]", b)):
             if not np.isfinite(a).all():
                 raise ValueError(f"{name} contains NaN or infinity")
         w.setflags(write=False)
@@ -205,7 +205,7 @@ class DenseNet:
 
     @property
     def sparse_layers(self) -> tuple[bool, ...]:
-        return tuple(bool(self._net.layer_sparse(l)) for l in range(self.depth))
+        return tuple(bool(self._net.layer_sparse(k)) for k in range(self.depth))
 
     @property
     def kernel(self) -> str:
@@ -500,8 +500,8 @@ class DenseNet:
         >>> fastshear.DenseNet.load(p).widths
         (2, 3)
         """
-        arrays = {f"w{l}": w for l, w in enumerate(self._weights)}
-        arrays.update({f"b{l}": b for l, b in enumerate(self._biases)})
+        arrays = {f"w{k}": w for k, w in enumerate(self._weights)}
+        arrays.update({f"b{k}": b for k, b in enumerate(self._biases)})
         meta = {"format": "fastshear.DenseNet", "version": 1, "depth": self.depth,
                 "activations": list(self.activations), "dtype": self.dtype.name}
         with open(os.fspath(path), "wb") as f:
@@ -532,8 +532,8 @@ class DenseNet:
                 L = int(meta["depth"])
                 if not 1 <= L <= len(z.files):
                     raise ValueError(f"depth {L} does not match the file's {len(z.files)} arrays")
-                ws = [z[f"w{l}"] for l in range(L)]
-                bs = [z[f"b{l}"] for l in range(L)]
+                ws = [z[f"w{k}"] for k in range(L)]
+                bs = [z[f"b{k}"] for k in range(L)]
                 acts, dt = meta["activations"], meta["dtype"]
             except Exception as e:  # a corrupt member: any parser error is "not such a file"
                 raise ValueError(f"path: {path!r} is not a file written by DenseNet.save ({e})") from None
@@ -619,14 +619,14 @@ class DenseNet:
         nn = torch.nn
         tdtype = torch.float32 if self.dtype == np.float32 else torch.float64
         mods = []
-        for l, (w, b) in enumerate(zip(self._weights, self._biases)):
+        for k, (w, b) in enumerate(zip(self._weights, self._biases)):
             lin = nn.Linear(w.shape[1], w.shape[0], dtype=tdtype)
             with torch.no_grad():
                 lin.weight.copy_(torch.from_numpy(w.copy()))
                 lin.bias.copy_(torch.from_numpy(b.copy()))
             mods.append(lin)
-            if l + 1 < self.depth:
-                a = self.activations[l]
+            if k + 1 < self.depth:
+                a = self.activations[k]
                 mods.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "identity": nn.Identity,
                              "heaviside": _torch_heaviside()}[a]())
         return nn.Sequential(*mods)

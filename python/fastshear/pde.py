@@ -340,11 +340,17 @@ class _Stencil:
         rows, cols, src, sign = [], [], [], []
         # diagonal contributions (four faces per unknown)
         for faces in (xf[:-1, :], xf[1:, :], yf[:, :-1], yf[:, 1:]):
-            rows.append(idx.ravel()); cols.append(idx.ravel()); src.append(faces.ravel()); sign.append(np.ones(N))
+            rows.append(idx.ravel())
+            cols.append(idx.ravel())
+            src.append(faces.ravel())
+            sign.append(np.ones(N))
         # off-diagonals: interior x-faces xf[1:-1] join idx[:-1] and idx[1:]
         for a, b, f in ((idx[:-1, :], idx[1:, :], xf[1:-1, :]), (idx[:, :-1], idx[:, 1:], yf[:, 1:-1])):
             for r, c in ((a, b), (b, a)):
-                rows.append(r.ravel()); cols.append(c.ravel()); src.append(f.ravel()); sign.append(-np.ones(f.size))
+                rows.append(r.ravel())
+                cols.append(c.ravel())
+                src.append(f.ravel())
+                sign.append(-np.ones(f.size))
         rows, cols, src, sign = (np.concatenate(v) for v in (rows, cols, src, sign))
         # CSC order: by column, then row; accumulate the diagonal's four terms into one entry
         key = cols * N + rows
@@ -536,8 +542,8 @@ def gram_matrix(n: int):
     n = _check_n(n)
     m = n - 1
     T = sparse.diags([-np.ones(m - 1), 2 * np.ones(m), -np.ones(m - 1)], [-1, 0, 1])
-    I = sparse.identity(m)
-    return (sparse.kron(T, I) + sparse.kron(I, T) + sparse.identity(m * m) / n ** 2).tocsr()
+    eye = sparse.identity(m)
+    return (sparse.kron(T, eye) + sparse.kron(eye, T) + sparse.identity(m * m) / n ** 2).tocsr()
 
 
 def gram_factor(n: int):
@@ -561,8 +567,8 @@ def gram_factor(n: int):
     m = n - 1
     # D1: (n, m) differences of a zero-padded vector of length m
     D1 = sparse.diags([np.ones(m), -np.ones(m)], [0, -1], shape=(n, m))
-    I = sparse.identity(m)
-    return sparse.vstack([sparse.identity(m * m) / n, sparse.kron(D1, I), sparse.kron(I, D1)]).tocsr()
+    eye = sparse.identity(m)
+    return sparse.vstack([sparse.identity(m * m) / n, sparse.kron(D1, eye), sparse.kron(eye, D1)]).tocsr()
 
 
 def h1_norm(u) -> np.ndarray:

@@ -798,7 +798,7 @@ class ADMM(Solver):
                 s[k] = s[k + "h"] = vnew
         s.update(x=x, q=q, ax=ax, kx=kx)
         # bookkeeping: per-problem histories (NaN once a problem has stopped), leaving the batch
-        full = lambda v: self._scatter(v)
+        full = self._scatter
         info = {"objective": full(obj), "primal_residual": full(pres), "dual_residual": full(dres),
                 "rel_residual": full(rel)}
         self._iters[self._active] += 1
