@@ -227,3 +227,19 @@ def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart):
     np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-10 * np.abs(b.x).max())
     np.testing.assert_array_equal(a.info["iterations"], b.info["iterations"])
     np.testing.assert_allclose(a.history["objective"], b.history["objective"], rtol=1e-11)
+
+
+def test_analysis_l1_and_tv_solve_by_admm_on_request(ct_problem):
+    R, S, g, w = ct_problem
+    r = solvers.analysis_l1(R, g, S, w, max_iter=60, tol=1e-3, method="admm")
+    assert "rel_residual" in r.history                       # ADMM's stopping rule
+    d = solvers.admm(R, g, S, solvers.L1(w, band_ndim=2), max_iter=60, tol=1e-3)
+    np.testing.assert_allclose(r.x, d.x, atol=1e-12)         # the same solver, same defaults
+    p = solvers.analysis_l1(R, g, S, w, max_iter=5)
+    assert "rel_residual" not in p.history                   # PDHG by default
+    t = solvers.tv(R, g, 0.05, max_iter=30, method="admm")
+    assert "rel_residual" in t.history
+    with pytest.raises(ValueError, match="method"):
+        solvers.analysis_l1(R, g, S, w, method="newton")
+    with pytest.raises(ValueError, match="ratio"):
+        solvers.analysis_l1(R, g, S, w, ratio=2.0, method="admm")
