@@ -33,17 +33,20 @@ def _x(widths, batch):
     return np.random.default_rng(1).standard_normal((batch, widths[0])).astype(np.float32)
 
 
-def _onnx_session(W, b, threads):
+def _onnx_session(W, b, threads, acts=None):
+    """onnxruntime session of Gemm layers with a Relu after layer l where ``acts[l]`` is "relu"
+    (``acts=None``: after every hidden layer)."""
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
 
+    acts = ["relu"] * (len(W) - 1) if acts is None else acts
     nodes, inits, cur = [], [], "x"
     for l in range(len(W)):
         inits += [numpy_helper.from_array(W[l], f"W{l}"), numpy_helper.from_array(b[l], f"b{l}")]
         nodes.append(helper.make_node("Gemm", [cur, f"W{l}", f"b{l}"], [f"z{l}"], transB=1))
         cur = f"z{l}"
-        if l + 1 < len(W):
+        if l + 1 < len(W) and acts[l] == "relu":
             nodes.append(helper.make_node("Relu", [cur], [f"a{l}"]))
             cur = f"a{l}"
     g = helper.make_graph(nodes, "net", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", W[0].shape[1]])],
@@ -60,6 +63,33 @@ def _torch_module(W, b, threads):
     torch = pytest.importorskip("torch")
     torch.set_num_threads(threads)
     return fastshear.DenseNet(W, b).to_torch().eval(), torch
+
+
+def _runner(backend, W, b, x, threads):
+    """A call of the net on ``x`` in ``backend`` ("fastshear", "fastshear_out": one preallocated
+    result written each call, "onnxruntime", "torch"), checked once against the engine."""
+    if backend == "fastshear":
+        f = fastshear.DenseNet(W, b, workers=threads)
+        run = lambda: f(x)  # noqa: E731
+    elif backend == "fastshear_out":
+        f = fastshear.DenseNet(W, b, workers=threads)
+        y = np.empty((x.shape[0], W[-1].shape[0]), np.float32)
+        run = lambda: f(x, out=y)  # noqa: E731
+    elif backend == "onnxruntime":
+        s = _onnx_session(W, b, threads)
+        run = lambda: s.run(None, {"x": x})  # noqa: E731
+    else:
+        m, torch = _torch_module(W, b, threads)
+        xt = torch.from_numpy(x)
+
+        def run():
+            with torch.inference_mode():
+                return m(xt)
+    ref = fastshear.DenseNet(W, b)(x)
+    out = run()
+    out = out[0] if isinstance(out, list) else np.asarray(out)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+    return run
 
 
 def _kernels():
@@ -101,24 +131,7 @@ def test_forward(benchmark, net, batch, threads, backend):
     benchmark.group = f"{net} B={batch}"
     benchmark.name = f"{backend} {threads}t"
     benchmark.extra_info["kernel"] = KERNELS.get(backend)
-    if backend == "fastshear":
-        f = fastshear.DenseNet(W, b, workers=threads)
-        run = lambda: f(x)  # noqa: E731
-    elif backend == "onnxruntime":
-        s = _onnx_session(W, b, threads)
-        run = lambda: s.run(None, {"x": x})  # noqa: E731
-    else:
-        m, torch = _torch_module(W, b, threads)
-        xt = torch.from_numpy(x)
-
-        def run():
-            with torch.inference_mode():
-                return m(xt)
-    ref = fastshear.DenseNet(W, b)(x)
-    out = run()
-    out = out[0] if isinstance(out, list) else np.asarray(out)
-    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
-    benchmark(run)
+    benchmark(_runner(backend, W, b, x, threads))
 
 
 @pytest.mark.parametrize("mode", ["dense", "pruned 90% (sparse)", "pruned 90% as dense"])

@@ -17,10 +17,9 @@ of bench/RESULTS.md.
 import numpy as np
 import pytest
 
-import fastshear
 from fastshear import pde
 
-from bench_dense_net import _onnx_session, _torch_module, _weights  # noqa: E402
+from bench_dense_net import _runner, _weights  # noqa: E402
 
 GRIDS = [32, 100]
 BATCHES = [1, 4096]
@@ -41,27 +40,7 @@ def test_surrogate(benchmark, n, batch, threads, backend):
     x = np.random.default_rng(1).uniform(0, 1, (batch, 2)).astype(np.float32)
     benchmark.group = f"pde n={n} B={batch}"
     benchmark.name = f"{backend} {threads}t"
-    if backend == "fastshear":
-        f = fastshear.DenseNet(W, b, workers=threads)
-        run = lambda: f(x)  # noqa: E731
-    elif backend == "fastshear_out":  # one preallocated result array, written each call
-        f = fastshear.DenseNet(W, b, workers=threads)
-        y = np.empty((batch, W[-1].shape[0]), np.float32)
-        run = lambda: f(x, out=y)  # noqa: E731
-    elif backend == "onnxruntime":
-        s = _onnx_session(W, b, threads)
-        run = lambda: s.run(None, {"x": x})  # noqa: E731
-    else:
-        m, torch = _torch_module(W, b, threads)
-        xt = torch.from_numpy(x)
-
-        def run():
-            with torch.inference_mode():
-                return m(xt)
-    ref = fastshear.DenseNet(W, b)(x)
-    out = run()
-    out = out[0] if isinstance(out, list) else np.asarray(out)
-    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
+    run = _runner(backend, W, b, x, threads)
     benchmark.extra_info["params_per_call"] = batch
     benchmark(run)
 

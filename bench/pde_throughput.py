@@ -46,25 +46,9 @@ def _timer(run, min_seconds=0.05):
 
 def _onnx(W, b, acts, threads):
     """onnxruntime session of Gemm layers with Relu where ``acts`` says relu (identity: none)."""
-    import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
+    from bench_dense_net import _onnx_session
 
-    nodes, inits, cur = [], [], "x"
-    for l in range(len(W)):
-        inits += [numpy_helper.from_array(W[l], f"W{l}"), numpy_helper.from_array(b[l], f"b{l}")]
-        nodes.append(helper.make_node("Gemm", [cur, f"W{l}", f"b{l}"], [f"z{l}"], transB=1))
-        cur = f"z{l}"
-        if l + 1 < len(W) and acts[l] == "relu":
-            nodes.append(helper.make_node("Relu", [cur], [f"a{l}"]))
-            cur = f"a{l}"
-    g = helper.make_graph(nodes, "net", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", W[0].shape[1]])],
-                          [helper.make_tensor_value_info(cur, TensorProto.FLOAT, ["B", W[-1].shape[0]])], inits)
-    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 9
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    return _onnx_session(W, b, threads, acts)
 
 
 def _ort_bound(s, x, out):
