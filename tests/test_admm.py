@@ -33,13 +33,17 @@ def test_admm_soft_thresholding_closed_form():
     np.testing.assert_allclose(r.x, np.sign(b) * np.maximum(np.abs(b) - 0.7, 0), atol=1e-8)
 
 
-def test_admm_nonneg_and_support_closed_form():
-    # A = I, K = I: prox of w|.| + constraint -> max(b - w, 0) on the support, 0 off it
+@pytest.mark.parametrize("constraint_rho", [None, 0.3, 5.0])
+def test_admm_nonneg_and_support_closed_form(constraint_rho):
+    # A = I, K = I: prox of w|.| + constraint -> max(b - w, 0) on the support, 0 off it, whatever
+    # the constraint split's penalty (it changes the path, not the minimiser)
     b = np.random.default_rng(2).standard_normal((8, 8)) * 2
     sup = np.zeros((8, 8), bool)
     sup[2:6, 1:7] = True
     r = solvers.admm(ops.Identity((8, 8)), b, ops.Identity((8, 8)), solvers.L1(0.5), support=sup,
-                     max_iter=3000, tol=1e-10)
+                     constraint_rho=constraint_rho, max_iter=3000, tol=1e-10)
+    assert r.converged
+    assert r.info["constraint_rho"] == (r.info["rho"] if constraint_rho is None else constraint_rho)
     np.testing.assert_allclose(r.x, np.maximum(b - 0.5, 0) * sup, atol=1e-7)
 
 
@@ -137,6 +141,8 @@ def test_admm_bad_input(ct_problem):
         solvers.admm(R, g, S, f, x0=np.zeros((5, 5)))
     with pytest.raises(ValueError, match="rho"):
         solvers.admm(R, g, S, f, rho=np.inf)
+    with pytest.raises(ValueError, match="constraint_rho"):
+        solvers.admm(R, g, S, f, constraint_rho=-1.0)
     with pytest.raises(ValueError, match="cg_steps"):
         solvers.admm(R, g, S, f, cg_steps=0)
     with pytest.raises(ValueError, match="support"):
@@ -243,3 +249,19 @@ def test_analysis_l1_and_tv_solve_by_admm_on_request(ct_problem):
         solvers.analysis_l1(R, g, S, w, method="newton")
     with pytest.raises(ValueError, match="ratio"):
         solvers.analysis_l1(R, g, S, w, ratio=2.0, method="admm")
+
+
+def test_admm_never_discards_two_steps_in_a_row(ct_problem):
+    # a step without momentum restarts from the last kept point: discarding it would replay it
+    R, S, g, w = ct_problem
+    f = solvers.L1(w, band_ndim=2)
+    for rf in (0.1, 1.0):
+        s = solvers.ADMM(R, g, S, f, support=R.support, rho=rf * solvers.ADMM.default_rho(R, S),
+                         max_iter=300, tol=0)
+        counts = []
+        for _ in range(150):
+            s.step()
+            counts.append(int(s.restarts[0]))
+        steps = np.diff([0] + counts)
+        assert counts[-1] > 0                              # restarts happen ...
+        assert not np.any(steps[1:] & steps[:-1])          # ... but never twice in a row

@@ -25,7 +25,7 @@ from .operators import Gradient2D, Identity, LinearOperator, as_operator
 
 __all__ = [
     "SolverResult", "SquaredL2", "L1", "L21", "NonNegative", "Zero", "SquaredL2NonNegative",
-    "Solver", "PDHG", "ADMM", "FISTA", "CGLS", "SIRT", "normal_symbol",
+    "Solver", "PDHG", "ADMM", "FISTA", "CGLS", "SIRT", "normal_symbol", "fourier_multiply",
     "pdhg", "admm", "fista", "cgls", "sirt", "analysis_l1", "tv",
 ]
 
@@ -458,6 +458,34 @@ def normal_symbol(op, shape=None):
     return None
 
 
+def fourier_multiply(x, h):
+    """``irfft2(h * rfft2(x))`` over the last two axes: the real Fourier multiplier ``h`` (on
+    ``numpy.fft.rfft2``'s grid ``(N, M // 2 + 1)``, e.g. from :func:`normal_symbol`) applied to
+    images ``x`` of shape ``(..., N, M)``, in ``x``'s precision (float32 or float64; FFTW in the
+    core, threads over the leading axes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastshear.solvers import fourier_multiply
+    >>> x = np.random.default_rng(0).standard_normal((2, 8, 6))
+    >>> h = np.ones((8, 4)); h[0, 0] = 0                 # remove the mean
+    >>> bool(np.allclose(fourier_multiply(x, h), x - x.mean(axis=(1, 2), keepdims=True)))
+    True
+    """
+    x = np.asarray(x)
+    if x.ndim < 2 or x.dtype.kind != "f":
+        raise TypeError(f"fourier_multiply needs real float images (..., N, M), got {x.dtype} {x.shape}")
+    n, m = x.shape[-2:]
+    h = np.asarray(h)
+    if h.shape != (n, m // 2 + 1):
+        raise ValueError(f"h must have shape {(n, m // 2 + 1)} for images of {n} x {m}, got {h.shape}")
+    dt = np.float32 if x.dtype == np.float32 else np.float64
+    xs = np.ascontiguousarray(x, dtype=dt)
+    y = _core.fourier_multiply2d(xs.reshape((-1, n, m)), h.astype(dt, copy=False))
+    return y.reshape(x.shape)
+
+
 def _bdot(a, b, nb):
     """Per-problem inner products of two batches ``(B, ...)``: shape ``(B,)``, float64."""
     return np.einsum("bi,bi->b", a.reshape(nb, -1), b.reshape(nb, -1), dtype=np.float64)
@@ -484,15 +512,16 @@ class ADMM(Solver):
        :func:`normal_symbol` (exact for shearlets and the gradient, measured for the Radon
        transform);
     2. ``z = prox_{f / rho}(K x + l)``, ``u = max(x + m, 0)``, and the scaled duals ``l``, ``m``;
-    3. Nesterov momentum on ``(z, l, u, m)`` with restart whenever the combined residual stops
+    3. Nesterov momentum on ``(z, l)`` with restart whenever the combined residual stops
        falling (Goldstein, O'Donoghue, Setzer, Baraniuk, "Fast alternating direction
-       optimization methods", SIAM J. Imaging Sci. 7 (2014)).
+       optimization methods", SIAM J. Imaging Sci. 7 (2014)); the constraint split ``(u, m)``
+       steps without momentum.
 
     One iteration applies ``K`` and ``K^T`` once and ``A``, ``A^T`` ``cg_steps`` times.
 
     Stopping rule (Boyd et al. 2011, Sec. 3.3, relative form), per problem: the primal residual
-    ``r = ||(K x - z, x - u)||`` and the dual residual ``s = rho ||K|| ||(z - z_prev, u - u_prev)||``
-    (an upper bound of ``||rho (K^T dz + du)||``) satisfy ``r <= tol max(||(K x, x)||, ||(z, u)||)``
+    ``r = ||(K x - z, x - u)||`` and the dual residual ``s = ||(rho ||K|| ||z - z_prev||, rho_c ||u - u_prev||)||``
+    (an upper bound of ``||rho K^T dz + rho_c du||``) satisfy ``r <= tol max(||(K x, x)||, ||(z, u)||)``
     and ``s <= tol max(||A^T (A x - b)||, 1e-12 ||A^T b||)`` (at a solution
     ``A^T (A x - b)`` balances the regulariser's subgradient, so it is the natural scale of ``s``).
     ``converged`` is True only when the rule held.
@@ -516,11 +545,18 @@ class ADMM(Solver):
         ``A^T A`` and ``K^T K`` (``||A||^2 / ||K||^2`` where a symbol is unknown), so that the
         penalised term weighs like the data term in the bulk of the spectrum; invariant to the
         scale of ``b``.
+    constraint_rho : float, optional
+        Penalty ``rho_c`` of the constraint split ``u = x`` (default: ``rho``). In limited-angle CT
+        the data do not see a wedge of low frequencies; the support and non-negativity
+        constraints, with the regulariser, fill it in, at a speed this penalty governs (there, a
+        third of ``rho`` converged about twice as fast as ``rho``: bench/RESULTS.md).
     cg_steps : int
         Conjugate-gradient steps per iteration (default 3).
     restart : float
         Momentum is kept while the combined residual falls below ``restart`` times its last
-        value (Goldstein et al.'s eta); 0 turns momentum off.
+        value (Goldstein et al.'s eta); a step without momentum (the first, and the one after
+        a restart, which starts again from the last kept point) is always kept. 0 turns
+        momentum off.
     max_iter, tol, callback, progress
         As in :class:`Solver`.
 
@@ -542,8 +578,8 @@ class ADMM(Solver):
     history_keys = ("objective", "primal_residual", "dual_residual", "rel_residual")
 
     def __init__(self, A, b, K, f, *, nonneg: bool = True, support=None, x0=None, rho=None,
-                 cg_steps: int = 3, restart: float = 0.999, max_iter: int = 300, tol: float = 1e-4,
-                 callback=None, progress=False):
+                 constraint_rho=None, cg_steps: int = 3, restart: float = 0.999, max_iter: int = 300,
+                 tol: float = 1e-4, callback=None, progress=False):
         super().__init__(max_iter=max_iter, tol=tol, callback=callback, progress=progress)
         A, K = as_operator(A), as_operator(K)
         if tuple(A.in_shape) != tuple(K.in_shape):
@@ -601,6 +637,10 @@ class ADMM(Solver):
         if not (rho > 0) or not math.isfinite(rho):
             raise ValueError(f"rho must be a finite number > 0, got {rho!r}")
         self.rho = rho
+        rc = rho if constraint_rho is None else float(constraint_rho)
+        if not (rc > 0) or not math.isfinite(rc):
+            raise ValueError(f"constraint_rho must be a finite number > 0 or None, got {constraint_rho!r}")
+        self.constraint_rho = self._rc = rc
         self._ha, self._hk = ha, hk
         # K^T K is applied through its symbol only where the symbol is exact (a shearlet frame)
         plan = getattr(K, "plan", K)
@@ -608,9 +648,15 @@ class ADMM(Solver):
 
         self._hk_exact = hk is not None and isinstance(plan, Shearlet2D)
         if ha is not None and hk is not None:
-            self._den = (ha + rho * hk + (rho if self.nonneg else 0.0)).astype(dt)
+            # the symbols the x-update applies (in the iteration's precision): rho K^T K (+ rho I)
+            # and the preconditioner, the inverse of the whole system's symbol
+            shift = self._rc if self.nonneg else 0.0
+            self._hkk = (rho * hk + shift).astype(dt)
+            self._den = ha + rho * hk + shift
+            self._pinv = (1.0 / self._den).astype(dt)
         else:
             self._den = None
+            self._hkk = (rho * hk + (self._rc if self.nonneg else 0.0)).astype(dt) if hk is not None else None
 
         # the fused C++ splitting and momentum steps (one pass over the coefficients each, in
         # place): for an l1 term with one weight, or one weight per band of K's (..., bands, N, M)
@@ -668,18 +714,17 @@ class ADMM(Solver):
     def _kk(self, p):
         """rho K^T K p (+ rho p)."""
         if self._hk_exact:
-            v = np.fft.irfft2(self._hk * np.fft.rfft2(p), s=p.shape[-2:]).astype(p.dtype)
-        else:
-            v = self.K.adjoint(self.K.forward(p))
+            return fourier_multiply(p, self._hkk)
+        v = self.K.adjoint(self.K.forward(p))
         v *= self.rho
         if self.nonneg:
-            v += self.rho * p
+            v += self._rc * p
         return v
 
     def _precond(self, r):
         if self._den is None:
             return r.copy()
-        return np.fft.irfft2(np.fft.rfft2(r) / self._den, s=r.shape[-2:]).astype(r.dtype)
+        return fourier_multiply(r, self._pinv)
 
     def _step(self):
         s, rho, nb = self._s, self.rho, self._active.size
@@ -693,7 +738,7 @@ class ADMM(Solver):
         else:
             rhs = s["atb"] + K.adjoint(rho * (s["zh"] - s["lh"]))
         if self.nonneg:
-            rhs += rho * (s["uh"] - s["mh"])
+            rhs += self._rc * (s["uh"] - s["mh"])
         r = rhs - q - self._kk(x)
         zr = self._precond(r)
         p = zr
@@ -718,7 +763,7 @@ class ADMM(Solver):
             rz = rz_new
         kx = K.forward(x, out=s["kx"]) if self._fused else K.forward(x)
         # z, u and the scaled duals from the extrapolated (hat) point
-        old = {k: s[k] for k in ("z", "l", "u", "m") if k in s}
+        old = {k: s[k] for k in ("z", "l") if k in s}
         if self._fused:
             # one C++ pass: the new (z, l) written over (zh, lh), with the sums below
             st = _core.admm_l1_split(kx, s["zh"], s["lh"], self._fw, nb, self._band, rho)
@@ -748,8 +793,8 @@ class ADMM(Solver):
             m = vu - u
             res_p += _bsq(x - u, nb)
             du = _bsq(u - s["uh"], nb)
-            dz += du
-            comb += _bsq(m - s["mh"], nb) + du
+            dz += du * (self._rc / rho) ** 2
+            comb += (self._rc / rho) * (_bsq(m - s["mh"], nb) + du)
             scale_p[0] += _bsq(x, nb)
             scale_p[1] += _bsq(u, nb)
             new.update(u=u, m=m)
@@ -764,13 +809,21 @@ class ADMM(Solver):
         obj = 0.5 * _bsq(res, nb) + (l1 if self._fused else np.array([self.f.value(kx[i]) for i in range(nb)]))
         # momentum with restart (per problem)
         if self.restart > 0:
-            keep = comb < self.restart * s["c"]
+            # a plain step (a == 1: the first, or the one after a restart) is always kept: it
+            # starts again from the last accepted point, so discarding it would replay the same
+            # step (inexact x-updates make ADMM's combined residual only nearly monotone)
+            keep = (comb < self.restart * s["c"]) | (s["a"] == 1.0)
             a_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * s["a"] ** 2))
             fac = np.where(keep, (s["a"] - 1.0) / a_new, 0.0)
         else:
             keep, fac = np.ones(nb, bool), np.zeros(nb)
         if self._fused:
             _core.admm_momentum(s["z"], s["l"], s["zh"], s["lh"], s["d"], keep, fac)
+        # the constraint split steps without momentum (extrapolating it too was measured to slow
+        # the filling of CT's missing wedge, bench/RESULTS.md)
+        for k in ("u", "m"):
+            if k in new:
+                s[k] = s[k + "h"] = new.pop(k)
         if self.restart > 0:
             for k, vnew in new.items():
                 vold = old[k]
@@ -829,12 +882,12 @@ class ADMM(Solver):
         return r
 
     def _info(self) -> dict:
-        return {"rho": self.rho, "cg_steps": self.cg_steps, "restarts": self.restarts.copy() if self.batched
+        return {"rho": self.rho, "constraint_rho": self.constraint_rho, "cg_steps": self.cg_steps, "restarts": self.restarts.copy() if self.batched
                 else int(self.restarts[0]), "preconditioner": self._den is not None}
 
 
-def admm(A, b, K, f, *, nonneg: bool = True, support=None, x0=None, rho=None, cg_steps: int = 3,
-         restart: float = 0.999, max_iter: int = 300, tol: float = 1e-4, callback=None,
+def admm(A, b, K, f, *, nonneg: bool = True, support=None, x0=None, rho=None, constraint_rho=None,
+         cg_steps: int = 3, restart: float = 0.999, max_iter: int = 300, tol: float = 1e-4, callback=None,
          progress=False) -> SolverResult:
     """:class:`ADMM` run to its stopping rule (see there for the method and the parameters).
 
@@ -849,8 +902,9 @@ def admm(A, b, K, f, *, nonneg: bool = True, support=None, x0=None, rho=None, cg
     >>> np.round(r.x, 4)     # soft thresholding at 1
     array([ 2. , -0. ,  0.5])
     """
-    return ADMM(A, b, K, f, nonneg=nonneg, support=support, x0=x0, rho=rho, cg_steps=cg_steps, restart=restart,
-                max_iter=max_iter, tol=tol, callback=callback, progress=progress).run()
+    return ADMM(A, b, K, f, nonneg=nonneg, support=support, x0=x0, rho=rho, constraint_rho=constraint_rho,
+                cg_steps=cg_steps, restart=restart, max_iter=max_iter, tol=tol, callback=callback,
+                progress=progress).run()
 
 
 # ---------------------------------------------------------------------------------------------
