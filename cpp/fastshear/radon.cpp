@@ -10,26 +10,18 @@
 #include "fastshear/infra/heuristics.hpp"
 #include "fastshear/infra/parallel.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#include "fastshear/infra/isa.hpp"
+
+#if FASTSHEAR_ISA_X86
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* values.
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <immintrin.h>
-#define FASTSHEAR_RADON_X86 1
-#define FS_AVX512 __attribute__((target("avx512f")))
+#define FS_AVX512 FASTSHEAR_TARGET_AVX512
 #endif
 
 namespace fastshear {
-
-bool radon_has_avx512() {
-#ifdef FASTSHEAR_RADON_X86
-    static const bool ok = __builtin_cpu_supports("avx512f");
-    return ok;
-#else
-    return false;
-#endif
-}
 
 namespace {
 
@@ -85,7 +77,7 @@ Frame frame_of(const RadonGeometry& g) {
 
 // ---- portable kernels for parallel beam with unit bins (no AVX-512): the hat, on padded rows ----
 // u is the bin position plus the padding, always > 0, so truncation is floor. The adjoint loop is
-// written for the compiler's vectoriser (gathers under AVX2, a target clone), the forward
+// written for the compiler's vectoriser (gathers in its AVX2 variant), the forward
 // scatters into four interleaved accumulators (consecutive pixels share bins).
 template <typename T>
 inline __attribute__((always_inline)) void hat_adjoint_row_impl(const T* sp, size_t W, int na, const double* base,
@@ -119,27 +111,46 @@ inline __attribute__((always_inline)) void hat_forward_row_impl(const T* x, doub
         q[1] += v * f;
     }
 }
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FS_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define FS_CLONES
+// Compiled for the baseline and for AVX2 (isa.hpp); the AVX2 variant runs from isa::level::avx2 on.
+#define FASTSHEAR_RADON_HAT_ROWS(ATTR)                                                                           \
+    ATTR void hat_adjoint_row(const float* sp, size_t W, int na, const double* base, const double* c, int jlo,  \
+                              int jhi, float* out) {                                                             \
+        hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);                                                 \
+    }                                                                                                            \
+    ATTR void hat_adjoint_row(const double* sp, size_t W, int na, const double* base, const double* c, int jlo, \
+                              int jhi, double* out) {                                                            \
+        hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);                                                 \
+    }                                                                                                            \
+    ATTR void hat_forward_row(const float* x, double base, double c, int jlo, int jhi, float* acc, size_t stride) { \
+        hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                 \
+    }                                                                                                            \
+    ATTR void hat_forward_row(const double* x, double base, double c, int jlo, int jhi, double* acc,            \
+                              size_t stride) {                                                                   \
+        hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                 \
+    }
+namespace hat_generic {
+FASTSHEAR_RADON_HAT_ROWS(FASTSHEAR_ISA_NOATTR)
+}
+#if FASTSHEAR_ISA_X86
+namespace hat_avx2 {
+FASTSHEAR_RADON_HAT_ROWS(FASTSHEAR_TARGET_AVX2)
+}
 #endif
-FS_CLONES void hat_adjoint_row(const float* sp, size_t W, int na, const double* base, const double* c, int jlo, int jhi,
-                               float* out) {
-    hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);
+#undef FASTSHEAR_RADON_HAT_ROWS
+template <typename... A> void hat_adjoint_row(A... a) {
+#if FASTSHEAR_ISA_X86
+    if (isa::best() >= isa::level::avx2) return hat_avx2::hat_adjoint_row(a...);
+#endif
+    hat_generic::hat_adjoint_row(a...);
 }
-FS_CLONES void hat_adjoint_row(const double* sp, size_t W, int na, const double* base, const double* c, int jlo,
-                               int jhi, double* out) {
-    hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);
-}
-FS_CLONES void hat_forward_row(const float* x, double base, double c, int jlo, int jhi, float* acc, size_t stride) {
-    hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);
-}
-FS_CLONES void hat_forward_row(const double* x, double base, double c, int jlo, int jhi, double* acc, size_t stride) {
-    hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);
+template <typename... A> void hat_forward_row(A... a) {
+#if FASTSHEAR_ISA_X86
+    if (isa::best() >= isa::level::avx2) return hat_avx2::hat_forward_row(a...);
+#endif
+    hat_generic::hat_forward_row(a...);
 }
 
-#ifdef FASTSHEAR_RADON_X86
+#if FASTSHEAR_ISA_X86
 // ---- AVX-512 kernels for parallel beam with unit detector bins (the hat kernel) ----
 struct simd_f32 {
     using T = float;
@@ -566,10 +577,10 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
 }
 
 template <typename T> bool Radon2D<T>::par_vec() const {
-    return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && radon_has_avx512();
+    return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && isa::best() >= isa::level::avx512;
 }
 template <typename T> bool Radon2D<T>::fan_vec() const {
-    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < heuristics::kRadonMaxVectorFootprint && radon_has_avx512();
+    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < heuristics::kRadonMaxVectorFootprint && isa::best() >= isa::level::avx512;
 }
 template <typename T> bool Radon2D<T>::vector_kernels() const { return par_vec() || fan_vec(); }
 
@@ -711,7 +722,7 @@ template <typename T> void Radon2D<T>::adjoint_hat(const T* sino, T* x, size_t b
 // ---------------------------------------------------------------- dispatch
 template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch, int threads) const {
     if (batch == 0) return;
-#ifdef FASTSHEAR_RADON_X86
+#if FASTSHEAR_ISA_X86
     if (fan_vec()) {
         using S = typename simd_of<T>::type;
         const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
@@ -811,7 +822,7 @@ template <typename T> void Radon2D<T>::forward(const T* x, T* sino, size_t batch
 
 template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch, int threads) const {
     if (batch == 0) return;
-#ifdef FASTSHEAR_RADON_X86
+#if FASTSHEAR_ISA_X86
     if (fan_vec()) {
         fan_backproject(sino, x, batch, threads, false);
         return;
@@ -878,7 +889,7 @@ template <typename T> void Radon2D<T>::adjoint(const T* sino, T* x, size_t batch
 
 template <typename T>
 void Radon2D<T>::fan_backproject(const T* sino, T* x, size_t batch, int threads, bool interp) const {
-#ifdef FASTSHEAR_RADON_X86
+#if FASTSHEAR_ISA_X86
         using S = typename simd_of<T>::type;
         const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
         const int cdet = nd / 2, cx = m / 2, cy = n / 2;

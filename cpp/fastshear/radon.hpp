@@ -23,8 +23,8 @@
 // in-register permutes (a chunk of 16 pixels reads a window of 32 consecutive bins, and a chunk of
 // 16 bins a window of 32 consecutive pixels of a row or column); footprints narrower than 2 bins
 // (fan beam, other d) use gathers with the 3-tap footprint weights computed by one function for
-// both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels (AVX2
-// target clone); everything else (wide footprints) a portable scalar reference kernel.
+// both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels (their AVX2
+// variant, infra/isa.hpp); everything else (wide footprints) a portable scalar reference kernel.
 #pragma once
 
 #include <cstddef>
@@ -89,8 +89,5 @@ template <typename T> class Radon2D {
 
 extern template class Radon2D<float>;
 extern template class Radon2D<double>;
-
-// Whether this CPU runs the AVX-512 kernels.
-bool radon_has_avx512();
 
 }  // namespace fastshear

@@ -6,25 +6,27 @@
 #include <cstring>
 #include <stdexcept>
 #include <type_traits>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #include "fastshear/complex_kernels.hpp"
 #include "fastshear/infra/heuristics.hpp"
+#include "fastshear/infra/isa.hpp"
 #include "fastshear/infra/parallel.hpp"
+
+#if FASTSHEAR_ISA_X86
+#include <immintrin.h>
+#endif
 
 namespace fastshear {
 
 namespace {
 
 // Kernels of the paired transforms with complex filters (the generic ones are in complex_kernels.hpp).
-#define FASTSHEAR_KERNELS(T)                                                                    \
+#define FASTSHEAR_SHEARLET2D_PAIR_KERNELS_T(T, ATTR)                                                                  \
     /* One row of a paired synthesis. z: row r of Z = fft2(c_a + i c_b), zr: row (N-r)%N of Z   \
        reversed (zr[j] = Z(-r, -j), see reverse_row); for the half-row columns j < mh, with     \
        x+iy = Z(r,j), u+iv = Z(-r,-j): F(c_a) = ((x+u) + i(y-v))/2, F(c_b) = ((y+v) + i(u-x))/2, \
        acc += F(c_a) pa + F(c_b) pb, complex filters pa, pb (mh interleaved values each). */     \
-    FASTSHEAR_CLONES void pair_mac_cpx(const T* __restrict z, const T* __restrict zr,           \
+    ATTR void pair_mac_cpx(const T* __restrict z, const T* __restrict zr,           \
                                        const T* __restrict pa, const T* __restrict pb,          \
                                        T* __restrict acc, size_t mh) {                          \
         const T h = T(0.5);                                                                     \
@@ -39,7 +41,7 @@ namespace {
     /* Paired decomposition with complex filters: row r of the full spectrum                   \
        Z = X conj(Fa) + i X conj(Fb) of two bands, columns c < mh from the half spectrum's row r  \
        (x; fa, fb: mh interleaved values each) ... */                                            \
-    FASTSHEAR_CLONES void fwd_pack_cpx(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh) {\
+    ATTR void fwd_pack_cpx(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh) {\
         for (size_t c = 0; c < mh; ++c) {                                                      \
             const T xr = x[2 * c], xi = x[2 * c + 1];                                          \
             const T gr = fa[2 * c] + fb[2 * c + 1], gi = fb[2 * c] - fa[2 * c + 1];  /* conj(Fa) + i conj(Fb) */\
@@ -48,7 +50,7 @@ namespace {
         }                                                                                      \
     }                                                                                          \
     /* ... and columns mh <= c < m from row (N-r)%N (x): Z = conj(X(-r, m-c)) (Fa + i Fb)(-r, m-c) */\
-    FASTSHEAR_CLONES void fwd_pack_cpx_mirror(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh, size_t m) {\
+    ATTR void fwd_pack_cpx_mirror(const T* __restrict x, const T* __restrict fa, const T* __restrict fb, T* __restrict z, size_t mh, size_t m) {\
         for (size_t c = mh; c < m; ++c) {                                                      \
             const size_t j = m - c;                                                            \
             const T xr = x[2 * j], xi = -x[2 * j + 1];  /* conj(X) */                          \
@@ -58,19 +60,27 @@ namespace {
         }                                                                                      \
     }
 
-FASTSHEAR_KERNELS(float)
-FASTSHEAR_KERNELS(double)
-#undef FASTSHEAR_KERNELS
+#define FASTSHEAR_SHEARLET2D_PAIR_KERNELS(ATTR) FASTSHEAR_SHEARLET2D_PAIR_KERNELS_T(float, ATTR) FASTSHEAR_SHEARLET2D_PAIR_KERNELS_T(double, ATTR)
+FASTSHEAR_ISA_VARIANTS(FASTSHEAR_SHEARLET2D_PAIR_KERNELS)
+#undef FASTSHEAR_SHEARLET2D_PAIR_KERNELS
+#undef FASTSHEAR_SHEARLET2D_PAIR_KERNELS_T
+FASTSHEAR_ISA_DISPATCH(pair_mac_cpx)
+FASTSHEAR_ISA_DISPATCH(fwd_pack_cpx)
+FASTSHEAR_ISA_DISPATCH(fwd_pack_cpx_mirror)
 
 // rev[j] = row[(m - j) % m] for the complex values j < mh of a row of m: the mirrored frequencies
 // of a row, in the order of the half row. A complex float moves as one 64-bit unit (vectorised).
 typedef uint64_t u64_alias __attribute__((may_alias));
-FASTSHEAR_CLONES void reverse_row(const float* row, float* rev, size_t mh, size_t m) {
-    const u64_alias* s = reinterpret_cast<const u64_alias*>(row);
-    u64_alias* d = reinterpret_cast<u64_alias*>(rev);
-    d[0] = s[0];
-    for (size_t j = 1; j < mh; ++j) d[j] = s[m - j];
-}
+#define FASTSHEAR_REVERSE_ROW_F32(ATTR)                                                  \
+    ATTR void reverse_row(const float* row, float* rev, size_t mh, size_t m) {          \
+        const u64_alias* s = reinterpret_cast<const u64_alias*>(row);                  \
+        u64_alias* d = reinterpret_cast<u64_alias*>(rev);                              \
+        d[0] = s[0];                                                                   \
+        for (size_t j = 1; j < mh; ++j) d[j] = s[m - j];                               \
+    }
+FASTSHEAR_ISA_VARIANTS(FASTSHEAR_REVERSE_ROW_F32)
+#undef FASTSHEAR_REVERSE_ROW_F32
+void reverse_row(const float* row, float* rev, size_t mh, size_t m) { FASTSHEAR_ISA_CALL(reverse_row, row, rev, mh, m); }
 void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
     rev[0] = row[0];
     rev[1] = row[1];
@@ -87,9 +97,9 @@ void reverse_row(const double* row, double* rev, size_t mh, size_t m) {
 // w: nr rows of M complex values. With 8 rows and AVX2, in 8 x 8 tiles transposed in registers
 // (each cache line of ya, yb and w touched once; element by element this took a quarter of the
 // decomposition's time at 512 x 512).
-#if defined(__x86_64__)
+#if FASTSHEAR_ISA_X86
 // 4 x 4 transpose of 64-bit units: rows q0..q3 of a block -> its columns o[0..3]
-__attribute__((target("avx2"))) inline void transpose4(__m256d q0, __m256d q1, __m256d q2, __m256d q3, __m256d* o) {
+FASTSHEAR_TARGET_AVX2 inline void transpose4(__m256d q0, __m256d q1, __m256d q2, __m256d q3, __m256d* o) {
     const __m256d t0 = _mm256_unpacklo_pd(q0, q1), t1 = _mm256_unpackhi_pd(q0, q1);
     const __m256d t2 = _mm256_unpacklo_pd(q2, q3), t3 = _mm256_unpackhi_pd(q2, q3);
     o[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
@@ -98,7 +108,7 @@ __attribute__((target("avx2"))) inline void transpose4(__m256d q0, __m256d q1, _
     o[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 // Columns kx0 <= kx < kx0 + 8 of 8 rows; ya, yb at row r0 of column 0.
-__attribute__((target("avx2"))) void gather_tile_avx2(const float* ya, const float* yb, size_t n, size_t kx0,
+FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const float* ya, const float* yb, size_t n, size_t kx0,
                                                       size_t m, float* w) {
     __m256d d[8][2], mi[8][2];  // per column k: rows 0-3, 4-7 as 64-bit units
     const __m256 zero = _mm256_setzero_ps();
@@ -127,11 +137,11 @@ __attribute__((target("avx2"))) void gather_tile_avx2(const float* ya, const flo
 // The low (high = false) or high 128-bit lanes of a and b. The selector of _mm256_permute2f128_pd
 // must be a compile-time immediate: a run-time one compiles only where -O3 unrolls the caller's
 // loop (GCC rejects it at -O0 to -O2, e.g. in Debug or sanitizer builds).
-__attribute__((target("avx2"))) inline __m256d lanes(__m256d a, __m256d b, bool high) {
+FASTSHEAR_TARGET_AVX2 inline __m256d lanes(__m256d a, __m256d b, bool high) {
     return high ? _mm256_permute2f128_pd(a, b, 0x31) : _mm256_permute2f128_pd(a, b, 0x20);
 }
 // The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows (128-bit units).
-__attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const double* yb, size_t n, size_t kx0,
+FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const double* ya, const double* yb, size_t n, size_t kx0,
                                                       size_t m, double* w) {
     __m256d d[4][2], mi[4][2];  // per column k: rows 0-1, 2-3
     const __m256d zero = _mm256_setzero_pd();
@@ -159,7 +169,7 @@ __attribute__((target("avx2"))) void gather_tile_avx2(const double* ya, const do
 // z = c_a + i c_b, the half rows of c_a and c_b, Y_a(r, kx) = (V(r, kx) + conj V(r, M-kx)) / 2,
 // Y_b(r, kx) = (V(r, kx) - conj V(r, M-kx)) / 2i, for columns kx0 <= kx < kx0 + 8, written
 // transposed (ya[kx N + r], at row r0 of column 0).
-__attribute__((target("avx2"))) void split_tile_avx2(const float* v, size_t m, size_t kx0, size_t n, float* ya,
+FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const float* v, size_t m, size_t kx0, size_t n, float* ya,
                                                      float* yb) {
     __m256d z[8][2], zm[8][2];  // per row r: columns kx0 + 0-3, 4-7; mirrors M - kx0 - 7 .. M - kx0
     for (size_t r = 0; r < 8; ++r)
@@ -186,7 +196,7 @@ __attribute__((target("avx2"))) void split_tile_avx2(const float* v, size_t m, s
         }
 }
 // The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows.
-__attribute__((target("avx2"))) void split_tile_avx2(const double* v, size_t m, size_t kx0, size_t n, double* ya,
+FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const double* v, size_t m, size_t kx0, size_t n, double* ya,
                                                      double* yb) {
     const __m256d half = _mm256_set1_pd(0.5), zero = _mm256_setzero_pd();
     for (int rp = 0; rp < 2; ++rp)       // rows 2rp, 2rp+1
@@ -207,10 +217,8 @@ __attribute__((target("avx2"))) void split_tile_avx2(const double* v, size_t m, 
             }
         }
 }
-bool have_avx2() {
-    static const bool ok = __builtin_cpu_supports("avx2");
-    return ok;
-}
+// The tiles need AVX2 (isa::level::avx2 and above).
+bool have_avx2() { return isa::best() >= isa::level::avx2; }
 #endif
 
 template <typename T>
@@ -227,7 +235,7 @@ void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size
         }
     }
     size_t kx0 = 1;
-#if defined(__x86_64__)
+#if FASTSHEAR_ISA_X86
     if constexpr (std::is_same<T, float>::value) {
         if (nr == 8 && have_avx2())
             for (; kx0 + 8 <= last; kx0 += 8) gather_tile_avx2(re(ya + r0), re(yb + r0), n, kx0, m, re(w));
@@ -262,7 +270,7 @@ void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, s
     };
     [[maybe_unused]] const size_t last = (m % 2 == 0) ? mh - 1 : mh;  // used by the x86 tiles
     size_t kx0 = 1;
-#if defined(__x86_64__)
+#if FASTSHEAR_ISA_X86
     if constexpr (std::is_same<T, float>::value) {
         if (nr == 8 && have_avx2())
             for (; kx0 + 8 <= last; kx0 += 8) split_tile_avx2(re(v), m, kx0, n, re(ya + r0), re(yb + r0));

@@ -20,9 +20,9 @@ namespace fastshear {
 namespace {
 
 // Kernels of the paired slabs (the generic ones are in complex_kernels.hpp).
-#define FASTSHEAR_KERNELS(T)                                                                                   \
+#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(T, ATTR)                                                                                 \
     /* z[k] = conj(f[k]) (a[k] + i b[k]), k < h: a row of the full spectrum of (slab a) + i (slab b) */    \
-    FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
+    ATTR void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
         for (size_t k = 0; k < h; ++k) {                                                                   \
             const T ur = a[2 * k] - b[2 * k + 1], ui = a[2 * k + 1] + b[2 * k], fr = f[2 * k], fi = f[2 * k + 1];\
             z[2 * k] = ur * fr + ui * fi;                                                                  \
@@ -30,7 +30,7 @@ namespace {
         }                                                                                                  \
     }                                                                                                      \
     /* z[k] = f[m] (conj a[m] + i conj b[m]), m = n - k, h <= k < n: the mirrored half */                  \
-    FASTSHEAR_CLONES void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h, size_t n) {\
+    ATTR void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h, size_t n) {\
         for (size_t k = h; k < n; ++k) {                                                                   \
             const size_t m = n - k;                                                                        \
             const T ur = a[2 * m] + b[2 * m + 1], ui = b[2 * m] - a[2 * m + 1], fr = f[2 * m], fi = f[2 * m + 1];\
@@ -39,7 +39,7 @@ namespace {
         }                                                                                                  \
     }                                                                                                      \
     /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */ \
-    FASTSHEAR_CLONES void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
+    ATTR void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
         for (size_t k = 1; k < h; ++k) {                                                                   \
             const size_t m = n - k;                                                                        \
             const T pr = p[2 * k], pi = p[2 * k + 1], qr = q[2 * m], qi = -q[2 * m + 1];                   \
@@ -50,9 +50,13 @@ namespace {
         }                                                                                                  \
     }
 
-FASTSHEAR_KERNELS(float)
-FASTSHEAR_KERNELS(double)
-#undef FASTSHEAR_KERNELS
+#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS(ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(float, ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(double, ATTR)
+FASTSHEAR_ISA_VARIANTS(FASTSHEAR_SHEARLET3D_PAIR_KERNELS)
+#undef FASTSHEAR_SHEARLET3D_PAIR_KERNELS
+#undef FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T
+FASTSHEAR_ISA_DISPATCH(pack_pair)
+FASTSHEAR_ISA_DISPATCH(pack_pair_mirror)
+FASTSHEAR_ISA_DISPATCH(split_pair)
 
 
 
