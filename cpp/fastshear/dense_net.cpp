@@ -2,7 +2,7 @@
 
 #include "infra/heuristics.hpp"
 #include "infra/parallel.hpp"
-#include "task_pool.hpp"
+#include "infra/task_pool.hpp"
 
 #include <algorithm>
 #include <cmath>
