@@ -82,9 +82,13 @@ template <typename T> class Radon2D {
     int kernel_ = 0;
     double rsup_ = 0;   // largest distance of a support pixel from the centre
     double fmax_ = 1;   // widest footprint (bins)
-    bool par_vec() const;
-    void fan_backproject(const T* sino, T* x, size_t batch, int threads, bool interp) const;
-    bool fan_vec() const;
+    bool par_vec() const;  // forward/adjoint run the AVX-512 parallel-beam kernels
+    bool fan_vec() const;  // forward/adjoint/backproject_interp run the AVX-512 footprint kernels
+    // The AVX-512 drivers (radon_avx512.cpp; x86-64 only).
+    void forward_par_avx512(const T* x, T* sino, size_t batch, int threads) const;
+    void adjoint_par_avx512(const T* sino, T* x, size_t batch, int threads) const;
+    void forward_fan_avx512(const T* x, T* sino, size_t batch, int threads) const;
+    void backproject_fan_avx512(const T* sino, T* x, size_t batch, int threads, bool interp) const;
 };
 
 extern template class Radon2D<float>;
