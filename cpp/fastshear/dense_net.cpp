@@ -3,6 +3,7 @@
 #include "infra/heuristics.hpp"
 #include "infra/parallel.hpp"
 #include "infra/task_pool.hpp"
+#include "infra/transpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -139,20 +140,6 @@ void DenseNet<T>::layer_affine(const Layer& ly, const T* in, std::size_t rows, T
     if (fuse_act && !relu) apply_activation(ly.act, out, rows * ly.out);
 }
 
-namespace {
-// dst (cols x rows, leading dimension ld) = src (rows x cols, leading dimension lds)^T, in tiles.
-template <typename T> void transpose(const T* src, std::size_t rows, std::size_t cols, std::size_t lds, T* dst,
-                                     std::size_t ld) {
-    constexpr std::size_t B = 16;
-    for (std::size_t r0 = 0; r0 < rows; r0 += B)
-        for (std::size_t c0 = 0; c0 < cols; c0 += B) {
-            const std::size_t r1 = std::min(rows, r0 + B), c1 = std::min(cols, c0 + B);
-            for (std::size_t c = c0; c < c1; ++c)
-                for (std::size_t r = r0; r < r1; ++r) dst[c * ld + r] = src[r * lds + c];
-        }
-}
-}  // namespace
-
 // Sparse layers run on transposed activations (features x batch, each non-zero weight one
 // vector FMA over the batch); consecutive sparse layers stay transposed. Batches narrower than
 // half a vector use a scalar CSR loop on the row-major activations instead, or the dense kernel
@@ -171,7 +158,7 @@ template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::siz
         if (ly.sparse && 2 * rows >= lanes) {
             if (!transposed) {
                 T* t = other(in);
-                transpose(in, rows, K, K, t, ld);
+                transpose_blocked(in, K, t, ld, rows, K);
                 for (std::size_t k = 0; k < K && rows < ld; ++k) std::fill(t + k * ld + rows, t + (k + 1) * ld, T(0));
                 in = t;
                 transposed = true;
@@ -180,13 +167,13 @@ template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::siz
             const bool relu = ly.act == Activation::relu;
             k_->csr({ly.rowptr.data(), ly.col.data(), ly.val.data(), ly.b.data(), ly.out, in, out, ld, rows, relu});
             if (!relu) apply_activation(ly.act, out, N * ld);
-            if (last) transpose(out, N, rows, ld, y, N);
+            if (last) transpose_blocked(out, ld, y, N, N, rows);
             in = out;
             continue;
         }
         if (transposed) {
             T* t = other(in);
-            transpose(in, K, rows, ld, t, K);
+            transpose_blocked(in, ld, t, K, K, rows);
             in = t;
             transposed = false;
         }
