@@ -7,7 +7,7 @@ build's per-call time (each round: the median of `reps` timed calls after a warm
 ratio after / before (< 1: the second build is faster).
 
     .venv/bin/python bench/ab_builds.py /work/main/.venv/bin/python .venv/bin/python \
-        [--rounds 5] [--threads 1] [--cases shearlet2d,radon,...]
+        [--rounds 5] [--threads 1] [--clock wall|cpu] [--cases shearlet2d,radon,...]
 """
 import argparse
 import json
@@ -75,8 +75,9 @@ def _cases(threads):
     return out
 
 
-def _child(threads, names):
+def _child(threads, names, clock):
     cases = _cases(threads)
+    now = time.process_time if clock == "cpu" else time.perf_counter
     res = {}
     for name in names:
         setup, reps = cases[name]
@@ -91,9 +92,9 @@ def _child(threads, names):
             f()
             t = []
             for _ in range(reps):
-                t0 = time.perf_counter()
+                t0 = now()
                 f()
-                t.append(time.perf_counter() - t0)
+                t.append(now() - t0)
             res[f"{name} {what}"] = statistics.median(t)
     print(json.dumps(res))
 
@@ -105,11 +106,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cases", default="", help="comma-separated prefixes of case names (default: all)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: the process's CPU time (time slices lost to other processes do not count; "
+                         "meaningful with --threads 1)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--names", default="", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        return _child(a.threads, a.names.split("|"))
+        return _child(a.threads, a.names.split("|"), a.clock)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
     names = list(_cases(a.threads))
     if a.cases:
@@ -120,11 +124,11 @@ def main():
                 (("after", a.after), ("before", a.before)):
             # the package of each interpreter, never this checkout's python/ directory
             out = subprocess.run([os.path.abspath(py), os.path.abspath(__file__), "x", "x", "--child", "--threads", str(a.threads),
-                                  "--names", "|".join(names)], env=env, cwd="/", capture_output=True, text=True,
+                                  "--names", "|".join(names), "--clock", a.clock], env=env, cwd="/", capture_output=True, text=True,
                                  check=True).stdout
             for k, v in json.loads(out).items():
                 times[which].setdefault(k, []).append(v)
-    print(f"threads {a.threads}, {a.rounds} rounds (order alternating), medians in ms")
+    print(f"threads {a.threads}, {a.rounds} rounds (order alternating), {a.clock} clock, medians in ms")
     print("| case | before | after | after/before |\n|---|---:|---:|---:|")
     for k in times["before"]:
         b, f = statistics.median(times["before"][k]), statistics.median(times["after"][k])

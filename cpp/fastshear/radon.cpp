@@ -76,12 +76,16 @@ inline __attribute__((always_inline)) void hat_forward_row_impl(const T* x, doub
                               size_t stride) {                                                                   \
         hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                 \
     }
-namespace hat_generic {
-FASTSHEAR_RADON_HAT_ROWS(FASTSHEAR_ISA_NOATTR)
-}
 #if FASTSHEAR_ISA_X86
+namespace hat_generic {
+FASTSHEAR_RADON_HAT_ROWS(FASTSHEAR_TARGET_GENERIC)
+}
 namespace hat_avx2 {
 FASTSHEAR_RADON_HAT_ROWS(FASTSHEAR_TARGET_AVX2)
+}
+#else
+namespace hat_generic {
+FASTSHEAR_RADON_HAT_ROWS(FASTSHEAR_ISA_NOATTR)
 }
 #endif
 #undef FASTSHEAR_RADON_HAT_ROWS

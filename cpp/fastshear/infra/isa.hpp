@@ -72,10 +72,13 @@ void limit(level l) noexcept;
 // FASTSHEAR_ISA_CALL(f, args...) is a statement that calls the variant of isa::best(), and
 // FASTSHEAR_ISA_DISPATCH(f) defines f(args...) doing that for every overload of f.
 // Use inside an unnamed namespace (each translation unit gets its own copies).
+// On x86-64 the baseline variant stays out of line like the others (FASTSHEAR_TARGET_GENERIC), so
+// that the callers' loops keep the shape they had with one call per kernel.
 #define FASTSHEAR_ISA_NOATTR
 #if FASTSHEAR_ISA_X86
+#define FASTSHEAR_TARGET_GENERIC __attribute__((noinline))
 #define FASTSHEAR_ISA_VARIANTS(DEFS)                                                                  \
-    namespace isa_generic { DEFS(FASTSHEAR_ISA_NOATTR) }                                              \
+    namespace isa_generic { DEFS(FASTSHEAR_TARGET_GENERIC) }                                          \
     namespace isa_avx2 { DEFS(FASTSHEAR_TARGET_AVX2) }                                                \
     namespace isa_avx512 { DEFS(FASTSHEAR_TARGET_AVX512) }
 #define FASTSHEAR_ISA_CALL(f, ...)                                                                    \

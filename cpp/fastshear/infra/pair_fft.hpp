@@ -33,11 +33,12 @@ template <typename T> inline void pair_split_2x(T zr, T zi, T ur, T ui, T& ar, T
 }
 // The split: F a(w), F b(w) from z = Z(w) and u = Z(-w).
 template <typename T> inline void pair_split(T zr, T zi, T ur, T ui, T& ar, T& ai, T& br, T& bi) {
-    pair_split_2x(zr, zi, ur, ui, ar, ai, br, bi);
-    ar *= T(0.5);
-    ai *= T(0.5);
-    br *= T(0.5);
-    bi *= T(0.5);
+    T a2r, a2i, b2r, b2i;  // in registers: each output is stored once
+    pair_split_2x(zr, zi, ur, ui, a2r, a2i, b2r, b2i);
+    ar = T(0.5) * a2r;
+    ai = T(0.5) * a2i;
+    br = T(0.5) * b2r;
+    bi = T(0.5) * b2i;
 }
 
 }  // namespace fastshear
