@@ -4,12 +4,13 @@
 // CPU time (GFLOP/s per CPU second: what time slices lost to other processes do not change), and
 // the largest error of 50 entries against a double-precision sum. For comparing kernel versions:
 // build one binary per source tree (SRC) and run them in turn.
-//   SRC=cpp; for f in dense_kernels dense_kernels_generic; do g++ -O3 -std=c++17 -DFASTSHEAR_X86_DISPATCH -I$SRC -c $SRC/fastshear/$f.cpp; done
+//   SRC=cpp; for f in dense_kernels dense_kernels_generic infra/isa; do g++ -O3 -std=c++17 -DFASTSHEAR_X86_DISPATCH -I$SRC -c $SRC/fastshear/$f.cpp; done
 //   g++ -O3 -std=c++17 -mavx2 -mfma -ffp-contract=fast -I$SRC -c $SRC/fastshear/dense_kernels_avx2.cpp
 //   g++ -O3 -std=c++17 -mavx512f -mavx512vl -mavx512dq -mavx2 -mfma -mprefer-vector-width=512 -ffp-contract=fast -I$SRC -c $SRC/fastshear/dense_kernels_avx512.cpp
-//   g++ -O3 -std=c++17 -I$SRC bench/dense_gemm.cpp dense_kernels*.o -o /tmp/dense_gemm
-//   HUGE=1 /tmp/dense_gemm [M=4096] [N=9801] [CH=256] [reps=5]     (FASTSHEAR_DENSE_KERNEL=avx2|generic)
+//   g++ -O3 -std=c++17 -I$SRC bench/dense_gemm.cpp dense_kernels*.o isa.o -o /tmp/dense_gemm
+//   HUGE=1 /tmp/dense_gemm [M=4096] [N=9801] [CH=256] [reps=5]     (ISA=avx2|generic: a narrower kernel set)
 #include "fastshear/dense_kernels.hpp"
+#include "fastshear/infra/isa.hpp"
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,10 @@ using namespace fastshear::dense;
 int main(int argc, char** argv) {
     int M = argc > 1 ? atoi(argv[1]) : 4096, N = argc > 2 ? atoi(argv[2]) : 9801, K = 256;
     int CH = argc > 3 ? atoi(argv[3]) : 256, reps = argc > 4 ? atoi(argv[4]) : 5;
+    if (const char* isa = std::getenv("ISA"))
+        fastshear::isa::limit(std::strcmp(isa, "generic") == 0 ? fastshear::isa::level::generic
+                              : std::strcmp(isa, "avx2") == 0  ? fastshear::isa::level::avx2
+                                                               : fastshear::isa::level::avx512);
     const auto& k = kernels<float>();
     std::mt19937 g(0); std::normal_distribution<float> d;
     std::vector<float> W((size_t)K * N), x((size_t)M * K), b(N);

@@ -5,7 +5,7 @@
 # `dpkg --add-architecture arm64` for the run). Without FFTW for the target it stops after the
 # compile (a compile-only check); `native` builds and runs the same check on this machine.
 # `clang`: a syntax check of the core with clang for aarch64 and for x86-64 without ELF (the
-# macOS x86_64 path: no target_clones); an approximation of macOS, whose own compile happens in
+# macOS x86_64 path); an approximation of macOS, whose own compile happens in
 # the wheels workflow (needs clang, its libomp headers and the aarch64 cross toolchain).
 # Usage: bash scripts/cross_check.sh [aarch64|native|clang]
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ARCH=${1:-aarch64}
 NICE=${FASTSHEAR_NICE:-nice -n 10}
 say() { echo "fastshear cross: $*" >&2; }
-srcs=(infra/memory fft shearlet2d shearlet3d prox radon dense_net dense_kernels dense_kernels_generic platform)
+srcs=(infra/memory infra/isa fft shearlet2d shearlet2d_real shearlet2d_complex shearlet3d prox radon radon_avx512 radon_fbp dense_net dense_kernels dense_kernels_generic platform)
 if [ "$ARCH" = clang ]; then
   CLANG=${CXX:-$(command -v clang++ || command -v clang++-14 || true)}
   [ -n "$CLANG" ] || { say "clang++ not found (Debian: apt-get install clang libomp-dev)"; exit 2; }

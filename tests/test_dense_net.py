@@ -1,7 +1,6 @@
 """fastshear.DenseNet: forward against a numpy reference and torch, sparse = dense with zeros,
 LRP against a numpy reference (and zennit when installed), errors, threads, persistence."""
 import importlib.util
-import subprocess
 import sys
 import threading
 
@@ -368,32 +367,27 @@ def test_threads_and_workers_agree():
         np.testing.assert_allclose(r, R, rtol=1e-6, atol=1e-7)
 
 
-def test_every_kernel_gives_the_same_result(tmp_path):
-    """Each instruction-set variant (chosen per process: fastshear._testing.dense_kernel_env) against numpy."""
-    script = tmp_path / "k.py"
-    script.write_text(
-        "import numpy as np, fastshear, sys\n"
-        "rng = np.random.default_rng(0)\n"
-        "for dt in (np.float32, np.float64):\n"
-        "    ws = [37, 70, 45, 19]\n"
-        "    W = [rng.standard_normal((ws[i+1], ws[i])).astype(dt) for i in range(3)]\n"
-        "    b = [rng.standard_normal(ws[i+1]).astype(dt) for i in range(3)]\n"
-        "    x = rng.standard_normal((29, 37)).astype(dt)\n"
-        "    for net in (fastshear.DenseNet(W, b, dtype=dt), fastshear.DenseNet(W, b, dtype=dt).prune(fraction=0.8)):\n"
-        "        a = x.astype(np.float64)\n"
-        "        for l, (w, c) in enumerate(zip(net.weights, net.biases)):\n"
-        "            a = a @ w.T.astype(np.float64) + c\n"
-        "            a = np.maximum(a, 0) if l < 2 else a\n"
-        "        err = np.abs(net(x) - a).max() / np.abs(a).max()\n"
-        "        assert err < (1e-5 if dt == np.float32 else 1e-13), (net.kernel, dt, err)\n"
-        "print(net.kernel)\n"
-    )
-    seen = []
-    for k in ["generic", "avx2", None]:
-        r = subprocess.run([sys.executable, str(script)], env=_testing.dense_kernel_env(k), capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr
-        seen.append(r.stdout.strip())
-    assert seen[0] == "generic"
+@pytest.mark.parametrize("level", list(_testing.ISA_LEVELS))
+def test_every_kernel_gives_the_same_result(level):
+    """Each instruction-set variant (forced through fastshear._testing.isa) against numpy."""
+    if level not in _testing.isa_levels():
+        pytest.skip(f"this CPU does not run {level}")
+    rng = np.random.default_rng(0)
+    for dt in (np.float32, np.float64):
+        ws = [37, 70, 45, 19]
+        W = [rng.standard_normal((ws[i+1], ws[i])).astype(dt) for i in range(3)]
+        b = [rng.standard_normal(ws[i+1]).astype(dt) for i in range(3)]
+        x = rng.standard_normal((29, 37)).astype(dt)
+        with _testing.isa(level):
+            nets = (fastshear.DenseNet(W, b, dtype=dt), fastshear.DenseNet(W, b, dtype=dt).prune(fraction=0.8))
+        for net in nets:
+            assert net.kernel == level
+            a = x.astype(np.float64)
+            for k, (w, c) in enumerate(zip(net.weights, net.biases)):
+                a = a @ w.T.astype(np.float64) + c
+                a = np.maximum(a, 0) if k < 2 else a
+            err = np.abs(net(x) - a).max() / np.abs(a).max()
+            assert err < (1e-5 if dt == np.float32 else 1e-13), (net.kernel, dt, err)
 
 
 def test_save_load(tmp_path):

@@ -1,7 +1,6 @@
 """Packaging facts the wheels rely on: the stub of fastshear._core matches the module, one
 version source, and `fastshear info` reports what the core loaded and chose."""
 import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import fastshear
-from fastshear import _core, _platform, _testing
+from fastshear import _core, _platform, _testing, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,14 +41,21 @@ def test_build_info_reports_fftw_features_and_kernels():
     kernels = dict(d["kernels"])
     assert set(kernels) >= {"dense", "radon"}
     if d["arch"] == "x86_64":
-        assert set(features) == {"sse2", "avx", "avx2", "fma", "avx512f"} and features["sse2"]
-        want = "avx512" if features["avx512f"] and features["avx2"] and features["fma"] else (
-            "avx2" if features["avx2"] and features["fma"] else "generic")
-        if os.environ.get(_testing.DENSE_KERNEL_ENV) in (None, ""):
-            assert kernels["dense"] == want
-        assert kernels["radon"] == ("avx512f" if features["avx512f"] else "scalar")
+        assert set(features) == {"sse2", "avx", "avx2", "fma", "avx512f", "avx512vl", "avx512dq"}
+        assert features["sse2"]
+        avx2 = features["avx2"] and features["fma"]
+        want = "avx512" if avx2 and features["avx512f"] and features["avx512vl"] and features["avx512dq"] else (
+            "avx2" if avx2 else "generic")
+        assert kernels["isa"] == want == _testing.isa_detected() == _testing.isa_level()
+        assert kernels["dense"] == kernels["complex"] == want
+        assert kernels["radon"] == ("avx512f" if want == "avx512" else "scalar")
+        # every family reports from the one query: capped, each reports the narrower choice
+        with _testing.isa("generic"):
+            capped = dict(_core.build_info()["kernels"])
+        assert capped == {**kernels, "isa": "generic", "dense": "generic", "complex": "generic",
+                          "shearlet2d pair tiles": "scalar", "radon": "scalar"}
     else:
-        assert kernels["dense"] == "generic" and features == {}
+        assert kernels["dense"] == kernels["isa"] == "generic" and features == {}
 
 
 def test_loaded_libraries_include_the_core_and_fftw():
@@ -60,10 +66,12 @@ def test_loaded_libraries_include_the_core_and_fftw():
     assert any("fftw3f" in Path(p).name for p in libs) and any("fftw3" in Path(p).name for p in libs), libs
 
 
-def test_info_command_shows_the_chosen_dense_kernel():
-    env = _testing.dense_kernel_env("generic")
-    out = subprocess.run([sys.executable, "-m", "fastshear", "info"], env=env, capture_output=True, text=True,
+def test_info_command_shows_the_chosen_dense_kernel(capsys):
+    out = subprocess.run([sys.executable, "-m", "fastshear", "info"], capture_output=True, text=True,
                          check=True).stdout
-    assert "dense: generic" in out
+    assert f"dense: {_testing.isa_detected()}" in out
+    with _testing.isa("generic"):
+        assert cli.main(["info"]) == 0
+    assert "dense: generic" in capsys.readouterr().out
     assert f"FFTW: {_core.build_info()['fftw_version']}" in out
     assert "_core" in out or not sys.platform.startswith(("linux", "darwin"))

@@ -77,7 +77,6 @@ template <typename T> void add_radon_class(py::module_& m, const char* name) {
 void add_radon(py::module_& m) {
     add_radon_class<float>(m, "Radon2D_f32");
     add_radon_class<double>(m, "Radon2D_f64");
-    m.def("radon_has_avx512", &fastshear::radon_has_avx512);
 }
 
 }  // namespace fastshear_py

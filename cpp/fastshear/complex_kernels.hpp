@@ -1,5 +1,6 @@
 // Element-wise kernels on interleaved complex arrays (re, im, re, im, ...) of n values, shared by
-// the transforms: compiled for AVX-512, AVX2 and the baseline and picked at run time (the
+// the transforms: one plain C++ body compiled for every instruction-set level and picked at run
+// time through isa::best() (infra/isa.hpp: FASTSHEAR_ISA_VARIANTS / FASTSHEAR_ISA_DISPATCH; the
 // distributed build carries no -march flag), plus non-temporal copies for results that are
 // written once. Internal linkage: each translation unit that includes this gets its own copies
 // (marked maybe_unused: a unit uses only some of them).
@@ -14,18 +15,7 @@
 #include <emmintrin.h>
 #endif
 
-// Function multi-versioning needs an x86-64 ELF target (GCC or clang resolve the clones through
-// ifunc); elsewhere (aarch64, macOS, Windows) the kernels are compiled once, for the baseline of
-// the target (NEON on aarch64, which the auto-vectoriser uses), which is the portable fallback.
-#ifndef FASTSHEAR_CLONES
-#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__)
-#define FASTSHEAR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define FASTSHEAR_HAVE_CLONES 1
-#else
-#define FASTSHEAR_CLONES
-#define FASTSHEAR_HAVE_CLONES 0
-#endif
-#endif
+#include "fastshear/infra/isa.hpp"
 
 namespace fastshear {
 namespace {
@@ -34,9 +24,9 @@ namespace {
 template <typename T> const T* re(const std::complex<T>* p) { return reinterpret_cast<const T*>(p); }
 template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
-#define FASTSHEAR_COMPLEX_KERNELS(T)                                                                           \
+#define FASTSHEAR_COMPLEX_KERNELS_T(T, ATTR)                                                                         \
     /* out = a * conj(b) */                                                                                    \
-    [[maybe_unused]] FASTSHEAR_CLONES void mul_conj(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {\
+    [[maybe_unused]] ATTR void mul_conj(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
             out[2 * j] = ar * br + ai * bi;                                                                    \
@@ -44,7 +34,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* out = a * b */                                                                                          \
-    [[maybe_unused]] FASTSHEAR_CLONES void mul(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {     \
+    [[maybe_unused]] ATTR void mul(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {     \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
             out[2 * j] = ar * br - ai * bi;                                                                    \
@@ -52,7 +42,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* acc += a * b */                                                                                         \
-    [[maybe_unused]] FASTSHEAR_CLONES void mul_acc(const T* __restrict a, const T* __restrict b, T* __restrict acc, size_t n) { \
+    [[maybe_unused]] ATTR void mul_acc(const T* __restrict a, const T* __restrict b, T* __restrict acc, size_t n) { \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
             acc[2 * j] += ar * br - ai * bi;                                                                   \
@@ -60,7 +50,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* out = a * conj(s), s = sr + i si a scalar */                                                            \
-    [[maybe_unused]] FASTSHEAR_CLONES void scalar_mul_conj(const T* __restrict a, T sr, T si, T* __restrict out, size_t n) {    \
+    [[maybe_unused]] ATTR void scalar_mul_conj(const T* __restrict a, T sr, T si, T* __restrict out, size_t n) {    \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1];                                                                \
             out[2 * j] = ar * sr + ai * si;                                                                    \
@@ -68,7 +58,7 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* acc += a * s */                                                                                         \
-    [[maybe_unused]] FASTSHEAR_CLONES void scalar_mul_acc(const T* __restrict a, T sr, T si, T* __restrict acc, size_t n) {     \
+    [[maybe_unused]] ATTR void scalar_mul_acc(const T* __restrict a, T sr, T si, T* __restrict acc, size_t n) {     \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             T ar = a[2 * j], ai = a[2 * j + 1];                                                                \
             acc[2 * j] += ar * sr - ai * si;                                                                   \
@@ -76,48 +66,62 @@ template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p)
         }                                                                                                      \
     }                                                                                                          \
     /* out = a * w (complex by real) */                                                                        \
-    [[maybe_unused]] FASTSHEAR_CLONES void mul_real(const T* __restrict a, const T* __restrict w, T* __restrict out, size_t n) {\
+    [[maybe_unused]] ATTR void mul_real(const T* __restrict a, const T* __restrict w, T* __restrict out, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             out[2 * j] = a[2 * j] * w[j];                                                                      \
             out[2 * j + 1] = a[2 * j + 1] * w[j];                                                              \
         }                                                                                                      \
     }                                                                                                          \
     /* acc += a * w (complex by real) */                                                                       \
-    [[maybe_unused]] FASTSHEAR_CLONES void mac_real(const T* __restrict a, const T* __restrict w, T* __restrict acc, size_t n) {\
+    [[maybe_unused]] ATTR void mac_real(const T* __restrict a, const T* __restrict w, T* __restrict acc, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             acc[2 * j] += a[2 * j] * w[j];                                                                     \
             acc[2 * j + 1] += a[2 * j + 1] * w[j];                                                             \
         }                                                                                                      \
     }                                                                                                          \
     /* a *= w (complex by real) */                                                                             \
-    [[maybe_unused]] FASTSHEAR_CLONES void scale_by(T* __restrict a, const T* __restrict w, size_t n) {                         \
+    [[maybe_unused]] ATTR void scale_by(T* __restrict a, const T* __restrict w, size_t n) {                         \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             a[2 * j] *= w[j];                                                                                  \
             a[2 * j + 1] *= w[j];                                                                              \
         }                                                                                                      \
     }                                                                                                          \
     /* acc += p (n complex values) */                                                                          \
-    [[maybe_unused]] FASTSHEAR_CLONES void add_to(T* __restrict acc, const T* __restrict p, size_t n) {                         \
+    [[maybe_unused]] ATTR void add_to(T* __restrict acc, const T* __restrict p, size_t n) {                         \
         for (size_t j = 0; j < 2 * n; ++j) acc[j] += p[j];                                                     \
     }                                                                                                          \
     /* z = a + i b (n values) */                                                                               \
-    [[maybe_unused]] FASTSHEAR_CLONES void interleave(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t n) {\
+    [[maybe_unused]] ATTR void interleave(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t n) {\
         for (size_t j = 0; j < n; ++j) {                                                                       \
             z[2 * j] = a[j];                                                                                   \
             z[2 * j + 1] = b[j];                                                                               \
         }                                                                                                      \
     }                                                                                                          \
     /* a = re z, b = im z (n values) */                                                                        \
-    [[maybe_unused]] FASTSHEAR_CLONES void deinterleave(const T* __restrict z, T* __restrict a, T* __restrict b, size_t n) {    \
+    [[maybe_unused]] ATTR void deinterleave(const T* __restrict z, T* __restrict a, T* __restrict b, size_t n) {    \
         for (size_t j = 0; j < n; ++j) {                                                                       \
             a[j] = z[2 * j];                                                                                   \
             b[j] = z[2 * j + 1];                                                                               \
         }                                                                                                      \
     }
 
-FASTSHEAR_COMPLEX_KERNELS(float)
-FASTSHEAR_COMPLEX_KERNELS(double)
+#define FASTSHEAR_COMPLEX_KERNELS(ATTR)        \
+    FASTSHEAR_COMPLEX_KERNELS_T(float, ATTR)   \
+    FASTSHEAR_COMPLEX_KERNELS_T(double, ATTR)
+FASTSHEAR_ISA_VARIANTS(FASTSHEAR_COMPLEX_KERNELS)
 #undef FASTSHEAR_COMPLEX_KERNELS
+#undef FASTSHEAR_COMPLEX_KERNELS_T
+FASTSHEAR_ISA_DISPATCH(mul_conj)
+FASTSHEAR_ISA_DISPATCH(mul)
+FASTSHEAR_ISA_DISPATCH(mul_acc)
+FASTSHEAR_ISA_DISPATCH(scalar_mul_conj)
+FASTSHEAR_ISA_DISPATCH(scalar_mul_acc)
+FASTSHEAR_ISA_DISPATCH(mul_real)
+FASTSHEAR_ISA_DISPATCH(mac_real)
+FASTSHEAR_ISA_DISPATCH(scale_by)
+FASTSHEAR_ISA_DISPATCH(add_to)
+FASTSHEAR_ISA_DISPATCH(interleave)
+FASTSHEAR_ISA_DISPATCH(deinterleave)
 
 // dst[0..n) = src[0..n) with non-temporal stores where SSE2 has them: for results written once
 // and not read back soon, which bypass the cache and skip the read-for-ownership of every line

@@ -1,7 +1,7 @@
 // Dense-network compute kernels: a register-blocked GEMM with fused bias (+ReLU) over weights
 // packed once per network, and a CSR kernel for pruned layers. One implementation
 // (dense_kernels_impl.hpp) is compiled three times, for AVX-512, AVX2+FMA and baseline x86-64
-// (or whatever the target is); kernels<T>() picks the best one the CPU supports, once.
+// (or whatever the target is); kernels<T>() returns the set of isa::best() (infra/isa.hpp).
 #pragma once
 
 #include <cstddef>

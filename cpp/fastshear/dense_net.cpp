@@ -1,7 +1,9 @@
 #include "dense_net.hpp"
 
+#include "infra/heuristics.hpp"
 #include "infra/parallel.hpp"
-#include "task_pool.hpp"
+#include "infra/task_pool.hpp"
+#include "infra/transpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,20 +13,6 @@
 namespace fastshear {
 
 namespace {
-
-// Below this many multiply-adds per call a second thread costs more than it saves (measured:
-// onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
-constexpr std::size_t kParallelMacs = std::size_t(1) << 21;
-// Rows per chunk. Forward: each chunk streams every weight once (from L3 for nets beyond L2), so
-// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP streams two
-// or three matrices per layer (W^T, W+^T and W+ or [W+; W-]) per chunk, and those of a 512-wide
-// net are larger than L2, so its chunks are as large too (measured: 256 rows took 0.2-0.3 forward
-// passes less than 64 on 64-512x6-256), unless the chunk's activations (every layer's are kept)
-// would exceed kLrpScratch bytes.
-constexpr std::size_t kChunkForward = 256, kChunkLrp = 256, kLrpScratch = std::size_t(16) << 20;
-// Batches narrower than half a vector gather x[col] per non-zero weight; that beats the dense
-// kernel only on very sparse layers (measured: 512 x 512, batch 1, float32: 10 % density).
-constexpr double kFewRowsSparse = 0.1;
 
 std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) / m * m; }
 
@@ -152,20 +140,6 @@ void DenseNet<T>::layer_affine(const Layer& ly, const T* in, std::size_t rows, T
     if (fuse_act && !relu) apply_activation(ly.act, out, rows * ly.out);
 }
 
-namespace {
-// dst (cols x rows, leading dimension ld) = src (rows x cols, leading dimension lds)^T, in tiles.
-template <typename T> void transpose(const T* src, std::size_t rows, std::size_t cols, std::size_t lds, T* dst,
-                                     std::size_t ld) {
-    constexpr std::size_t B = 16;
-    for (std::size_t r0 = 0; r0 < rows; r0 += B)
-        for (std::size_t c0 = 0; c0 < cols; c0 += B) {
-            const std::size_t r1 = std::min(rows, r0 + B), c1 = std::min(cols, c0 + B);
-            for (std::size_t c = c0; c < c1; ++c)
-                for (std::size_t r = r0; r < r1; ++r) dst[c * ld + r] = src[r * lds + c];
-        }
-}
-}  // namespace
-
 // Sparse layers run on transposed activations (features x batch, each non-zero weight one
 // vector FMA over the batch); consecutive sparse layers stay transposed. Batches narrower than
 // half a vector use a scalar CSR loop on the row-major activations instead, or the dense kernel
@@ -184,7 +158,7 @@ template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::siz
         if (ly.sparse && 2 * rows >= lanes) {
             if (!transposed) {
                 T* t = other(in);
-                transpose(in, rows, K, K, t, ld);
+                transpose_blocked(in, K, t, ld, rows, K);
                 for (std::size_t k = 0; k < K && rows < ld; ++k) std::fill(t + k * ld + rows, t + (k + 1) * ld, T(0));
                 in = t;
                 transposed = true;
@@ -193,18 +167,18 @@ template <typename T> void DenseNet<T>::forward_chunk(const T* x, T* y, std::siz
             const bool relu = ly.act == Activation::relu;
             k_->csr({ly.rowptr.data(), ly.col.data(), ly.val.data(), ly.b.data(), ly.out, in, out, ld, rows, relu});
             if (!relu) apply_activation(ly.act, out, N * ld);
-            if (last) transpose(out, N, rows, ld, y, N);
+            if (last) transpose_blocked(out, ld, y, N, N, rows);
             in = out;
             continue;
         }
         if (transposed) {
             T* t = other(in);
-            transpose(in, K, rows, ld, t, K);
+            transpose_blocked(in, ld, t, K, K, rows);
             in = t;
             transposed = false;
         }
         T* out = last ? y : other(in);
-        if (ly.sparse && ly.nnz <= kFewRowsSparse * K * N) {
+        if (ly.sparse && ly.nnz <= heuristics::kDenseFewRowsSparse * K * N) {
             const bool relu = ly.act == Activation::relu;
             for (std::size_t r = 0; r < rows; ++r) {
                 const T* xr = in + r * K;
@@ -236,7 +210,7 @@ template <typename T>
 template <typename F>
 void DenseNet<T>::run_chunks(std::size_t batch, int threads, std::size_t max_chunk, F&& chunk_fn) const {
     if (batch == 0) return;
-    const int want = batch * macs_per_row_ < kParallelMacs ? 1 : resolve_threads(threads, batch);
+    const int want = batch * macs_per_row_ < heuristics::kDenseParallelMacs ? 1 : resolve_threads(threads, batch);
     std::size_t chunk = max_chunk;
     if (want > 1) chunk = std::min(max_chunk, round_up((batch + want - 1) / want, k_->mr));
     const std::size_t nchunks = (batch + chunk - 1) / chunk;
@@ -247,7 +221,7 @@ void DenseNet<T>::run_chunks(std::size_t batch, int threads, std::size_t max_chu
 
 template <typename T> void DenseNet<T>::forward(const T* x, T* y, std::size_t batch, int threads) const {
     const std::size_t n0 = widths_.front(), nl = widths_.back();
-    run_chunks(batch, threads, kChunkForward, [&](std::size_t r0, std::size_t rows) {
+    run_chunks(batch, threads, heuristics::kDenseChunkForward, [&](std::size_t r0, std::size_t rows) {
         const std::size_t ld = round_up(rows, k_->lanes);
         T* s = thread_scratch<T>(2 * max_width_ * ld);
         forward_chunk(x + r0 * n0, y + r0 * nl, rows, s);
@@ -441,7 +415,7 @@ void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const s
     for (auto& ly : layers_) per_row += 2 * ly->out;
     per_row += 9 * static_cast<std::size_t>(max_width_);
     const std::size_t chunk =
-        std::max<std::size_t>(k_->mr, std::min(kChunkLrp, kLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+        std::max<std::size_t>(k_->mr, std::min(heuristics::kDenseChunkLrp, heuristics::kDenseLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
     run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
         T* s = thread_scratch<T>(rows * per_row);
         relevance_chunk(x + r0 * n0, rel + r0 * n0, y ? y + r0 * nl : nullptr, rows, target ? target + r0 : nullptr,
@@ -515,7 +489,7 @@ void DenseNet<T>::backward(const T* x, const T* gy, T* gx, T* y, std::size_t bat
     std::size_t per_row = 2 * static_cast<std::size_t>(max_width_);
     for (auto& ly : layers_) per_row += 2 * ly->out;
     const std::size_t chunk =
-        std::max<std::size_t>(k_->mr, std::min(kChunkLrp, kLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+        std::max<std::size_t>(k_->mr, std::min(heuristics::kDenseChunkLrp, heuristics::kDenseLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
     run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
         T* s = thread_scratch<T>(rows * per_row);
         backward_chunk(x + r0 * n0, gy + r0 * nl, gx + r0 * n0, y ? y + r0 * nl : nullptr, rows, s);

@@ -23,8 +23,8 @@
 // in-register permutes (a chunk of 16 pixels reads a window of 32 consecutive bins, and a chunk of
 // 16 bins a window of 32 consecutive pixels of a row or column); footprints narrower than 2 bins
 // (fan beam, other d) use gathers with the 3-tap footprint weights computed by one function for
-// both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels (AVX2
-// target clone); everything else (wide footprints) a portable scalar reference kernel.
+// both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels (their AVX2
+// variant, infra/isa.hpp); everything else (wide footprints) a portable scalar reference kernel.
 #pragma once
 
 #include <cstddef>
@@ -82,15 +82,16 @@ template <typename T> class Radon2D {
     int kernel_ = 0;
     double rsup_ = 0;   // largest distance of a support pixel from the centre
     double fmax_ = 1;   // widest footprint (bins)
-    bool par_vec() const;
-    void fan_backproject(const T* sino, T* x, size_t batch, int threads, bool interp) const;
-    bool fan_vec() const;
+    bool par_vec() const;  // forward/adjoint run the AVX-512 parallel-beam kernels
+    bool fan_vec() const;  // forward/adjoint/backproject_interp run the AVX-512 footprint kernels
+    // The AVX-512 drivers (radon_avx512.cpp; x86-64 only).
+    void forward_par_avx512(const T* x, T* sino, size_t batch, int threads) const;
+    void adjoint_par_avx512(const T* sino, T* x, size_t batch, int threads) const;
+    void forward_fan_avx512(const T* x, T* sino, size_t batch, int threads) const;
+    void backproject_fan_avx512(const T* sino, T* x, size_t batch, int threads, bool interp) const;
 };
 
 extern template class Radon2D<float>;
 extern template class Radon2D<double>;
-
-// Whether this CPU runs the AVX-512 kernels.
-bool radon_has_avx512();
 
 }  // namespace fastshear

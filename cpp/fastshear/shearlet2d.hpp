@@ -78,8 +78,12 @@ template <typename T> class FilterBank2D {
     size_t real_scratch() const;
     size_t row_block() const;
 
+    // the synthesis driver and its per-chunk dispatch (shearlet2d.cpp)
     void synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const;
-    // real filters (transposed spectra)
+    size_t band_offset() const;
+    size_t scratch_size() const;
+    void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
+    // real filters (transposed spectra; shearlet2d_real.cpp)
     void spectra_t(const T* x, cpx* XT, size_t batch, int threads) const;
     void columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const;
     void forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const;
@@ -88,11 +92,9 @@ template <typename T> class FilterBank2D {
     void synth_single_t(const T* c, size_t i, cpx* acc, cpx* t, bool first) const;
     void synth_columns(const real_parts& p, size_t i, int count, cpx* acc, bool first) const;
     void image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const;
-    // complex filters (whole planes)
+    // complex filters (whole planes; shearlet2d_complex.cpp)
     void forward_pair(const cpx* X, size_t i, cpx* t, T* da, T* db) const;
-    size_t band_offset() const;
-    size_t scratch_size() const;
-    void synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
+    void synth_chunk_cpx(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const;
 
     int n_, m_, k_, mh_;
     // Leading dimension of the transposed half spectra Y (M/2+1, ldy_) of the real path's row

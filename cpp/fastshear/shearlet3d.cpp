@@ -13,46 +13,52 @@
 
 #include "fastshear/complex_kernels.hpp"
 #include "fastshear/infra/heuristics.hpp"
+#include "fastshear/infra/pair_fft.hpp"
 #include "fastshear/infra/parallel.hpp"
 
 namespace fastshear {
 
 namespace {
 
-// Kernels of the paired slabs (the generic ones are in complex_kernels.hpp).
-#define FASTSHEAR_KERNELS(T)                                                                                   \
+// Kernels of the paired slabs (the generic ones are in complex_kernels.hpp; the pair algebra in
+// infra/pair_fft.hpp).
+#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(T, ATTR)                                                                                 \
     /* z[k] = conj(f[k]) (a[k] + i b[k]), k < h: a row of the full spectrum of (slab a) + i (slab b) */    \
-    FASTSHEAR_CLONES void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
+    ATTR void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
         for (size_t k = 0; k < h; ++k) {                                                                   \
-            const T ur = a[2 * k] - b[2 * k + 1], ui = a[2 * k + 1] + b[2 * k], fr = f[2 * k], fi = f[2 * k + 1];\
+            T ur, ui;  /* a + i b (infra/pair_fft.hpp) */                                                     \
+            pair_join(a[2 * k], a[2 * k + 1], b[2 * k], b[2 * k + 1], ur, ui);                                 \
+            const T fr = f[2 * k], fi = f[2 * k + 1];                                                          \
             z[2 * k] = ur * fr + ui * fi;                                                                  \
             z[2 * k + 1] = ui * fr - ur * fi;                                                              \
         }                                                                                                  \
     }                                                                                                      \
     /* z[k] = f[m] (conj a[m] + i conj b[m]), m = n - k, h <= k < n: the mirrored half */                  \
-    FASTSHEAR_CLONES void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h, size_t n) {\
+    ATTR void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h, size_t n) {\
         for (size_t k = h; k < n; ++k) {                                                                   \
             const size_t m = n - k;                                                                        \
-            const T ur = a[2 * m] + b[2 * m + 1], ui = b[2 * m] - a[2 * m + 1], fr = f[2 * m], fi = f[2 * m + 1];\
+            T ur, ui;  /* conj a + i conj b */                                                                 \
+            pair_join_conj(a[2 * m], a[2 * m + 1], b[2 * m], b[2 * m + 1], ur, ui);                            \
+            const T fr = f[2 * m], fi = f[2 * m + 1];                                                          \
             z[2 * k] = ur * fr - ui * fi;                                                                  \
             z[2 * k + 1] = ur * fi + ui * fr;                                                              \
         }                                                                                                  \
     }                                                                                                      \
     /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */ \
-    FASTSHEAR_CLONES void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
+    ATTR void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
         for (size_t k = 1; k < h; ++k) {                                                                   \
             const size_t m = n - k;                                                                        \
-            const T pr = p[2 * k], pi = p[2 * k + 1], qr = q[2 * m], qi = -q[2 * m + 1];                   \
-            A[2 * k] = T(0.5) * (pr + qr);                                                                 \
-            A[2 * k + 1] = T(0.5) * (pi + qi);                                                             \
-            B[2 * k] = T(0.5) * (pi - qi);                                                                 \
-            B[2 * k + 1] = T(0.5) * (qr - pr);                                                             \
+            pair_split(p[2 * k], p[2 * k + 1], q[2 * m], q[2 * m + 1], A[2 * k], A[2 * k + 1], B[2 * k], B[2 * k + 1]);\
         }                                                                                                  \
     }
 
-FASTSHEAR_KERNELS(float)
-FASTSHEAR_KERNELS(double)
-#undef FASTSHEAR_KERNELS
+#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS(ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(float, ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(double, ATTR)
+FASTSHEAR_ISA_VARIANTS(FASTSHEAR_SHEARLET3D_PAIR_KERNELS)
+#undef FASTSHEAR_SHEARLET3D_PAIR_KERNELS
+#undef FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T
+FASTSHEAR_ISA_DISPATCH(pack_pair)
+FASTSHEAR_ISA_DISPATCH(pack_pair_mirror)
+FASTSHEAR_ISA_DISPATCH(split_pair)
 
 
 
@@ -267,11 +273,7 @@ void FilterBank3D<T>::pair_r2c(int a, const T* ca, const T* cb, size_t sstride, 
         const T* q = y + 2 * ((R - r) % R) * n3;
         T* pa = re(sa + r * h3);
         T* pb = re(sb + r * h3);
-        const T pr = p[0], pi = p[1], qr = q[0], qi = -q[1];  // k = 0 pairs with column 0
-        pa[0] = T(0.5) * (pr + qr);
-        pa[1] = T(0.5) * (pi + qi);
-        pb[0] = T(0.5) * (pi - qi);
-        pb[1] = T(0.5) * (qr - pr);
+        pair_split(p[0], p[1], q[0], q[1], pa[0], pa[1], pb[0], pb[1]);  // k = 0 pairs with column 0
         split_pair(p, q, pa, pb, h3, n3);
     }
 }

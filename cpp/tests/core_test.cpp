@@ -8,7 +8,8 @@
 //   - perfect reconstruction: the dual-frame synthesis (inverse) undoes the analysis (forward);
 //   - syntheses bitwise independent of the thread count (the fixed chunks of infra/parallel.hpp);
 //   - the dense network's forward pass on a tiny case worked by hand (dense and CSR layers) and
-//     against a plain double-precision evaluation on a random network.
+//     against a plain double-precision evaluation on a random network;
+// all of it once per instruction-set level this CPU runs (infra/isa.hpp: isa::limit).
 // Exit status 0 when every check passes; each check prints one line.
 #include <cmath>
 #include <complex>
@@ -20,6 +21,7 @@
 #include <fftw3.h>
 
 #include "fastshear/dense_net.hpp"
+#include "fastshear/infra/isa.hpp"
 #include "fastshear/platform.hpp"
 #include "fastshear/radon.hpp"
 #include "fastshear/shearlet2d.hpp"
@@ -249,8 +251,14 @@ int main() {
                 fastshear::fftw_version_double().c_str());
     for (const auto& kv : fastshear::chosen_kernels())
         std::printf("  kernel %s: %s\n", kv.first.c_str(), kv.second.c_str());
-    all<double>();
-    all<float>();
+    // every instruction-set variant this CPU runs (infra/isa.hpp), widest first
+    for (int l = static_cast<int>(fastshear::isa::detected()); l >= 0; --l) {
+        fastshear::isa::limit(static_cast<fastshear::isa::level>(l));
+        std::printf("-- kernels for %s\n", fastshear::isa::name(fastshear::isa::best()));
+        all<double>();
+        all<float>();
+    }
+    fastshear::isa::limit(fastshear::isa::level::avx512);
     std::printf("%s\n", failures ? "FAILED" : "all checks passed");
     return failures ? 1 : 0;
 }

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_split', 'admm_momentum', 'build_info', 'default_threads', 'export_wisdom', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'radon_has_avx512', 'rfft2', 'set_planner_effort']
+__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_split', 'admm_momentum', 'build_info', 'default_threads', 'export_wisdom', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
 class FilterBank2D_f32:
     def __init__(self, filters: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], cols: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
@@ -174,8 +174,6 @@ def l1_dual_step(y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], kx: typi
 def planner_effort() -> int:
     ...
 def plans_created() -> int:
-    ...
-def radon_has_avx512() -> bool:
     ...
 def rfft2(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.complex128]:
     """

@@ -6,35 +6,40 @@ paths through this module alone (the C++ side: ``fastshear._core._testing``).
 - Radon kernels: ``"auto"`` (the fastest the CPU runs, what users get), ``"reference"`` (the
   portable reference kernels only), ``"portable"`` (the portable fast kernels a CPU without
   AVX-512 runs).
-- Dense-network kernels are chosen once per process, when the first network is built; a test
-  runs another variant in a subprocess whose environment :func:`dense_kernel_env` makes.
+- Instruction sets (``"generic"``, ``"avx2"``, ``"avx512"``): every engine picks its kernels
+  from one query of the CPU (``cpp/fastshear/infra/isa.hpp``); :func:`isa` caps it, process-wide,
+  so that one machine runs every variant a narrower CPU would. A dense network takes the kernels
+  of the level in force when it is built; the transforms look on every call.
 
 Examples
 --------
 >>> import numpy as np
->>> from fastshear import Radon2D, _testing
+>>> from fastshear import DenseNet, Radon2D, _testing
 >>> R = Radon2D((32, 32), np.linspace(0, np.pi, 20, endpoint=False))
 >>> with _testing.radon_kernel(R, "reference"):
 ...     _testing.radon_vector_kernels(R)
 False
->>> _testing.dense_kernel_env("generic", base={})
-{'FASTSHEAR_DENSE_KERNEL': 'generic'}
+>>> with _testing.isa("generic"):
+...     DenseNet([np.ones((2, 3))], [np.zeros(2)]).kernel
+'generic'
+>>> _testing.isa_level() == _testing.isa_detected()
+True
 """
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from ._core import _testing as _hooks
 
-__all__ = ["DENSE_KERNEL_ENV", "RADON_KERNELS", "dense_kernel_env", "radon_kernel", "radon_vector_kernels",
-           "set_radon_kernel"]
+__all__ = ["ISA_LEVELS", "RADON_KERNELS", "isa", "isa_detected", "isa_level", "isa_levels", "radon_kernel",
+           "radon_vector_kernels", "set_isa_limit", "set_radon_kernel"]
 
 #: Radon kernel choices and their codes in the core (``Radon2D::set_kernel``).
 RADON_KERNELS = {"auto": 0, "reference": 1, "portable": 2}
-#: The environment variable the core reads when it picks the dense kernels (once per process).
-DENSE_KERNEL_ENV = "FASTSHEAR_DENSE_KERNEL"
+#: Instruction-set levels, narrowest first, and their codes in the core (``isa::level``).
+ISA_LEVELS = {"generic": 0, "avx2": 1, "avx512": 2}
+_ISA_NAMES = {v: k for k, v in ISA_LEVELS.items()}
 
 
 def set_radon_kernel(plan, kernel: str) -> None:
@@ -59,11 +64,35 @@ def radon_vector_kernels(plan) -> bool:
     return bool(_hooks.radon_vector_kernels(plan._plan))
 
 
-def dense_kernel_env(kernel: str | None, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment (``base``, default ``os.environ``) for a subprocess whose dense networks run
-    the named kernels (``"generic"``, ``"avx2"``; ``None``: the widest the CPU runs)."""
-    env = dict(os.environ if base is None else base)
-    env.pop(DENSE_KERNEL_ENV, None)
-    if kernel:
-        env[DENSE_KERNEL_ENV] = kernel
-    return env
+def isa_level() -> str:
+    """The instruction-set level the engines use now."""
+    return _ISA_NAMES[_hooks.isa_level()]
+
+
+def isa_detected() -> str:
+    """The widest instruction-set level this CPU runs (what users get)."""
+    return _ISA_NAMES[_hooks.isa_detected()]
+
+
+def isa_levels() -> list[str]:
+    """The levels this CPU runs, narrowest first: the variants a test can force here."""
+    return [k for k, v in ISA_LEVELS.items() if v <= _hooks.isa_detected()]
+
+
+def set_isa_limit(level: str) -> None:
+    """Make the engines use at most ``level`` from now on (``"avx512"``: the default again)."""
+    if level not in ISA_LEVELS:
+        raise ValueError(f"level must be one of {list(ISA_LEVELS)}, got {level!r}")
+    _hooks.isa_limit(ISA_LEVELS[level])
+
+
+@contextlib.contextmanager
+def isa(level: str) -> Iterator[str]:
+    """At most ``level`` inside the ``with`` block (yields the level in force), the level in force
+    before it after."""
+    before = isa_level()
+    set_isa_limit(level)
+    try:
+        yield isa_level()
+    finally:
+        set_isa_limit(before)

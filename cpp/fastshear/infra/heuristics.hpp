@@ -4,9 +4,9 @@
 // results must not depend on the thread count (see infra/parallel.hpp). Change a value here, not
 // in an engine, and measure with bench/ (bench/RESULTS.md: date, commit, threads, command).
 //
-// Not gathered yet: the dense network's constants (parallel threshold, row chunks, the sparse
-// fraction below which a layer's few rows run from CSR) still live in dense_net.cpp, and the
-// default sparse threshold of DenseNet (`sparse_below`) in python/fastshear/nn.py.
+// One choice is the Python layer's, as it is a user's option: DenseNet's default sparse threshold
+// (the density at or below which a layer runs from CSR; python/fastshear/nn.py, SPARSE_BELOW,
+// passed to the engine's constructor as `sparse_below`).
 #pragma once
 
 #include <cstddef>
@@ -57,6 +57,23 @@ template <typename T> constexpr bool shearlet3d_pairs() { return std::is_same<T,
 // serve geometries whose widest pixel footprint is below this many detector bins; wider ones take
 // the portable kernels.
 constexpr double kRadonMaxVectorFootprint = 1.99;
+
+// ---------------------------------------------------------------- dense networks (dense_net.cpp)
+// Below this many multiply-adds per call a second thread costs more than it saves (measured:
+// onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
+constexpr std::size_t kDenseParallelMacs = std::size_t(1) << 21;
+// Rows per chunk. Forward: each chunk streams every weight once (from L3 for nets beyond L2), so
+// larger chunks move fewer bytes per flop; 256 rows of activations still fit L2. LRP streams two
+// or three matrices per layer (W^T, W+^T and W+ or [W+; W-]) per chunk, and those of a 512-wide
+// net are larger than L2, so its chunks are as large too (measured: 256 rows took 0.2-0.3 forward
+// passes less than 64 on 64-512x6-256), unless the chunk's activations (every layer's are kept)
+// would exceed kDenseLrpScratch bytes.
+constexpr std::size_t kDenseChunkForward = 256, kDenseChunkLrp = 256;
+constexpr std::size_t kDenseLrpScratch = std::size_t(16) << 20;
+// A sparse (CSR) layer on a batch narrower than half a vector gathers x[col] per non-zero weight,
+// row by row; that beats the dense kernel only on very sparse layers, at most this density
+// (measured: 512 x 512, batch 1, float32: 10 %); denser sparse layers run the dense kernel there.
+constexpr double kDenseFewRowsSparse = 0.1;
 
 }  // namespace heuristics
 }  // namespace fastshear

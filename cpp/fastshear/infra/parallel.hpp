@@ -1,4 +1,5 @@
-// Threading of the core: OpenMP, with these helpers. The caller chooses the thread count; 0 means
+// Threading of the core: OpenMP, with these helpers (the dense network's sub-millisecond calls
+// run on infra/task_pool.hpp instead, measured faster there). The caller chooses the thread count; 0 means
 // OpenMP's default (so that OMP_NUM_THREADS and threadpoolctl are honoured). Never oversubscribe:
 // a region runs at most as many threads as it has work items. Results never depend on the thread
 // count: sums that threads share are cut into fixed chunks (chunk_range) and reduced in chunk

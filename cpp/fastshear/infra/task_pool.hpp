@@ -1,8 +1,21 @@
-// A small pool of persistent threads for calls whose work is well under a millisecond (the dense
-// network engine). The calling thread takes part, and it never waits for a worker that has not
-// started: an OpenMP team's closing barrier does, which on an oversubscribed machine costs a
-// scheduler time slice (4-16 ms measured here, against < 1 ms of work). A worker that wakes up
-// late finds nothing left and goes back to sleep.
+// The core's runtime for the latency path: calls whose work is well under a few milliseconds
+// (the dense network engine, DenseNet::run_chunks). Everything else runs on OpenMP
+// (infra/parallel.hpp); these are the core's two runtimes, each where it is faster.
+//
+// A small pool of persistent threads. The calling thread takes part, and it never waits for a
+// worker that has not started: an OpenMP team's closing barrier does, which on an oversubscribed
+// machine costs a scheduler time slice against < 1 ms of work. A worker that wakes up late finds
+// nothing left and goes back to sleep.
+//
+// Measured (2026-12-06, 2-core VM shared with other jobs, load average ~3.2, float32 ReLU nets,
+// 2 threads, the same net called through this pool and through an OpenMP `parallel for` over
+// the same chunks, interleaved, medians of 21 rounds; per call):
+//   2-64x3-1, batch 512:       pool 0.128 ms, OpenMP 7.99 ms
+//   16-256x4-16, batch 64:     pool 0.288 ms, OpenMP 7.99 ms;  batch 512: 3.15 ms vs 8.01 ms
+//   64-512x6-256, batch 64:    pool 2.98 ms,  OpenMP 7.99 ms;  batch 512: 15.8 ms vs 16.1 ms
+// Calls below heuristics::kDenseParallelMacs (batch 1 of every net above, batch 8 of the first
+// two) run on the calling thread alone, in either runtime (equal times).
+#pragma once
 #pragma once
 
 #include <atomic>
