@@ -50,6 +50,52 @@ def per_iteration(make, iters=20, k=3):
     return float(np.median(ts))
 
 
+def first_hit(pts):
+    """The first checkpoint from which the gap stays <= 1e-3 and the PSNR within 0.1 dB."""
+    hit = None
+    for it, gap, dp in pts:
+        hit = (hit or it) if (gap <= 1e-3 and abs(dp) <= 0.1) else None
+    return hit
+
+
+def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
+    """TV as ct.reconstruct solves it (its scaled problem) against the previous settings; cost in
+    R pairs (a TV iteration applies R and R^T once per CG step, the gradient in NumPy)."""
+    from fastshear.operators import Gradient2D
+
+    n = a.size
+    lev = ct.TV_FACTOR * s
+    K, f = Gradient2D((n, n), dtype=np.float32), solvers.L21(1.0)
+    gs, x0 = g / lev, fbp / lev
+    rho = ct.TV_RHO * solvers.ADMM.default_rho(R, K)
+    tR = timed(lambda: R.adjoint(R.forward(x1)))
+
+    def obj(x):
+        return 0.5 * float(np.sum((R.forward(x).astype(np.float64) - gs) ** 2)) + f.value(K.forward(x))
+
+    ref = solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=rho, restart=0.0, cg_steps=6,
+                       max_iter=a.ref_iter, tol=0).run().x
+    f_ref, p_ref = obj(ref), ct.metrics(ref * lev, gt)["psnr"]
+    print(f"{n}x{n}: R pair {tR * 1e3:.2f} ms; reference: {a.ref_iter} iterations of the previous TV settings "
+          f"(6 CG steps, constraint penalty = rho): objective {f_ref:.6g}, PSNR {p_ref:.2f} dB")
+    runs = {"tv": (ct.TV_CG_STEPS, ct.TV_CONSTRAINT_RHO * rho), "tv-previous": (6, rho)}
+    print("| TV settings | ms per iteration | iterations to 1e-3 and 0.1 dB | R pairs | wall time in R pairs | seconds |")
+    print("|---|---|---|---|---|---|")
+    for name, (cg, crho) in runs.items():
+        def make(cg=cg, crho=crho, cb=None, it=10 ** 6):
+            return solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=rho, constraint_rho=crho, restart=0.0,
+                                cg_steps=cg, max_iter=it, tol=0, callback=cb)
+        wall = per_iteration(make)
+        pts = []
+        make(cb=lambda it, x, info: pts.append((it, (obj(x) - f_ref) / f_ref, ct.metrics(x * lev, gt)["psnr"] - p_ref))
+             if it % 10 == 0 else None, it=a.iter).run()
+        hit = first_hit(pts)
+        row = (f"{hit} | {hit * cg} | {hit * wall / tR:.0f} | {hit * wall:.2f}" if hit
+               else f"> {a.iter} | > {a.iter * cg} | > {a.iter * wall / tR:.0f} | > {a.iter * wall:.2f}")
+        print(f"| {name} ({cg} CG steps, constraint {crho / rho:g} rho) | {wall * 1e3:.1f} | {row} |")
+        print("  " + " ".join(f"{it}:{gap:.1e}/{dp:+.2f}" for it, gap, dp in pts if it % 50 == 0))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--size", type=int, default=128)
@@ -57,6 +103,7 @@ def main():
     p.add_argument("--iter", type=int, default=150)
     p.add_argument("--ref-iter", type=int, default=1500)
     p.add_argument("--plot", default=None, help="default bench/ct_convergence_SIZE.png")
+    p.add_argument("--tv", action="store_true", help="TV instead of shearlet-l1 (cost in R pairs)")
     a = p.parse_args()
     n = a.size
     theta = np.arange(-60, 61, 1.0)
@@ -72,6 +119,8 @@ def main():
     sup = R.support
     fbp = np.maximum(R.fbp(g), 0) * sup
     x1 = np.ascontiguousarray(gt, np.float32)
+    if a.tv:
+        return tv_convergence(a, R, g, gt, s, sup, fbp, x1)
     tR = timed(lambda: R.adjoint(R.forward(x1)))
     tS = timed(lambda: S.adjoint(S.forward(x1)))
     print(f"{n}x{n}: R pair {tR * 1e3:.1f} ms, SH pair {tS * 1e3:.1f} ms (medians of 5)")
@@ -99,11 +148,7 @@ def main():
               if it % 10 == 0 else None)
         solvers.admm(R, g, S, f, max_iter=a.iter, tol=0, callback=cb, **kw)
         curves[name] = [(it * cost, gap, dp) for it, gap, dp in pts]
-        hit = None
-        for it, gap, dp in pts:
-            ok = gap <= 1e-3 and abs(dp) <= 0.1
-            hit = (hit or it) if ok else None
-        hits[name] = hit
+        hits[name] = first_hit(pts)
     pts = []
     cb = (lambda it, x, info: pts.append((it, (obj(np.maximum(x, 0)) - f_ref) / f_ref,
                                           ct.metrics(np.maximum(x, 0), gt)["psnr"] - p_ref))

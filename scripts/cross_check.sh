@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ARCH=${1:-aarch64}
 NICE=${FASTSHEAR_NICE:-nice -n 10}
 say() { echo "fastshear cross: $*" >&2; }
-srcs=(infra/memory infra/isa fft shearlet2d shearlet2d_real shearlet2d_complex shearlet3d prox radon radon_avx512 radon_fbp dense_net dense_kernels dense_kernels_generic platform)
+srcs=(infra/memory infra/isa fft shearlet2d shearlet2d_real shearlet2d_complex shearlet3d prox fourier_multiplier radon radon_avx512 radon_fbp dense_net dense_kernels dense_kernels_generic platform)
 if [ "$ARCH" = clang ]; then
   CLANG=${CXX:-$(command -v clang++ || command -v clang++-14 || true)}
   [ -n "$CLANG" ] || { say "clang++ not found (Debian: apt-get install clang libomp-dev)"; exit 2; }

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_split', 'admm_momentum', 'build_info', 'default_threads', 'export_wisdom', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
+__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_split', 'admm_momentum', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
 class FilterBank2D_f32:
     def __init__(self, filters: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], cols: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
@@ -165,6 +165,10 @@ def default_threads() -> int:
     """
 def export_wisdom(path_double: str, path_float: str) -> bool:
     ...
+def fourier_multiply2d(x: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], h: typing.Any, out: typing.Any = None, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]:
+    """
+    irfft2(h * rfft2(x)) over the last two axes of a (batch, n, m) float32 (else float64) array, h real of shape (n, m // 2 + 1), with FFTW; out (optional) receives the result.
+    """
 def import_wisdom(path_double: str, path_float: str) -> bool:
     ...
 def l1_dual_step(y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], kx: typing.Any, kx_old: typing.Any, w: typing.Any, band_size: typing.SupportsInt | typing.SupportsIndex, sigma: typing.SupportsFloat | typing.SupportsIndex, theta: typing.SupportsFloat | typing.SupportsIndex = 1.0, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
