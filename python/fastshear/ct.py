@@ -309,7 +309,11 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     :class:`fastshear.solvers.ADMM` (conjugate-gradient steps on the normal equations,
     preconditioned by the Fourier symbols of ``R^T R`` and of the regulariser), started from
     the non-negative part of FBP; the result is the minimiser, not an early stop, so a larger
-    ``max_iter`` or a smaller ``tol`` changes it only within the tolerance.
+    ``max_iter`` or a smaller ``tol`` changes it only within the tolerance. The support and
+    non-negativity constraints are split off with their own penalty (``SHEARLET_CONSTRAINT_RHO``
+    times ADMM's ``rho`` for shearlet-l1; ``TV_CONSTRAINT_RHO`` times TV's): the data do not
+    see the missing wedge's low frequencies, and this penalty sets how fast the constraints and
+    the regulariser fill them in (fitted on one phantom, validated on others: bench/RESULTS.md).
 
     Regularisation rule (fitted once on random-ellipse phantoms, validated on others; see
     ``bench/RESULTS.md``): with ``s = sigma_hat * sqrt(n_angles)``, where ``sigma_hat`` is the
