@@ -19,7 +19,7 @@ import fastshear  # noqa: E402
 from fastshear import explain  # noqa: E402
 from fastshear.explain import _PixelDomain, _Problem, _ShearletDomain, oriented_bars  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 class LineDetector(torch.nn.Module):
