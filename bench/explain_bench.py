@@ -105,7 +105,7 @@ def main(argv=None):
     out["cnn"] = dict(parameters=sum(p.numel() for p in model.parameters()), train_seconds=sec, test_accuracy=acc)
     print(f"CNN: {out['cnn']['parameters']} parameters, trained in {sec:.1f} s, test accuracy {acc:.4f}")
 
-    x, y, bars = oriented_bars(a.images, seed=a.val_seed + a.seed)
+    x, y, bars = oriented_bars(a.images, seed=a.val_seed + a.seed, dtype=np.float32)
     methods = ("shearletx", "pixel")
     res = eo.explain_all(model, x, bars, methods=methods)
     if a.cartoonx:

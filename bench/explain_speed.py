@@ -53,7 +53,7 @@ def worker(a):
     model.eval()
     if a.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    x, _, _ = fastshear.explain.oriented_bars(a.images, seed=a.val_seed)
+    x, _, _ = fastshear.explain.oriented_bars(a.images, seed=a.val_seed, dtype=np.float32)
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # its one-time lazy imports, outside the timing
     fastshear.explain.shearletx(model, x[:1], steps=2, samples=2, workers=a.threads)  # warm up
     t0 = time.perf_counter()

@@ -13,6 +13,7 @@ static double cpu_now() {
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
+// clang-format off: one line per pair of FMAs
 #define FMA12(R)                                                                                            \
     "vfmadd231ps %%" R "30,%%" R "31,%%" R "0\n vfmadd231ps %%" R "30,%%" R "31,%%" R "1\n"                  \
     "vfmadd231ps %%" R "30,%%" R "31,%%" R "2\n vfmadd231ps %%" R "30,%%" R "31,%%" R "3\n"                  \
@@ -20,25 +21,27 @@ static double cpu_now() {
     "vfmadd231ps %%" R "30,%%" R "31,%%" R "6\n vfmadd231ps %%" R "30,%%" R "31,%%" R "7\n"                  \
     "vfmadd231ps %%" R "30,%%" R "31,%%" R "8\n vfmadd231ps %%" R "30,%%" R "31,%%" R "9\n"                  \
     "vfmadd231ps %%" R "30,%%" R "31,%%" R "10\n vfmadd231ps %%" R "30,%%" R "31,%%" R "11\n"
+// clang-format on
 
 __attribute__((target("avx512f"))) static void loop512(long n) {
     __asm__ volatile("1:\n" FMA12("zmm") "dec %0\n jnz 1b\n"
-                     : "+r"(n)::"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-                       "xmm10", "xmm11", "cc");
+                     : "+r"(n)::"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                       "xmm11", "cc");
 }
 
 __attribute__((target("avx2,fma"))) static void loop256(long n) {
     // ymm30/31 do not exist without AVX-512: use ymm14/15 as the multiplicands
-    __asm__ volatile("1:\n"
-                     "vfmadd231ps %%ymm14,%%ymm15,%%ymm0\n vfmadd231ps %%ymm14,%%ymm15,%%ymm1\n"
-                     "vfmadd231ps %%ymm14,%%ymm15,%%ymm2\n vfmadd231ps %%ymm14,%%ymm15,%%ymm3\n"
-                     "vfmadd231ps %%ymm14,%%ymm15,%%ymm4\n vfmadd231ps %%ymm14,%%ymm15,%%ymm5\n"
-                     "vfmadd231ps %%ymm14,%%ymm15,%%ymm6\n vfmadd231ps %%ymm14,%%ymm15,%%ymm7\n"
-                     "vfmadd231ps %%ymm14,%%ymm15,%%ymm8\n vfmadd231ps %%ymm14,%%ymm15,%%ymm9\n"
-                     "vfmadd231ps %%ymm14,%%ymm15,%%ymm10\n vfmadd231ps %%ymm14,%%ymm15,%%ymm11\n"
-                     "dec %0\n jnz 1b\n"
-                     : "+r"(n)::"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-                       "xmm10", "xmm11", "cc");
+    __asm__ volatile(
+        "1:\n"
+        "vfmadd231ps %%ymm14,%%ymm15,%%ymm0\n vfmadd231ps %%ymm14,%%ymm15,%%ymm1\n"
+        "vfmadd231ps %%ymm14,%%ymm15,%%ymm2\n vfmadd231ps %%ymm14,%%ymm15,%%ymm3\n"
+        "vfmadd231ps %%ymm14,%%ymm15,%%ymm4\n vfmadd231ps %%ymm14,%%ymm15,%%ymm5\n"
+        "vfmadd231ps %%ymm14,%%ymm15,%%ymm6\n vfmadd231ps %%ymm14,%%ymm15,%%ymm7\n"
+        "vfmadd231ps %%ymm14,%%ymm15,%%ymm8\n vfmadd231ps %%ymm14,%%ymm15,%%ymm9\n"
+        "vfmadd231ps %%ymm14,%%ymm15,%%ymm10\n vfmadd231ps %%ymm14,%%ymm15,%%ymm11\n"
+        "dec %0\n jnz 1b\n"
+        : "+r"(n)::"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+          "cc");
 }
 
 int main() {

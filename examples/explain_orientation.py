@@ -42,8 +42,8 @@ def train(seed: int = 0, n_train: int = 2500, epochs: int = 2, batch: int = 50, 
     function (outputs agree to float rounding), but its max pooling on the CPU is several times
     faster, which makes an explanation about 1.6 times faster (bench/RESULTS.md)."""
     torch.manual_seed(seed)
-    x, y, _ = oriented_bars(n_train, seed=1000 + seed)
-    xt, yt, _ = oriented_bars(n_test, seed=2000 + seed)
+    x, y, _ = oriented_bars(n_train, seed=1000 + seed, dtype=np.float32)
+    xt, yt, _ = oriented_bars(n_test, seed=2000 + seed, dtype=np.float32)
     model = make_model()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     X, Y = torch.from_numpy(x), torch.from_numpy(y)
@@ -155,7 +155,7 @@ def main(argv=None):
     model, acc, sec = train(a.seed)
     print(f"CNN: {sum(p.numel() for p in model.parameters())} parameters, trained in {sec:.1f} s, "
           f"test accuracy {acc:.4f}")
-    x, y, bars = oriented_bars(a.images, seed=3000 + a.seed)
+    x, y, bars = oriented_bars(a.images, seed=3000 + a.seed, dtype=np.float32)
     methods = ("shearletx", "pixel") + (("cartoonx",) if a.cartoonx else ())
     res = explain_all(model, x, bars, methods=methods)
     if a.figure:

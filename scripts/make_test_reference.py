@@ -20,7 +20,7 @@ What the subset holds, and why (a few MB at most):
   ``reference_3d_35x40x57_scales2.npz`` except the whole-volume spectra and coefficients of the
   selected bands and the 2D factor stacks (26 MB -> about 1 MB); the input volume, the dual
   frame weights, the RMS, index table and the per-band probes and checksums of spectra and
-  coefficients are kept, which ``tests/test_shearlet3d_reference.py`` checks as it checks the
+  coefficients are kept, which ``tests/engine/test_shearlet3d_reference.py`` checks as it checks the
   full file.
 
 Usage::

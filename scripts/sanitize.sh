@@ -7,7 +7,7 @@
 # Benchmarks and the `slow` group are skipped. Any sanitizer report fails the run.
 #
 #   bash scripts/sanitize.sh                 # the whole suite
-#   bash scripts/sanitize.sh tests/test_hostile.py -k radon   # pytest arguments pass through
+#   bash scripts/sanitize.sh tests/api/test_hostile.py -k radon   # pytest arguments pass through
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

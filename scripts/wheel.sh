@@ -126,8 +126,8 @@ else
   "$VPY" -m pip install -q "$whl" "pytest>=7" "hypothesis>=6" "scipy>=1.10" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log"; fail "pip install"; }
   # the native paths (FFT, 2D shearlets, Radon, dense kernels), every docstring example (3D
   # shearlets included) and the packaging facts (fastshear info, stub): about 40 s here
-  tests=(tests/test_packaging.py tests/test_shearlet2d.py tests/test_radon.py tests/test_dense_net.py
-         tests/test_docstrings.py)
+  tests=(tests/api/test_packaging.py tests/engine/test_shearlet2d.py tests/engine/test_radon.py
+         tests/engine/test_dense_net.py tests/api/test_docstrings.py)
 fi
 cp -r tests "$WORK/tests"
 cat >"$WORK/pytest.ini" <<'EOF'

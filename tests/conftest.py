@@ -1,3 +1,8 @@
+"""Shared by both halves of the suite: tests/engine/ (the transforms' numerics: exactness,
+adjointness, ShearLab agreement, the engine's kernels and code paths) and tests/api/ (the API
+around them: validation, names, the plan protocol, operators, solvers, applications, CLI,
+adapters, docstrings, packaging). pytest loads this file for either directory (and puts tests/ on
+sys.path), so test modules import its helpers as ``from conftest import orthogonal``."""
 import os
 from pathlib import Path
 

@@ -41,7 +41,8 @@ inline void require_shape(const py::array& a, const std::vector<py::ssize_t>& wa
     auto got = shape_of(a);
     bool ok = got.size() == want.size();
     for (size_t i = 0; ok && i < want.size(); ++i) ok = want[i] < 0 || want[i] == got[i];
-    if (!ok) throw py::value_error(std::string(what) + ": expected shape " + shape_str(want) + ", got " + shape_str(got));
+    if (!ok)
+        throw py::value_error(std::string(what) + ": expected shape " + shape_str(want) + ", got " + shape_str(got));
 }
 
 // A new C-contiguous array on the core's allocator (64-byte aligned, huge pages when large), so

@@ -39,63 +39,66 @@ template <typename T> void add_net(py::module_& m, const char* name) {
         .def_property_readonly("kernel", &Net::kernel_name)
         .def("layer_sparse", &Net::layer_sparse)
         .def("layer_nnz", &Net::layer_nnz)
-        .def("forward",
-             [](const Net& net, carray<T> x, int threads, py::object out_arg) {
-                 const py::ssize_t d = net.widths().front(), out = net.widths().back();
-                 const bool single = x.ndim() == 1;  // (d,) -> (out,), else (B, d) -> (B, out)
-                 require_shape(x, single ? std::vector<py::ssize_t>{d} : std::vector<py::ssize_t>{-1, d}, "x");
-                 const size_t batch = single ? 1 : x.shape(0);
-                 const std::vector<py::ssize_t> shape =
-                     single ? std::vector<py::ssize_t>{out} : std::vector<py::ssize_t>{x.shape(0), out};
-                 // A new result from numpy's allocator (measured faster here than aligned_empty's
-                 // for a fresh 160 MB result each call), else `out` re-checked.
-                 py::array_t<T> y = out_arg.is_none() ? py::array_t<T>(shape) : output_array<T>(out_arg, shape);
-                 const T* xp = x.data();
-                 T* yp = y.mutable_data();
-                 py::gil_scoped_release nogil;
-                 net.forward(xp, yp, batch, threads);
-                 return y;
-             },
-             py::arg("x"), py::arg("threads") = 0, py::arg("out") = py::none())
-        .def("relevance",
-             [](const Net& net, carray<T> x, std::optional<carray<std::int64_t>> target, const std::string& rule,
-                double eps, double alpha, double beta, int threads) {
-                 const py::ssize_t d = net.widths().front(), out = net.widths().back();
-                 require_shape(x, {-1, d}, "x");
-                 const size_t batch = x.shape(0);
-                 if (target) require_shape(*target, {x.shape(0)}, "target");
-                 fastshear::LrpParams p{fastshear::parse_rule(rule), eps, alpha, beta};
-                 py::array_t<T> rel({x.shape(0), d}), y({x.shape(0), out});
-                 const T* xp = x.data();
-                 const std::int64_t* tp = target ? target->data() : nullptr;
-                 T* rp = rel.mutable_data();
-                 T* yp = y.mutable_data();
-                 {
-                     py::gil_scoped_release nogil;
-                     net.relevance(xp, rp, yp, batch, tp, p, threads);
-                 }
-                 return py::make_tuple(rel, y);
-             },
-             py::arg("x"), py::arg("target"), py::arg("rule"), py::arg("epsilon"), py::arg("alpha"), py::arg("beta"),
-             py::arg("threads") = 0)
-        .def("backward",
-             [](const Net& net, carray<T> x, carray<T> gy, int threads) {
-                 const py::ssize_t d = net.widths().front(), out = net.widths().back();
-                 require_shape(x, {-1, d}, "x");
-                 require_shape(gy, {x.shape(0), out}, "gy");
-                 const size_t batch = x.shape(0);
-                 py::array_t<T> gx({x.shape(0), d}), y({x.shape(0), out});
-                 const T* xp = x.data();
-                 const T* gp = gy.data();
-                 T* gxp = gx.mutable_data();
-                 T* yp = y.mutable_data();
-                 {
-                     py::gil_scoped_release nogil;
-                     net.backward(xp, gp, gxp, yp, batch, threads);
-                 }
-                 return py::make_tuple(gx, y);
-             },
-             py::arg("x"), py::arg("gy"), py::arg("threads") = 0);
+        .def(
+            "forward",
+            [](const Net& net, carray<T> x, int threads, py::object out_arg) {
+                const py::ssize_t d = net.widths().front(), out = net.widths().back();
+                const bool single = x.ndim() == 1;  // (d,) -> (out,), else (B, d) -> (B, out)
+                require_shape(x, single ? std::vector<py::ssize_t>{d} : std::vector<py::ssize_t>{-1, d}, "x");
+                const size_t batch = single ? 1 : x.shape(0);
+                const std::vector<py::ssize_t> shape =
+                    single ? std::vector<py::ssize_t>{out} : std::vector<py::ssize_t>{x.shape(0), out};
+                // A new result from numpy's allocator (measured faster here than aligned_empty's
+                // for a fresh 160 MB result each call), else `out` re-checked.
+                py::array_t<T> y = out_arg.is_none() ? py::array_t<T>(shape) : output_array<T>(out_arg, shape);
+                const T* xp = x.data();
+                T* yp = y.mutable_data();
+                py::gil_scoped_release nogil;
+                net.forward(xp, yp, batch, threads);
+                return y;
+            },
+            py::arg("x"), py::arg("threads") = 0, py::arg("out") = py::none())
+        .def(
+            "relevance",
+            [](const Net& net, carray<T> x, std::optional<carray<std::int64_t>> target, const std::string& rule,
+               double eps, double alpha, double beta, int threads) {
+                const py::ssize_t d = net.widths().front(), out = net.widths().back();
+                require_shape(x, {-1, d}, "x");
+                const size_t batch = x.shape(0);
+                if (target) require_shape(*target, {x.shape(0)}, "target");
+                fastshear::LrpParams p{fastshear::parse_rule(rule), eps, alpha, beta};
+                py::array_t<T> rel({x.shape(0), d}), y({x.shape(0), out});
+                const T* xp = x.data();
+                const std::int64_t* tp = target ? target->data() : nullptr;
+                T* rp = rel.mutable_data();
+                T* yp = y.mutable_data();
+                {
+                    py::gil_scoped_release nogil;
+                    net.relevance(xp, rp, yp, batch, tp, p, threads);
+                }
+                return py::make_tuple(rel, y);
+            },
+            py::arg("x"), py::arg("target"), py::arg("rule"), py::arg("epsilon"), py::arg("alpha"), py::arg("beta"),
+            py::arg("threads") = 0)
+        .def(
+            "backward",
+            [](const Net& net, carray<T> x, carray<T> gy, int threads) {
+                const py::ssize_t d = net.widths().front(), out = net.widths().back();
+                require_shape(x, {-1, d}, "x");
+                require_shape(gy, {x.shape(0), out}, "gy");
+                const size_t batch = x.shape(0);
+                py::array_t<T> gx({x.shape(0), d}), y({x.shape(0), out});
+                const T* xp = x.data();
+                const T* gp = gy.data();
+                T* gxp = gx.mutable_data();
+                T* yp = y.mutable_data();
+                {
+                    py::gil_scoped_release nogil;
+                    net.backward(xp, gp, gxp, yp, batch, threads);
+                }
+                return py::make_tuple(gx, y);
+            },
+            py::arg("x"), py::arg("gy"), py::arg("threads") = 0);
 }
 
 void add_dense_net(py::module_& m) {

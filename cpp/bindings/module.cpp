@@ -15,7 +15,7 @@ void add_prox(py::module_& m);
 void add_radon(py::module_& m);
 void add_dense_net(py::module_& m);
 void add_testing(py::module_& m);
-}
+}  // namespace fastshear_py
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "fastshear's C++ core (FFTW + OpenMP). Use the fastshear package, not this module.";
@@ -28,16 +28,19 @@ PYBIND11_MODULE(_core, m) {
           pybind11::call_guard<pybind11::gil_scoped_release>());
     m.def("export_wisdom", &fastshear::export_wisdom, pybind11::arg("path_double"), pybind11::arg("path_float"),
           pybind11::call_guard<pybind11::gil_scoped_release>());
-    m.def("build_info", [] {
-        pybind11::dict d;
-        d["fftw_version"] = fastshear::fftw_version_double();
-        d["fftwf_version"] = fastshear::fftw_version_float();
-        d["arch"] = fastshear::build_arch();
-        d["cpu_features"] = fastshear::cpu_features();
-        d["kernels"] = fastshear::chosen_kernels();
-        return d;
-    }, "The FFTW versions loaded, the target architecture, the CPU features the run-time dispatch "
-       "tests and the kernel chosen per family (see fastshear info).");
+    m.def(
+        "build_info",
+        [] {
+            pybind11::dict d;
+            d["fftw_version"] = fastshear::fftw_version_double();
+            d["fftwf_version"] = fastshear::fftw_version_float();
+            d["arch"] = fastshear::build_arch();
+            d["cpu_features"] = fastshear::cpu_features();
+            d["kernels"] = fastshear::chosen_kernels();
+            return d;
+        },
+        "The FFTW versions loaded, the target architecture, the CPU features the run-time dispatch "
+        "tests and the kernel chosen per family (see fastshear info).");
     fastshear_py::add_fft(m);
     fastshear_py::add_shearlet2d(m);
     fastshear_py::add_shearlet3d(m);

@@ -43,8 +43,10 @@ py::tuple l1_dual_step_t(py::array y, py::handle kx_in, py::handle old_in, py::h
 template <typename T> T* inplace(py::array& a, const char* what) {
     if (!a.dtype().is(py::dtype::of<T>()) || !(a.flags() & py::array::c_style) || !a.writeable() ||
         !is_aligned<T>(a.data()))
-        throw py::value_error(std::string(what) + " must be a writeable, aligned, C-contiguous array of the "
-                              "precision of kx (" + std::string(py::str(py::dtype::of<T>())) + ")");
+        throw py::value_error(std::string(what) +
+                              " must be a writeable, aligned, C-contiguous array of the "
+                              "precision of kx (" +
+                              std::string(py::str(py::dtype::of<T>())) + ")");
     return static_cast<T*>(a.mutable_data());
 }
 
@@ -52,7 +54,8 @@ template <typename T>
 py::array_t<double> admm_l1_split_t(py::array kx, py::array zh, py::array lh, py::handle w_in, py::ssize_t batch,
                                     py::ssize_t band_size, double rho, int threads) {
     auto w = carray<T>::ensure(w_in);
-    if (!w || w.ndim() != 1 || w.shape(0) < 1) throw py::value_error("admm_l1_split: w must be a non-empty 1-D real array");
+    if (!w || w.ndim() != 1 || w.shape(0) < 1)
+        throw py::value_error("admm_l1_split: w must be a non-empty 1-D real array");
     auto shape = shape_of(kx);
     if (shape_of(zh) != shape || shape_of(lh) != shape)
         throw py::value_error("admm_l1_split: kx, zh and lh must have the same shape, got " + shape_str(shape) + ", " +
@@ -111,7 +114,8 @@ void add_prox(py::module_& m) {
                 return admm_l1_split_t<double>(kx, zh, lh, w, batch, band_size, rho, threads);
             if (kx.dtype().is(py::dtype::of<float>()))
                 return admm_l1_split_t<float>(kx, zh, lh, w, batch, band_size, rho, threads);
-            throw py::type_error("admm_l1_split: kx must be float32 or float64, got " + std::string(py::str(kx.dtype())));
+            throw py::type_error("admm_l1_split: kx must be float32 or float64, got " +
+                                 std::string(py::str(kx.dtype())));
         },
         py::arg("kx"), py::arg("zh"), py::arg("lh"), py::arg("w"), py::arg("batch"), py::arg("band_size"),
         py::arg("rho"), py::arg("threads") = 0,
@@ -120,8 +124,10 @@ void add_prox(py::module_& m) {
         "admm_momentum",
         [](py::array z, py::array l, py::array zh, py::array lh, py::array d, py::object keep, py::object fac,
            int threads) {
-            if (z.dtype().is(py::dtype::of<double>())) return admm_momentum_t<double>(z, l, zh, lh, d, keep, fac, threads);
-            if (z.dtype().is(py::dtype::of<float>())) return admm_momentum_t<float>(z, l, zh, lh, d, keep, fac, threads);
+            if (z.dtype().is(py::dtype::of<double>()))
+                return admm_momentum_t<double>(z, l, zh, lh, d, keep, fac, threads);
+            if (z.dtype().is(py::dtype::of<float>()))
+                return admm_momentum_t<float>(z, l, zh, lh, d, keep, fac, threads);
             throw py::type_error("admm_momentum: z must be float32 or float64, got " + std::string(py::str(z.dtype())));
         },
         py::arg("z"), py::arg("l"), py::arg("zh"), py::arg("lh"), py::arg("d"), py::arg("keep"), py::arg("fac"),
@@ -136,8 +142,7 @@ void add_prox(py::module_& m) {
                 return l1_dual_step_t<double>(y, kx, kx_old, w, band_size, sigma, theta, threads);
             if (y.dtype().is(py::dtype::of<float>()))
                 return l1_dual_step_t<float>(y, kx, kx_old, w, band_size, sigma, theta, threads);
-            throw py::type_error("l1_dual_step: y must be float32 or float64, got " +
-                                 std::string(py::str(y.dtype())));
+            throw py::type_error("l1_dual_step: y must be float32 or float64, got " + std::string(py::str(y.dtype())));
         },
         py::arg("y"), py::arg("kx"), py::arg("kx_old"), py::arg("w"), py::arg("band_size"), py::arg("sigma"),
         py::arg("theta") = 1.0, py::arg("threads") = 0,

@@ -15,7 +15,10 @@ void add_testing(py::module_& m) {
     t.def("isa_level", [] { return static_cast<int>(fastshear::isa::best()); });
     t.def("isa_detected", [] { return static_cast<int>(fastshear::isa::detected()); });
     t.def(
-        "isa_limit", [](int l) { fastshear::isa::limit(static_cast<fastshear::isa::level>(l < 0 ? 0 : l > 2 ? 2 : l)); },
+        "isa_limit",
+        [](int l) {
+            fastshear::isa::limit(static_cast<fastshear::isa::level>(l < 0 ? 0 : l > 2 ? 2 : l));
+        },
         py::arg("level"));
     // Radon kernels: 0 fastest available, 1 portable reference only, 2 no AVX-512 (Radon2D::set_kernel)
     t.def(

@@ -25,88 +25,88 @@ template <typename T> const T* re(const std::complex<T>* p) { return reinterpret
 template <typename T> T* re(std::complex<T>* p) { return reinterpret_cast<T*>(p); }
 
 #define FASTSHEAR_COMPLEX_KERNELS_T(T, ATTR)                                                                         \
-    /* out = a * conj(b) */                                                                                    \
-    [[maybe_unused]] ATTR void mul_conj(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {\
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
-            out[2 * j] = ar * br + ai * bi;                                                                    \
-            out[2 * j + 1] = ai * br - ar * bi;                                                                \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* out = a * b */                                                                                          \
-    [[maybe_unused]] ATTR void mul(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {     \
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
-            out[2 * j] = ar * br - ai * bi;                                                                    \
-            out[2 * j + 1] = ar * bi + ai * br;                                                                \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* acc += a * b */                                                                                         \
-    [[maybe_unused]] ATTR void mul_acc(const T* __restrict a, const T* __restrict b, T* __restrict acc, size_t n) { \
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                              \
-            acc[2 * j] += ar * br - ai * bi;                                                                   \
-            acc[2 * j + 1] += ar * bi + ai * br;                                                               \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* out = a * conj(s), s = sr + i si a scalar */                                                            \
-    [[maybe_unused]] ATTR void scalar_mul_conj(const T* __restrict a, T sr, T si, T* __restrict out, size_t n) {    \
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            T ar = a[2 * j], ai = a[2 * j + 1];                                                                \
-            out[2 * j] = ar * sr + ai * si;                                                                    \
-            out[2 * j + 1] = ai * sr - ar * si;                                                                \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* acc += a * s */                                                                                         \
-    [[maybe_unused]] ATTR void scalar_mul_acc(const T* __restrict a, T sr, T si, T* __restrict acc, size_t n) {     \
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            T ar = a[2 * j], ai = a[2 * j + 1];                                                                \
-            acc[2 * j] += ar * sr - ai * si;                                                                   \
-            acc[2 * j + 1] += ar * si + ai * sr;                                                               \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* out = a * w (complex by real) */                                                                        \
-    [[maybe_unused]] ATTR void mul_real(const T* __restrict a, const T* __restrict w, T* __restrict out, size_t n) {\
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            out[2 * j] = a[2 * j] * w[j];                                                                      \
-            out[2 * j + 1] = a[2 * j + 1] * w[j];                                                              \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* acc += a * w (complex by real) */                                                                       \
-    [[maybe_unused]] ATTR void mac_real(const T* __restrict a, const T* __restrict w, T* __restrict acc, size_t n) {\
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            acc[2 * j] += a[2 * j] * w[j];                                                                     \
-            acc[2 * j + 1] += a[2 * j + 1] * w[j];                                                             \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* a *= w (complex by real) */                                                                             \
-    [[maybe_unused]] ATTR void scale_by(T* __restrict a, const T* __restrict w, size_t n) {                         \
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            a[2 * j] *= w[j];                                                                                  \
-            a[2 * j + 1] *= w[j];                                                                              \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* acc += p (n complex values) */                                                                          \
-    [[maybe_unused]] ATTR void add_to(T* __restrict acc, const T* __restrict p, size_t n) {                         \
-        for (size_t j = 0; j < 2 * n; ++j) acc[j] += p[j];                                                     \
-    }                                                                                                          \
-    /* z = a + i b (n values) */                                                                               \
-    [[maybe_unused]] ATTR void interleave(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t n) {\
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            z[2 * j] = a[j];                                                                                   \
-            z[2 * j + 1] = b[j];                                                                               \
-        }                                                                                                      \
-    }                                                                                                          \
-    /* a = re z, b = im z (n values) */                                                                        \
-    [[maybe_unused]] ATTR void deinterleave(const T* __restrict z, T* __restrict a, T* __restrict b, size_t n) {    \
-        for (size_t j = 0; j < n; ++j) {                                                                       \
-            a[j] = z[2 * j];                                                                                   \
-            b[j] = z[2 * j + 1];                                                                               \
-        }                                                                                                      \
+    /* out = a * conj(b) */                                                                                          \
+    [[maybe_unused]] ATTR void mul_conj(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) { \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                                    \
+            out[2 * j] = ar * br + ai * bi;                                                                          \
+            out[2 * j + 1] = ai * br - ar * bi;                                                                      \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* out = a * b */                                                                                                \
+    [[maybe_unused]] ATTR void mul(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {      \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                                    \
+            out[2 * j] = ar * br - ai * bi;                                                                          \
+            out[2 * j + 1] = ar * bi + ai * br;                                                                      \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* acc += a * b */                                                                                               \
+    [[maybe_unused]] ATTR void mul_acc(const T* __restrict a, const T* __restrict b, T* __restrict acc, size_t n) {  \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            T ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];                                    \
+            acc[2 * j] += ar * br - ai * bi;                                                                         \
+            acc[2 * j + 1] += ar * bi + ai * br;                                                                     \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* out = a * conj(s), s = sr + i si a scalar */                                                                  \
+    [[maybe_unused]] ATTR void scalar_mul_conj(const T* __restrict a, T sr, T si, T* __restrict out, size_t n) {     \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            T ar = a[2 * j], ai = a[2 * j + 1];                                                                      \
+            out[2 * j] = ar * sr + ai * si;                                                                          \
+            out[2 * j + 1] = ai * sr - ar * si;                                                                      \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* acc += a * s */                                                                                               \
+    [[maybe_unused]] ATTR void scalar_mul_acc(const T* __restrict a, T sr, T si, T* __restrict acc, size_t n) {      \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            T ar = a[2 * j], ai = a[2 * j + 1];                                                                      \
+            acc[2 * j] += ar * sr - ai * si;                                                                         \
+            acc[2 * j + 1] += ar * si + ai * sr;                                                                     \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* out = a * w (complex by real) */                                                                              \
+    [[maybe_unused]] ATTR void mul_real(const T* __restrict a, const T* __restrict w, T* __restrict out, size_t n) { \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            out[2 * j] = a[2 * j] * w[j];                                                                            \
+            out[2 * j + 1] = a[2 * j + 1] * w[j];                                                                    \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* acc += a * w (complex by real) */                                                                             \
+    [[maybe_unused]] ATTR void mac_real(const T* __restrict a, const T* __restrict w, T* __restrict acc, size_t n) { \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            acc[2 * j] += a[2 * j] * w[j];                                                                           \
+            acc[2 * j + 1] += a[2 * j + 1] * w[j];                                                                   \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* a *= w (complex by real) */                                                                                   \
+    [[maybe_unused]] ATTR void scale_by(T* __restrict a, const T* __restrict w, size_t n) {                          \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            a[2 * j] *= w[j];                                                                                        \
+            a[2 * j + 1] *= w[j];                                                                                    \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* acc += p (n complex values) */                                                                                \
+    [[maybe_unused]] ATTR void add_to(T* __restrict acc, const T* __restrict p, size_t n) {                          \
+        for (size_t j = 0; j < 2 * n; ++j) acc[j] += p[j];                                                           \
+    }                                                                                                                \
+    /* z = a + i b (n values) */                                                                                     \
+    [[maybe_unused]] ATTR void interleave(const T* __restrict a, const T* __restrict b, T* __restrict z, size_t n) { \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            z[2 * j] = a[j];                                                                                         \
+            z[2 * j + 1] = b[j];                                                                                     \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* a = re z, b = im z (n values) */                                                                              \
+    [[maybe_unused]] ATTR void deinterleave(const T* __restrict z, T* __restrict a, T* __restrict b, size_t n) {     \
+        for (size_t j = 0; j < n; ++j) {                                                                             \
+            a[j] = z[2 * j];                                                                                         \
+            b[j] = z[2 * j + 1];                                                                                     \
+        }                                                                                                            \
     }
 
-#define FASTSHEAR_COMPLEX_KERNELS(ATTR)        \
-    FASTSHEAR_COMPLEX_KERNELS_T(float, ATTR)   \
+#define FASTSHEAR_COMPLEX_KERNELS(ATTR)      \
+    FASTSHEAR_COMPLEX_KERNELS_T(float, ATTR) \
     FASTSHEAR_COMPLEX_KERNELS_T(double, ATTR)
 FASTSHEAR_ISA_VARIANTS(FASTSHEAR_COMPLEX_KERNELS)
 #undef FASTSHEAR_COMPLEX_KERNELS

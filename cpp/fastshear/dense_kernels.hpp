@@ -55,8 +55,7 @@ template <typename T> struct Kernels {
 template <typename T> const Kernels<T>& kernels();
 
 // Pack the K x N matrix M (M[k, n] = m[k * sk + n * sn]) into panels of nr columns, zero padded.
-template <typename T>
-void pack_panels(const T* m, std::ptrdiff_t sk, std::ptrdiff_t sn, int K, int N, int nr, T* dst) {
+template <typename T> void pack_panels(const T* m, std::ptrdiff_t sk, std::ptrdiff_t sn, int K, int N, int nr, T* dst) {
     int panels = (N + nr - 1) / nr;
     for (int p = 0; p < panels; ++p)
         for (int k = 0; k < K; ++k)

@@ -18,8 +18,12 @@ namespace dense {
 namespace FS_KNS {
 
 template <typename T> struct vec;
-template <> struct vec<float> { typedef float type __attribute__((vector_size(FS_VBYTES))); };
-template <> struct vec<double> { typedef double type __attribute__((vector_size(FS_VBYTES))); };
+template <> struct vec<float> {
+    typedef float type __attribute__((vector_size(FS_VBYTES)));
+};
+template <> struct vec<double> {
+    typedef double type __attribute__((vector_size(FS_VBYTES)));
+};
 
 template <typename V, typename T> FS_INLINE V loadu(const T* p) {
     V v;
@@ -31,8 +35,8 @@ template <typename V> FS_INLINE V relu(V v) { return v < V{} ? V{} : v; }  // Na
 
 // One MR x NR tile (NR = 2 vectors): acc = (first ? bias : y) + x[0:M, 0:kc] * w[0:kc, 0:NR].
 template <typename T, int M>
-FS_INLINE void micro(const T* x, std::size_t ldx, const T* w, int kc, const T* bias, T* y, std::size_t ldy,
-                     int ncols, bool first, bool last_relu) {
+FS_INLINE void micro(const T* x, std::size_t ldx, const T* w, int kc, const T* bias, T* y, std::size_t ldy, int ncols,
+                     bool first, bool last_relu) {
     using V = typename vec<T>::type;
     constexpr int L = sizeof(V) / sizeof(T);
     constexpr int NR = 2 * L;
@@ -98,8 +102,8 @@ FS_INLINE void micro(const T* x, std::size_t ldx, const T* w, int kc, const T* b
 }
 
 template <typename T, int M>
-void micro_rows(int m, const T* x, std::size_t ldx, const T* w, int kc, const T* bias, T* y, std::size_t ldy,
-                int ncols, bool first, bool last_relu) {
+void micro_rows(int m, const T* x, std::size_t ldx, const T* w, int kc, const T* bias, T* y, std::size_t ldy, int ncols,
+                bool first, bool last_relu) {
     if (m == M)
         micro<T, M>(x, ldx, w, kc, bias, y, ldy, ncols, first, last_relu);
     else if constexpr (M > 1)

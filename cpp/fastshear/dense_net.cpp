@@ -72,11 +72,11 @@ LrpRule parse_rule(const std::string& s) {
 template <typename T> struct DenseNet<T>::Layer {
     int in = 0, out = 0;
     Activation act = Activation::identity;
-    std::vector<T> w, b;              // W (out x in) row-major, b (out)
-    aligned_buffer<T> fwd, bias;      // W^T packed in panels, bias padded
+    std::vector<T> w, b;          // W (out x in) row-major, b (out)
+    aligned_buffer<T> fwd, bias;  // W^T packed in panels, bias padded
     bool sparse = false;
     std::size_t nnz = 0;
-    std::vector<int> rowptr, col;     // CSR of W (sparse layers)
+    std::vector<int> rowptr, col;  // CSR of W (sparse layers)
     std::vector<T> val;
     // LRP, packed on first use: W (out x in) for c = s W; [W+^T; W-^T]; [W+; W-]; bias parts.
     aligned_buffer<T> bwd, fpm, bpm, bpos, bneg;
@@ -244,9 +244,9 @@ template <typename T> void DenseNet<T>::prepare_lrp() const {
                 for (int i = 0; i < K; ++i) {
                     T v = ly.w[static_cast<std::size_t>(o) * K + i];
                     T vp = v > T(0) ? v : T(0), vn = v < T(0) ? v : T(0);
-                    f[static_cast<std::size_t>(i) * N + o] = vp;            // [W+^T; W-^T]: 2K x N
+                    f[static_cast<std::size_t>(i) * N + o] = vp;  // [W+^T; W-^T]: 2K x N
                     f[static_cast<std::size_t>(K + i) * N + o] = vn;
-                    g[static_cast<std::size_t>(o) * K + i] = vp;            // [W+; W-]: 2N x K
+                    g[static_cast<std::size_t>(o) * K + i] = vp;  // [W+; W-]: 2N x K
                     g[static_cast<std::size_t>(N + o) * K + i] = vn;
                 }
             pack_matrix(f.data(), N, 1, 2 * K, N, nr, ly.fpm);
@@ -286,6 +286,7 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
             s += rows * layers_[l]->out;
         }
     }
+    // clang-format off: the scratch layout, one region a line
     T* R = s; s += rows * W;
     T* Rn = s; s += rows * W;
     T* S2 = s; s += rows * 2 * W;
@@ -293,6 +294,7 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
     T* C = s; s += rows * W;
     T* Zp = s; s += rows * W;
     T* Zn = s; s += rows * W;
+    // clang-format on
 
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& ly = *layers_[l];
@@ -319,8 +321,8 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
     std::fill(R, R + rows * NL, T(0));
     for (std::size_t r = 0; r < rows; ++r) {
         const T* o = out + r * NL;
-        std::size_t t = target ? static_cast<std::size_t>(target[r])
-                               : static_cast<std::size_t>(std::max_element(o, o + NL) - o);
+        std::size_t t =
+            target ? static_cast<std::size_t>(target[r]) : static_cast<std::size_t>(std::max_element(o, o + NL) - o);
         R[r * NL + t] = o[t];
     }
 
@@ -403,8 +405,8 @@ void DenseNet<T>::relevance_chunk(const T* x, T* rel, T* y, std::size_t rows, co
 }
 
 template <typename T>
-void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const std::int64_t* target,
-                            const LrpParams& p, int threads) const {
+void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const std::int64_t* target, const LrpParams& p,
+                            int threads) const {
     prepare_lrp();
     const std::size_t n0 = widths_.front(), nl = widths_.back();
     for (std::size_t b = 0; target && b < batch; ++b)
@@ -414,12 +416,13 @@ void DenseNet<T>::relevance(const T* x, T* rel, T* y, std::size_t batch, const s
     std::size_t per_row = 0;
     for (auto& ly : layers_) per_row += 2 * ly->out;
     per_row += 9 * static_cast<std::size_t>(max_width_);
-    const std::size_t chunk =
-        std::max<std::size_t>(k_->mr, std::min(heuristics::kDenseChunkLrp, heuristics::kDenseLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+    const std::size_t chunk = std::max<std::size_t>(
+        k_->mr,
+        std::min(heuristics::kDenseChunkLrp, heuristics::kDenseLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
     run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
         T* s = thread_scratch<T>(rows * per_row);
-        relevance_chunk(x + r0 * n0, rel + r0 * n0, y ? y + r0 * nl : nullptr, rows, target ? target + r0 : nullptr,
-                        p, s);
+        relevance_chunk(x + r0 * n0, rel + r0 * n0, y ? y + r0 * nl : nullptr, rows, target ? target + r0 : nullptr, p,
+                        s);
     });
 }
 
@@ -441,7 +444,8 @@ void DenseNet<T>::backward_chunk(const T* x, const T* gy, T* gx, T* y, std::size
             s += rows * layers_[l]->out;
         }
     }
-    T* G = s; s += rows * W;
+    T* G = s;
+    s += rows * W;
     T* Gn = s;
     for (std::size_t l = 0; l < L; ++l) {
         const Layer& ly = *layers_[l];
@@ -488,8 +492,9 @@ void DenseNet<T>::backward(const T* x, const T* gy, T* gx, T* y, std::size_t bat
     const std::size_t n0 = widths_.front(), nl = widths_.back();
     std::size_t per_row = 2 * static_cast<std::size_t>(max_width_);
     for (auto& ly : layers_) per_row += 2 * ly->out;
-    const std::size_t chunk =
-        std::max<std::size_t>(k_->mr, std::min(heuristics::kDenseChunkLrp, heuristics::kDenseLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
+    const std::size_t chunk = std::max<std::size_t>(
+        k_->mr,
+        std::min(heuristics::kDenseChunkLrp, heuristics::kDenseLrpScratch / (per_row * sizeof(T)) / k_->mr * k_->mr));
     run_chunks(batch, threads, chunk, [&](std::size_t r0, std::size_t rows) {
         T* s = thread_scratch<T>(rows * per_row);
         backward_chunk(x + r0 * n0, gy + r0 * nl, gx + r0 * n0, y ? y + r0 * nl : nullptr, rows, s);

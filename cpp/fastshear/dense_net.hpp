@@ -33,8 +33,8 @@ template <typename T> class DenseNet {
     // widths: N_0..N_L; weights[l]: N_{l+1} x N_l row-major; biases[l]: N_{l+1};
     // acts: one per hidden layer (L - 1). Layers whose density (non-zero weights / size) is at
     // most sparse_below run from CSR.
-    DenseNet(const std::vector<int>& widths, const std::vector<const T*>& weights,
-             const std::vector<const T*>& biases, const std::vector<Activation>& acts, double sparse_below);
+    DenseNet(const std::vector<int>& widths, const std::vector<const T*>& weights, const std::vector<const T*>& biases,
+             const std::vector<Activation>& acts, double sparse_below);
     ~DenseNet();
     DenseNet(const DenseNet&) = delete;
     DenseNet& operator=(const DenseNet&) = delete;

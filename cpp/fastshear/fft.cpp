@@ -24,7 +24,8 @@ unsigned planner_flags() {
 }
 
 template <typename T> struct plan_cache {
-    using key = std::tuple<int, std::vector<int>, int, int, int, int, int>;  // kind, dims, howmany, effort, axis, idist, odist
+    using key =
+        std::tuple<int, std::vector<int>, int, int, int, int, int>;  // kind, dims, howmany, effort, axis, idist, odist
     std::map<key, std::unique_ptr<fft_plan<T>>> plans;
     ~plan_cache() {
         // Plans are leaked at exit on purpose: FFTW may already be torn down.
@@ -57,8 +58,7 @@ bool export_wisdom(const std::string& pd, const std::string& pf) {
 }
 
 template <typename T>
-const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims, int howmany, int idist,
-                                    int odist) {
+const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims, int howmany, int idist, int odist) {
     const bool cc = kind == fft_kind::c2c_forward || kind == fft_kind::c2c_backward;
     if (!cc && (idist || odist)) throw std::invalid_argument("fft_plan::get: distances are for c2c plans");
     std::lock_guard<std::mutex> lock(planner_mutex());
@@ -112,8 +112,7 @@ const fft_plan<T>& fft_plan<T>::get(fft_kind kind, const std::vector<int>& dims,
     return ref;
 }
 
-template <typename T>
-const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& dims, int axis) {
+template <typename T> const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& dims, int axis) {
     const int rank = static_cast<int>(dims.size());
     if (kind != fft_kind::c2c_forward && kind != fft_kind::c2c_backward)
         throw std::invalid_argument("fft_plan::get_axis: complex transforms only");
@@ -139,9 +138,9 @@ const fft_plan<T>& fft_plan<T>::get_axis(fft_kind kind, const std::vector<int>& 
     const iodim d{dims[axis], stride[axis], stride[axis]};
     aligned_buffer<std::complex<T>> buf(n);
     auto* cp = reinterpret_cast<typename traits::cpx*>(buf.data());
-    typename traits::plan p = traits::guru_c2c(d, static_cast<int>(loops.size()), loops.data(), cp, cp,
-                                               kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD,
-                                               planner_flags());
+    typename traits::plan p =
+        traits::guru_c2c(d, static_cast<int>(loops.size()), loops.data(), cp, cp,
+                         kind == fft_kind::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD, planner_flags());
     if (!p) throw std::runtime_error("FFTW could not create a plan");
     ++g_created;
     auto ptr = std::make_unique<fft_plan<T>>(p, 0, n, 0, traits::alignment_of(reinterpret_cast<T*>(buf.data())));
@@ -161,8 +160,7 @@ template <typename T> void fft_plan<T>::r2c(const T* in, cpx* out) const {
     aligned_buffer<T> ib(in_ok ? 0 : real_n_);
     aligned_buffer<cpx> ob(out_ok ? 0 : cpx_n_);
     if (!in_ok) std::memcpy(ib.data(), in, real_n_ * sizeof(T));
-    traits::exec_r2c(plan_, in_ok ? const_cast<T*>(in) : ib.data(),
-                     reinterpret_cast<cx*>(out_ok ? out : ob.data()));
+    traits::exec_r2c(plan_, in_ok ? const_cast<T*>(in) : ib.data(), reinterpret_cast<cx*>(out_ok ? out : ob.data()));
     if (!out_ok) std::memcpy(out, ob.data(), cpx_n_ * sizeof(cpx));
 }
 
@@ -204,8 +202,7 @@ template <typename T> void fft_plan<T>::c2c(cpx* in, cpx* out) const {
     if (!out_ok) std::memcpy(out, ob.data(), cpx_out_n_ * sizeof(cpx));
 }
 
-template <typename T>
-void rfft2_batch(const T* x, std::complex<T>* out, size_t batch, int n, int m, int threads) {
+template <typename T> void rfft2_batch(const T* x, std::complex<T>* out, size_t batch, int n, int m, int threads) {
     const auto& plan = fft_plan<T>::get(fft_kind::r2c, {n, m});
     const size_t P = static_cast<size_t>(n) * m, H = static_cast<size_t>(n) * (m / 2 + 1);
     region_errors err;

@@ -42,11 +42,11 @@ template <> struct fftw_traits<double> {
     static int alignment_of(const double* p) { return fftw_alignment_of(const_cast<double*>(p)); }
     static plan r2c(int rank, const int* n, int howmany, double* in, cpx* out, unsigned flags) {
         return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
-                                        half_dist(rank, n), flags);
+                                      half_dist(rank, n), flags);
     }
     static plan c2r(int rank, const int* n, int howmany, cpx* in, double* out, unsigned flags) {
         return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
-                                        real_dist(rank, n), flags);
+                                      real_dist(rank, n), flags);
     }
     static plan c2c(int rank, const int* n, int howmany, cpx* in, int idist, cpx* out, int odist, int sign,
                     unsigned flags) {
@@ -68,11 +68,11 @@ template <> struct fftw_traits<float> {
     static int alignment_of(const float* p) { return fftwf_alignment_of(const_cast<float*>(p)); }
     static plan r2c(int rank, const int* n, int howmany, float* in, cpx* out, unsigned flags) {
         return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, real_dist(rank, n), out, nullptr, 1,
-                                        half_dist(rank, n), flags);
+                                       half_dist(rank, n), flags);
     }
     static plan c2r(int rank, const int* n, int howmany, cpx* in, float* out, unsigned flags) {
         return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, half_dist(rank, n), out, nullptr, 1,
-                                        real_dist(rank, n), flags);
+                                       real_dist(rank, n), flags);
     }
     static plan c2c(int rank, const int* n, int howmany, cpx* in, int idist, cpx* out, int odist, int sign,
                     unsigned flags) {
@@ -108,11 +108,11 @@ template <typename T> class fft_plan {
 
     // Execute on any arrays of the planned layout; misaligned arrays go through scratch copies.
     void r2c(const T* in, cpx* out) const;
-    void c2r(cpx* in, T* out) const;  // destroys `in`
+    void c2r(cpx* in, T* out) const;    // destroys `in`
     void c2c(cpx* in, cpx* out) const;  // in == out for in-place plans (get_axis c2c)
 
-    size_t real_size() const { return real_n_; }     // reals per call (all howmany)
-    size_t complex_size() const { return cpx_n_; }   // complex values per call (all howmany; c2c: input)
+    size_t real_size() const { return real_n_; }    // reals per call (all howmany)
+    size_t complex_size() const { return cpx_n_; }  // complex values per call (all howmany; c2c: input)
 
     fft_plan(typename traits::plan p, size_t rn, size_t cn, int ra, int ca, size_t cn_out = 0)
         : plan_(p), real_n_(rn), cpx_n_(cn), cpx_out_n_(cn_out ? cn_out : cn), real_align_(ra), cpx_align_(ca) {}
@@ -125,8 +125,7 @@ template <typename T> class fft_plan {
 
 // A batch of 2D real-to-complex FFTs, x: (batch, n, m) -> out: (batch, n, m/2+1), unnormalised,
 // threads over the batch (0: OpenMP's default).
-template <typename T>
-void rfft2_batch(const T* x, std::complex<T>* out, size_t batch, int n, int m, int threads);
+template <typename T> void rfft2_batch(const T* x, std::complex<T>* out, size_t batch, int n, int m, int threads);
 
 // Planner rigour: FFTW_MEASURE by default. set_planner_effort(0) selects FFTW_ESTIMATE
 // (fast planning, slower transforms), 1 MEASURE, 2 PATIENT. Affects plans created later.

@@ -9,8 +9,8 @@
 namespace fastshear {
 
 template <typename T>
-DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch,
-                           std::size_t bands, std::size_t band_size, T sigma, T theta, int threads) {
+DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch, std::size_t bands,
+                           std::size_t band_size, T sigma, T theta, int threads) {
     const std::size_t nb = batch * bands;
     const std::ptrdiff_t n_items = static_cast<std::ptrdiff_t>(nb);
     const int nt = resolve_threads(threads, nb);
@@ -42,14 +42,14 @@ DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::
     return {value, residual};
 }
 
-template DualStepStats l1_dual_step<float>(float*, const float*, const float*, const float*, std::size_t,
-                                           std::size_t, std::size_t, float, float, int);
-template DualStepStats l1_dual_step<double>(double*, const double*, const double*, const double*,
-                                            std::size_t, std::size_t, std::size_t, double, double, int);
+template DualStepStats l1_dual_step<float>(float*, const float*, const float*, const float*, std::size_t, std::size_t,
+                                           std::size_t, float, float, int);
+template DualStepStats l1_dual_step<double>(double*, const double*, const double*, const double*, std::size_t,
+                                            std::size_t, std::size_t, double, double, int);
 
 template <typename T>
-void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std::size_t bands,
-                   std::size_t band_size, T rho, double* stats, int threads) {
+void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std::size_t bands, std::size_t band_size,
+                   T rho, double* stats, int threads) {
     const std::size_t nb = batch * bands;
     std::vector<double> part(nb * 5);
     const std::ptrdiff_t n_items = static_cast<std::ptrdiff_t>(nb);
@@ -97,8 +97,8 @@ void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std
 }
 
 template <typename T>
-void admm_momentum(T* z, T* l, T* zh, T* lh, T* d, const unsigned char* keep, const double* fac,
-                   std::size_t batch, std::size_t per_problem, int threads) {
+void admm_momentum(T* z, T* l, T* zh, T* lh, T* d, const unsigned char* keep, const double* fac, std::size_t batch,
+                   std::size_t per_problem, int threads) {
     // chunks of a problem's values: enough items for the threads, each a contiguous run
     const std::size_t chunk = 1 << 14;
     const std::size_t per = (per_problem + chunk - 1) / chunk;
@@ -134,13 +134,13 @@ void admm_momentum(T* z, T* l, T* zh, T* lh, T* d, const unsigned char* keep, co
     }
 }
 
-template void admm_l1_split<float>(const float*, float*, float*, const float*, std::size_t, std::size_t,
-                                   std::size_t, float, double*, int);
+template void admm_l1_split<float>(const float*, float*, float*, const float*, std::size_t, std::size_t, std::size_t,
+                                   float, double*, int);
 template void admm_l1_split<double>(const double*, double*, double*, const double*, std::size_t, std::size_t,
                                     std::size_t, double, double*, int);
 template void admm_momentum<float>(float*, float*, float*, float*, float*, const unsigned char*, const double*,
                                    std::size_t, std::size_t, int);
-template void admm_momentum<double>(double*, double*, double*, double*, double*, const unsigned char*,
-                                    const double*, std::size_t, std::size_t, int);
+template void admm_momentum<double>(double*, double*, double*, double*, double*, const unsigned char*, const double*,
+                                    std::size_t, std::size_t, int);
 
 }  // namespace fastshear

@@ -16,8 +16,8 @@ struct DualStepStats {
 //   y <- clip(y + sigma * (kx + theta (kx - kx_old)), -w_b, w_b)
 // together with the l1 value at kx and the squared dual residual.
 template <typename T>
-DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch,
-                           std::size_t bands, std::size_t band_size, T sigma, T theta, int threads);
+DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch, std::size_t bands,
+                           std::size_t band_size, T sigma, T theta, int threads);
 
 // ADMM's splitting step for z = SH x with f = ||.||_{1,w} (scaled form), for a batch of `batch`
 // problems of `bands` bands of `band_size` values (band b of every problem uses weight w[b]):
@@ -27,8 +27,8 @@ DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::
 // for problem p: ||l_new - lh||^2, ||z_new - zh||^2, ||kx||^2, ||z_new||^2, sum w_b |kx_i|, summed
 // in float64 per band and then over bands in band order (the same result for any thread count).
 template <typename T>
-void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std::size_t bands,
-                   std::size_t band_size, T rho, double* stats, int threads);
+void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std::size_t bands, std::size_t band_size,
+                   T rho, double* stats, int threads);
 
 // ADMM's momentum / restart step after admm_l1_split, per problem p of `per_problem` values:
 // with the new iterate (z_new, l_new) in (zh, lh) and the previous one in (z, l),
@@ -36,7 +36,7 @@ void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std
 //   !keep[p]: the step is discarded (restart): zh <- z, lh <- l, z and l unchanged;
 // and in both cases d <- zh - lh, the point the next x-update applies K^T to.
 template <typename T>
-void admm_momentum(T* z, T* l, T* zh, T* lh, T* d, const unsigned char* keep, const double* fac,
-                   std::size_t batch, std::size_t per_problem, int threads);
+void admm_momentum(T* z, T* l, T* zh, T* lh, T* d, const unsigned char* keep, const double* fac, std::size_t batch,
+                   std::size_t per_problem, int threads);
 
 }  // namespace fastshear

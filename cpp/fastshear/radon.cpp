@@ -29,7 +29,7 @@ namespace {
 // scatters into four interleaved accumulators (consecutive pixels share bins).
 template <typename T>
 inline __attribute__((always_inline)) void hat_adjoint_row_impl(const T* sp, size_t W, int na, const double* base,
-                                                               const double* c, int jlo, int jhi, T* out) {
+                                                                const double* c, int jlo, int jhi, T* out) {
     const int n = jhi - jlo + 1;
     for (int j = 0; j < n; ++j) out[jlo + j] = T(0);
     for (int a = 0; a < na; ++a) {
@@ -47,7 +47,7 @@ inline __attribute__((always_inline)) void hat_adjoint_row_impl(const T* sp, siz
 }
 template <typename T>
 inline __attribute__((always_inline)) void hat_forward_row_impl(const T* x, double base, double c, int jlo, int jhi,
-                                                               T* acc, size_t stride) {
+                                                                T* acc, size_t stride) {
     const T b0 = static_cast<T>(base + jlo * c), ca = static_cast<T>(c);
     for (int j = 0; j <= jhi - jlo; ++j) {
         const T v = x[jlo + j];
@@ -60,21 +60,20 @@ inline __attribute__((always_inline)) void hat_forward_row_impl(const T* x, doub
     }
 }
 // Compiled for the baseline and for AVX2 (isa.hpp); the AVX2 variant runs from isa::level::avx2 on.
-#define FASTSHEAR_RADON_HAT_ROWS(ATTR)                                                                           \
-    ATTR void hat_adjoint_row(const float* sp, size_t W, int na, const double* base, const double* c, int jlo,  \
-                              int jhi, float* out) {                                                             \
-        hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);                                                 \
-    }                                                                                                            \
-    ATTR void hat_adjoint_row(const double* sp, size_t W, int na, const double* base, const double* c, int jlo, \
-                              int jhi, double* out) {                                                            \
-        hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);                                                 \
-    }                                                                                                            \
-    ATTR void hat_forward_row(const float* x, double base, double c, int jlo, int jhi, float* acc, size_t stride) { \
-        hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                 \
-    }                                                                                                            \
-    ATTR void hat_forward_row(const double* x, double base, double c, int jlo, int jhi, double* acc,            \
-                              size_t stride) {                                                                   \
-        hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                 \
+#define FASTSHEAR_RADON_HAT_ROWS(ATTR)                                                                                \
+    ATTR void hat_adjoint_row(const float* sp, size_t W, int na, const double* base, const double* c, int jlo,        \
+                              int jhi, float* out) {                                                                  \
+        hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);                                                      \
+    }                                                                                                                 \
+    ATTR void hat_adjoint_row(const double* sp, size_t W, int na, const double* base, const double* c, int jlo,       \
+                              int jhi, double* out) {                                                                 \
+        hat_adjoint_row_impl(sp, W, na, base, c, jlo, jhi, out);                                                      \
+    }                                                                                                                 \
+    ATTR void hat_forward_row(const float* x, double base, double c, int jlo, int jhi, float* acc, size_t stride) {   \
+        hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                      \
+    }                                                                                                                 \
+    ATTR void hat_forward_row(const double* x, double base, double c, int jlo, int jhi, double* acc, size_t stride) { \
+        hat_forward_row_impl(x, base, c, jlo, jhi, acc, stride);                                                      \
     }
 #if FASTSHEAR_ISA_X86
 namespace hat_generic {
@@ -112,7 +111,8 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
     for (double t : g.theta)
         if (!std::isfinite(t)) throw std::invalid_argument("theta must be finite");
     const long long big = 1 << 24;
-    if (g.rows > big || g.cols > big || g.n_det > big) throw std::invalid_argument("sizes above 2^24 are not supported");
+    if (g.rows > big || g.cols > big || g.n_det > big)
+        throw std::invalid_argument("sizes above 2^24 are not supported");
     const int n = g.rows, m = g.cols;
     const int cx = m / 2, cy = n / 2;
     jlo_.assign(n, 0);
@@ -137,7 +137,10 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
             if (rem < 0) return;
             const long long s = isqrt(rem);
             const long long a = std::max<long long>(0, c - s), b = std::min<long long>(len - 1, c + s);
-            if (a <= b) { lo = static_cast<int>(a); hi = static_cast<int>(b); }
+            if (a <= b) {
+                lo = static_cast<int>(a);
+                hi = static_cast<int>(b);
+            }
         };
         for (int i = 0; i < n; ++i) span(static_cast<long long>(cy) - i, cx, m, jlo_[i], jhi_[i]);
         for (int j = 0; j < m; ++j) span(static_cast<long long>(j) - cx, cy, n, ilo_[j], ihi_[j]);
@@ -152,9 +155,9 @@ template <typename T> Radon2D<T>::Radon2D(const RadonGeometry& g) : g_(g) {
         if (g.detector_distance < 0) throw std::invalid_argument("detector_distance must be >= 0");
         const double need = std::sqrt(rmax2) + 1.0;
         if (!(g.source_distance > need))
-            throw std::invalid_argument("source_distance must exceed the object's radius + 1 = " + std::to_string(need) +
-                                        " (the source would be inside the object), got " +
-                                        std::to_string(g.source_distance));
+            throw std::invalid_argument(
+                "source_distance must exceed the object's radius + 1 = " + std::to_string(need) +
+                " (the source would be inside the object), got " + std::to_string(g.source_distance));
     }
     rsup_ = std::sqrt(rmax2);
     fmax_ = g.fan ? (g.source_distance + g.detector_distance) / (g.det_spacing * (g.source_distance - rsup_))
@@ -171,7 +174,8 @@ template <typename T> bool Radon2D<T>::par_vec() const {
     return kernel_ == 0 && !g_.fan && g_.det_spacing == 1.0 && isa::best() >= isa::level::avx512;
 }
 template <typename T> bool Radon2D<T>::fan_vec() const {
-    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < heuristics::kRadonMaxVectorFootprint && isa::best() >= isa::level::avx512;
+    return kernel_ == 0 && (g_.fan || g_.det_spacing != 1.0) && fmax_ < heuristics::kRadonMaxVectorFootprint &&
+           isa::best() >= isa::level::avx512;
 }
 template <typename T> bool Radon2D<T>::vector_kernels() const { return par_vec() || fan_vec(); }
 

@@ -58,8 +58,8 @@ template <typename T> class Radon2D {
     // FBP pieces. filter(): every row r of in (B * n_angles rows of n_det) times preweight[a]
     // (a = r % n_angles; n_angles * n_det values), zero padded to `pad`, convolved through the
     // real frequency response `response` (pad/2+1 values, applied as response / pad).
-    void filter(const T* in, T* out, size_t batch, const double* preweight, const double* response,
-                int pad, int threads) const;
+    void filter(const T* in, T* out, size_t batch, const double* preweight, const double* response, int pad,
+                int threads) const;
     // Backprojection by linear interpolation of each row at the pixel's detector position, with
     // the weight 1 (parallel) or Ds^2 / (Ds + t)^2 (fan). Zero outside the circle if circle.
     void backproject_interp(const T* q, T* x, size_t batch, int threads) const;
@@ -80,8 +80,8 @@ template <typename T> class Radon2D {
     std::vector<int> jlo_, jhi_;  // per row: pixels inside the support (inclusive), jlo > jhi if none
     std::vector<int> ilo_, ihi_;  // per column, likewise
     int kernel_ = 0;
-    double rsup_ = 0;   // largest distance of a support pixel from the centre
-    double fmax_ = 1;   // widest footprint (bins)
+    double rsup_ = 0;      // largest distance of a support pixel from the centre
+    double fmax_ = 1;      // widest footprint (bins)
     bool par_vec() const;  // forward/adjoint run the AVX-512 parallel-beam kernels
     bool fan_vec() const;  // forward/adjoint/backproject_interp run the AVX-512 footprint kernels
     // The AVX-512 drivers (radon_avx512.cpp; x86-64 only).

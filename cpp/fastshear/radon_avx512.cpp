@@ -3,8 +3,8 @@
 // fan_vec; radon.cpp dispatches). Parallel beam with unit bins: gathers through in-register
 // permutes; footprints narrower than heuristics::kRadonMaxVectorFootprint bins (fan beam, other
 // spacings): 3-tap gathers. Empty off x86-64.
-#include "fastshear/radon.hpp"
 #include "fastshear/infra/isa.hpp"
+#include "fastshear/radon.hpp"
 
 #if FASTSHEAR_ISA_X86
 #include <algorithm>
@@ -36,9 +36,7 @@ struct simd_f32 {
     static constexpr int WOF = 24;  // window offset of the forward gather for negative steps
     FS_AVX512 static inline V set1(T a) { return _mm512_set1_ps(a); }
     FS_AVX512 static inline V zero() { return _mm512_setzero_ps(); }
-    FS_AVX512 static inline V lanes() {
-        return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    }
+    FS_AVX512 static inline V lanes() { return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
     FS_AVX512 static inline V load(const T* p) { return _mm512_loadu_ps(p); }
     FS_AVX512 static inline void store(T* p, V v) { _mm512_storeu_ps(p, v); }
     FS_AVX512 static inline void store_n(T* p, V v, int n) {
@@ -113,8 +111,12 @@ struct simd_f64 {
 };
 
 template <typename T> struct simd_of;
-template <> struct simd_of<float> { using type = simd_f32; };
-template <> struct simd_of<double> { using type = simd_f64; };
+template <> struct simd_of<float> {
+    using type = simd_f32;
+};
+template <> struct simd_of<double> {
+    using type = simd_f64;
+};
 
 // out_i[q] = (int)floor(v_q) + ioff, out_f[q] = v_q - floor(v_q), v_q = a0[q] + a1[q] * t (or a0 + q * step
 // when a1 is null): the per-chunk scalar set-up of the kernels below, 8 at a time.
@@ -132,8 +134,8 @@ FS_AVX512 inline void split_floor(int n, const double* a0, const double* a1, dou
                                 _mm512_set1_pd(step), _mm512_set1_pd(start));
         const __m512d f = _mm512_roundscale_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
         __m256i k = _mm512_cvttpd_epi32(f);
-        k = _mm256_add_epi32(k, ioff ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ioff + q))
-                                     : _mm256_set1_epi32(ioff_c));
+        k = _mm256_add_epi32(
+            k, ioff ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ioff + q)) : _mm256_set1_epi32(ioff_c));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(out_i + q), k);
         const __m512d fr = _mm512_sub_pd(v, f);
         if constexpr (sizeof(T) == 4)
@@ -562,10 +564,10 @@ void Radon2D<T>::backproject_fan_avx512(const T* sino, T* x, size_t batch, int t
                 T* row = xb + static_cast<size_t>(i) * m;
                 std::fill(row, row + m, T(0));
                 if (jlo_[i] > jhi_[i]) continue;
-                interp ? fan_adjoint_row<S, true>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, static_cast<T>(cy - i), cx,
-                                   jlo_[i], jhi_[i], row)
-                       : fan_adjoint_row<S, false>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, static_cast<T>(cy - i), cx,
-                                   jlo_[i], jhi_[i], row);
+                interp ? fan_adjoint_row<S, true>(sp.data(), W, na, cs.data(), sn.data(), fc, padl,
+                                                  static_cast<T>(cy - i), cx, jlo_[i], jhi_[i], row)
+                       : fan_adjoint_row<S, false>(sp.data(), W, na, cs.data(), sn.data(), fc, padl,
+                                                   static_cast<T>(cy - i), cx, jlo_[i], jhi_[i], row);
             }
         }
     }

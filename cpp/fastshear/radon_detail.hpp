@@ -57,8 +57,13 @@ struct Frame {
 };
 
 inline Frame frame_of(const RadonGeometry& g) {
-    return Frame{static_cast<double>(g.cols / 2), static_cast<double>(g.rows / 2), static_cast<double>(g.n_det / 2),
-                 g.det_spacing, g.source_distance, g.detector_distance, g.fan};
+    return Frame{static_cast<double>(g.cols / 2),
+                 static_cast<double>(g.rows / 2),
+                 static_cast<double>(g.n_det / 2),
+                 g.det_spacing,
+                 g.source_distance,
+                 g.detector_distance,
+                 g.fan};
 }
 
 }  // namespace radon_detail

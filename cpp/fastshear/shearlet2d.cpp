@@ -120,8 +120,7 @@ typename FilterBank2D<T>::block_plans FilterBank2D<T>::make_blocks(fft_kind kind
     return p;
 }
 
-template <typename T>
-void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) const {
+template <typename T> void FilterBank2D<T>::forward(const T* x, T* out, size_t batch, int threads) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, K = k_;
     aligned_buffer<cpx> spec(batch * H);
     if (real_)  // the real-filter path reads the spectra transposed, (M/2+1, N)
@@ -175,8 +174,7 @@ template <typename T> size_t FilterBank2D<T>::scratch_size() const {
 // (scratch_size()). Real filters: acc is the transposed half spectrum (M/2+1, N); pairs through
 // synth_pair_t, a band alone through synth_single_t (shearlet2d_real.cpp). Complex filters: acc
 // is the half spectrum (N, M/2+1), synth_chunk_cpx (shearlet2d_complex.cpp).
-template <typename T>
-void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const {
+template <typename T> void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_t hi) const {
     if (!real_) return synth_chunk_cpx(c, acc, t, lo, hi);
     const size_t P = static_cast<size_t>(n_) * m_;
     size_t i = lo;
@@ -185,8 +183,7 @@ void FilterBank2D<T>::synth_chunk(const T* c, cpx* acc, cpx* t, size_t lo, size_
     if (i < hi) synth_single_t(c + i * P, i, acc, t, first);
 }
 
-template <typename T>
-void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const {
+template <typename T> void FilterBank2D<T>::synthesize(const T* c, T* out, size_t batch, int threads, bool dual) const {
     const size_t H = half_size(), P = static_cast<size_t>(n_) * m_, K = k_;
     const int nch = std::min(k_, heuristics::kSynthesisChunks);
     const size_t per_block = std::max<size_t>(1, heuristics::kSynthesisItemsPerBlock / nch);  // images per block

@@ -68,8 +68,7 @@ template <typename T> class FilterBank2D {
         size_t size = 0;
         const fft_plan<T>& operator()(size_t count) const { return count == size ? *full : *rest; }
     };
-    static block_plans make_blocks(fft_kind kind, int len, size_t count, size_t block, int idist = 0,
-                                   int odist = 0);
+    static block_plans make_blocks(fft_kind kind, int len, size_t count, size_t block, int idist = 0, int odist = 0);
     // the parts of the real path's per-thread scratch (real_scratch())
     struct real_parts {
         cpx *ya, *yb, *blk, *w, *v;
@@ -102,11 +101,11 @@ template <typename T> class FilterBank2D {
     // gather_pair_rows) do not all fall into one cache set when N is a multiple of 512 or so.
     size_t ldy_;
     bool real_ = false, pairs_ = false;
-    aligned_buffer<cpx> filt_;    // psi_i / (N M), complex path
-    aligned_buffer<T> filt_t_;    // Re psi_i / (N M) transposed, (K, M/2+1, N), real path
-    aligned_buffer<T> inv_w_;     // 1 / W
-    aligned_buffer<T> inv_w_t_;   // the same transposed, (M/2+1, N), real path
-    std::vector<double> weights_; // W
+    aligned_buffer<cpx> filt_;     // psi_i / (N M), complex path
+    aligned_buffer<T> filt_t_;     // Re psi_i / (N M) transposed, (K, M/2+1, N), real path
+    aligned_buffer<T> inv_w_;      // 1 / W
+    aligned_buffer<T> inv_w_t_;    // the same transposed, (M/2+1, N), real path
+    std::vector<double> weights_;  // W
     std::vector<double> energies_;
     // complex path: whole planes
     const fft_plan<T>* r2c_ = nullptr;

@@ -45,8 +45,8 @@ FASTSHEAR_TARGET_AVX2 inline void transpose4(__m256d q0, __m256d q1, __m256d q2,
     o[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 // Columns kx0 <= kx < kx0 + 8 of 8 rows; ya, yb at row r0 of column 0.
-FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const float* ya, const float* yb, size_t n, size_t kx0,
-                                                      size_t m, float* w) {
+FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const float* ya, const float* yb, size_t n, size_t kx0, size_t m,
+                                            float* w) {
     __m256d d[8][2], mi[8][2];  // per column k: rows 0-3, 4-7 as 64-bit units
     const __m256 zero = _mm256_setzero_ps();
     for (size_t k = 0; k < 8; ++k) {
@@ -54,8 +54,8 @@ FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const float* ya, const float* yb, si
         const float* b = yb + 2 * (kx0 + k) * n;
         for (int h = 0; h < 2; ++h) {
             const __m256 av = _mm256_loadu_ps(a + 8 * h), bv = _mm256_loadu_ps(b + 8 * h);
-            const __m256 bs = _mm256_permute_ps(bv, 0xB1);  // (b.im, b.re)
-            d[k][h] = _mm256_castps_pd(_mm256_addsub_ps(av, bs));  // (a.re - b.im, a.im + b.re)
+            const __m256 bs = _mm256_permute_ps(bv, 0xB1);                               // (b.im, b.re)
+            d[k][h] = _mm256_castps_pd(_mm256_addsub_ps(av, bs));                        // (a.re - b.im, a.im + b.re)
             mi[k][h] = _mm256_castps_pd(_mm256_addsub_ps(bs, _mm256_sub_ps(zero, av)));  // (a.re + b.im, b.re - a.im)
         }
     }
@@ -78,8 +78,8 @@ FASTSHEAR_TARGET_AVX2 inline __m256d lanes(__m256d a, __m256d b, bool high) {
     return high ? _mm256_permute2f128_pd(a, b, 0x31) : _mm256_permute2f128_pd(a, b, 0x20);
 }
 // The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows (128-bit units).
-FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const double* ya, const double* yb, size_t n, size_t kx0,
-                                                      size_t m, double* w) {
+FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const double* ya, const double* yb, size_t n, size_t kx0, size_t m,
+                                            double* w) {
     __m256d d[4][2], mi[4][2];  // per column k: rows 0-1, 2-3
     const __m256d zero = _mm256_setzero_pd();
     for (size_t k = 0; k < 4; ++k) {
@@ -106,8 +106,7 @@ FASTSHEAR_TARGET_AVX2 void gather_tile_avx2(const double* ya, const double* yb, 
 // z = c_a + i c_b, the half rows of c_a and c_b, Y_a(r, kx) = (V(r, kx) + conj V(r, M-kx)) / 2,
 // Y_b(r, kx) = (V(r, kx) - conj V(r, M-kx)) / 2i, for columns kx0 <= kx < kx0 + 8, written
 // transposed (ya[kx N + r], at row r0 of column 0).
-FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const float* v, size_t m, size_t kx0, size_t n, float* ya,
-                                                     float* yb) {
+FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const float* v, size_t m, size_t kx0, size_t n, float* ya, float* yb) {
     __m256d z[8][2], zm[8][2];  // per row r: columns kx0 + 0-3, 4-7; mirrors M - kx0 - 7 .. M - kx0
     for (size_t r = 0; r < 8; ++r)
         for (int h = 0; h < 2; ++h) {
@@ -133,15 +132,15 @@ FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const float* v, size_t m, size_t kx0,
         }
 }
 // The same for complex doubles: columns kx0 <= kx < kx0 + 4 of 4 rows.
-FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const double* v, size_t m, size_t kx0, size_t n, double* ya,
-                                                     double* yb) {
+FASTSHEAR_TARGET_AVX2 void split_tile_avx2(const double* v, size_t m, size_t kx0, size_t n, double* ya, double* yb) {
     const __m256d half = _mm256_set1_pd(0.5), zero = _mm256_setzero_pd();
-    for (int rp = 0; rp < 2; ++rp)       // rows 2rp, 2rp+1
+    for (int rp = 0; rp < 2; ++rp)        // rows 2rp, 2rp+1
         for (int kp = 0; kp < 2; ++kp) {  // columns kx0 + 2kp, +1
             const double* v0 = v + 2 * (2 * rp * m);
             const double* v1 = v0 + 2 * m;
             const __m256d a0 = _mm256_loadu_pd(v0 + 2 * (kx0 + 2 * kp)), a1 = _mm256_loadu_pd(v1 + 2 * (kx0 + 2 * kp));
-            const __m256d b0 = _mm256_loadu_pd(v0 + 2 * (m - kx0 - 2 * kp - 1)), b1 = _mm256_loadu_pd(v1 + 2 * (m - kx0 - 2 * kp - 1));
+            const __m256d b0 = _mm256_loadu_pd(v0 + 2 * (m - kx0 - 2 * kp - 1)),
+                          b1 = _mm256_loadu_pd(v1 + 2 * (m - kx0 - 2 * kp - 1));
             for (int k = 0; k < 2; ++k) {
                 const __m256d a = lanes(a0, a1, k != 0);
                 const __m256d b = lanes(b0, b1, k == 0);
@@ -159,11 +158,11 @@ bool have_avx2() { return isa::best() >= isa::level::avx2; }
 #endif
 
 template <typename T>
-void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size_t n, size_t r0, size_t nr,
-                      size_t mh, size_t m, std::complex<T>* w) {  // n: the leading dimension of ya, yb
+void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size_t n, size_t r0, size_t nr, size_t mh,
+                      size_t m, std::complex<T>* w) {  // n: the leading dimension of ya, yb
     using C = std::complex<T>;
     const size_t last = (m % 2 == 0) ? mh - 1 : mh;  // first column without a mirror (or mh)
-    for (size_t r = 0; r < nr; ++r) {  // the real columns
+    for (size_t r = 0; r < nr; ++r) {                // the real columns
         const C a = ya[r0 + r], b = yb[r0 + r];
         w[r * m] = C(a.real(), b.real());
         if (last < mh) {
@@ -199,8 +198,8 @@ void gather_pair_rows(const std::complex<T>* ya, const std::complex<T>* yb, size
 // z = c_a + i c_b for rows r0 .. r0+nr-1, the half rows of c_a and c_b, transposed into ya, yb
 // ((M/2+1, N), see split_tile_avx2).
 template <typename T>
-void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, size_t n, size_t r0,
-                     std::complex<T>* ya, std::complex<T>* yb) {
+void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, size_t n, size_t r0, std::complex<T>* ya,
+                     std::complex<T>* yb) {
     using C = std::complex<T>;
     auto one = [&](size_t r, size_t kx) {
         const C z = v[r * m + kx], u = v[r * m + (m - kx) % m];
@@ -218,7 +217,8 @@ void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, s
     } else {
         if (nr == 8 && have_avx2())
             for (; kx0 + 4 <= last; kx0 += 4)
-                for (size_t q = 0; q < 8; q += 4) split_tile_avx2(re(v + q * m), m, kx0, n, re(ya + r0 + q), re(yb + r0 + q));
+                for (size_t q = 0; q < 8; q += 4)
+                    split_tile_avx2(re(v + q * m), m, kx0, n, re(ya + r0 + q), re(yb + r0 + q));
     }
 #endif
     for (size_t r = 0; r < nr; ++r) {
@@ -226,8 +226,6 @@ void split_pair_rows(const std::complex<T>* v, size_t nr, size_t m, size_t mh, s
         for (size_t kx = kx0; kx < mh; ++kx) one(r, kx);
     }
 }
-
-
 
 // block sizes and path choices: infra/heuristics.hpp
 using heuristics::kColBlock;
@@ -239,8 +237,7 @@ using heuristics::kRowBlock;
 // The transposed half spectra XT (B, M/2+1, N) of a batch x (B, N, M): real FFTs of blocks of rows
 // into a natural-layout half spectrum, then blocks of its columns transposed and transformed
 // (contiguous). Both passes are shared among the threads also for one image.
-template <typename T>
-void FilterBank2D<T>::spectra_t(const T* x, cpx* XT, size_t batch, int threads) const {
+template <typename T> void FilterBank2D<T>::spectra_t(const T* x, cpx* XT, size_t batch, int threads) const {
     const size_t n = n_, m = m_, mh = mh_, H = half_size(), P = n * m;
     aligned_buffer<cpx> nat(batch * H);
     region_errors err;
@@ -293,8 +290,7 @@ template <typename T> typename FilterBank2D<T>::real_parts FilterBank2D<T>::part
 // the columns of X F_i are inverse transformed in blocks (contiguous, the product formed while
 // cached) into Y_i, stored transposed, then the rows in blocks. FFTW's 2D plans of the same
 // transforms copy columns to buffers and back; here the only transposes are of the row blocks.
-template <typename T>
-void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const {
+template <typename T> void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const {
     const size_t n = n_, mh = mh_;
     const T* f = filt_t_.data() + i * half_size();
     for (size_t c0 = 0; c0 < mh; c0 += kColBlock) {
@@ -306,8 +302,7 @@ void FilterBank2D<T>::columns_t(const cpx* XT, size_t i, cpx* y, cpx* blk) const
 
 // Bands i and i+1: the rows of W = Y_a + i Y_b (the full rows, see gather_pair_rows) take one
 // complex inverse FFT each, which gives c_a + i c_b, streamed to the two bands.
-template <typename T>
-void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const {
+template <typename T> void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* db) const {
     const size_t n = n_, m = m_;
     const real_parts p = parts(t);
     columns_t(XT, i, p.ya, p.blk);
@@ -322,8 +317,7 @@ void FilterBank2D<T>::forward_pair_t(const cpx* XT, size_t i, cpx* t, T* da, T* 
 }
 
 // Band i alone (the last of an odd count): blocks of rows of Y_i transposed back, real inverse FFTs.
-template <typename T>
-void FilterBank2D<T>::forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const {
+template <typename T> void FilterBank2D<T>::forward_single_t(const cpx* XT, size_t i, cpx* t, T* dst) const {
     const size_t n = n_, m = m_, mh = mh_;
     const real_parts p = parts(t);
     columns_t(XT, i, p.ya, p.blk);
@@ -354,8 +348,7 @@ void FilterBank2D<T>::synth_pair_t(const T* ca, const T* cb, size_t i, cpx* acc,
 
 // Band i alone: blocks of rows copied into a cached buffer (a band is read from memory once; FFTW
 // reading it from memory directly is slower), real FFTs, transposed into Y_a; then synth_columns.
-template <typename T>
-void FilterBank2D<T>::synth_single_t(const T* c, size_t i, cpx* acc, cpx* t, bool first) const {
+template <typename T> void FilterBank2D<T>::synth_single_t(const T* c, size_t i, cpx* acc, cpx* t, bool first) const {
     const size_t n = n_, m = m_, mh = mh_;
     const real_parts p = parts(t);
     for (size_t r0 = 0; r0 < n; r0 += kRowBlock) {
@@ -389,8 +382,7 @@ void FilterBank2D<T>::synth_columns(const real_parts& p, size_t i, int count, cp
 // The image x (N, M) from a sum over bands kept transposed, accT (M/2+1, N) (destroyed), weighted
 // by 1/W when `dual`: contiguous inverse column FFTs in blocks, each transposed into tmp (N, M/2+1,
 // H values), then real inverse FFTs of blocks of rows. The threads share both passes.
-template <typename T>
-void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const {
+template <typename T> void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads) const {
     const size_t n = n_, m = m_, mh = mh_;
     const size_t ncb = (mh + kColBlock - 1) / kColBlock, nrb = (n + kRowBlock - 1) / kRowBlock, B = up8(kColBlock * n);
     region_errors err;
@@ -420,19 +412,29 @@ void FilterBank2D<T>::image_t(cpx* accT, cpx* tmp, T* x, bool dual, int threads)
 }
 
 template void FilterBank2D<float>::spectra_t(const float*, std::complex<float>*, size_t, int) const;
-template void FilterBank2D<float>::columns_t(const std::complex<float>*, size_t, std::complex<float>*, std::complex<float>*) const;
-template void FilterBank2D<float>::forward_pair_t(const std::complex<float>*, size_t, std::complex<float>*, float*, float*) const;
-template void FilterBank2D<float>::forward_single_t(const std::complex<float>*, size_t, std::complex<float>*, float*) const;
-template void FilterBank2D<float>::synth_pair_t(const float*, const float*, size_t, std::complex<float>*, std::complex<float>*, bool) const;
-template void FilterBank2D<float>::synth_single_t(const float*, size_t, std::complex<float>*, std::complex<float>*, bool) const;
+template void FilterBank2D<float>::columns_t(const std::complex<float>*, size_t, std::complex<float>*,
+                                             std::complex<float>*) const;
+template void FilterBank2D<float>::forward_pair_t(const std::complex<float>*, size_t, std::complex<float>*, float*,
+                                                  float*) const;
+template void FilterBank2D<float>::forward_single_t(const std::complex<float>*, size_t, std::complex<float>*,
+                                                    float*) const;
+template void FilterBank2D<float>::synth_pair_t(const float*, const float*, size_t, std::complex<float>*,
+                                                std::complex<float>*, bool) const;
+template void FilterBank2D<float>::synth_single_t(const float*, size_t, std::complex<float>*, std::complex<float>*,
+                                                  bool) const;
 template void FilterBank2D<float>::image_t(std::complex<float>*, std::complex<float>*, float*, bool, int) const;
 template size_t FilterBank2D<float>::real_scratch() const;
 template void FilterBank2D<double>::spectra_t(const double*, std::complex<double>*, size_t, int) const;
-template void FilterBank2D<double>::columns_t(const std::complex<double>*, size_t, std::complex<double>*, std::complex<double>*) const;
-template void FilterBank2D<double>::forward_pair_t(const std::complex<double>*, size_t, std::complex<double>*, double*, double*) const;
-template void FilterBank2D<double>::forward_single_t(const std::complex<double>*, size_t, std::complex<double>*, double*) const;
-template void FilterBank2D<double>::synth_pair_t(const double*, const double*, size_t, std::complex<double>*, std::complex<double>*, bool) const;
-template void FilterBank2D<double>::synth_single_t(const double*, size_t, std::complex<double>*, std::complex<double>*, bool) const;
+template void FilterBank2D<double>::columns_t(const std::complex<double>*, size_t, std::complex<double>*,
+                                              std::complex<double>*) const;
+template void FilterBank2D<double>::forward_pair_t(const std::complex<double>*, size_t, std::complex<double>*, double*,
+                                                   double*) const;
+template void FilterBank2D<double>::forward_single_t(const std::complex<double>*, size_t, std::complex<double>*,
+                                                     double*) const;
+template void FilterBank2D<double>::synth_pair_t(const double*, const double*, size_t, std::complex<double>*,
+                                                 std::complex<double>*, bool) const;
+template void FilterBank2D<double>::synth_single_t(const double*, size_t, std::complex<double>*, std::complex<double>*,
+                                                   bool) const;
 template void FilterBank2D<double>::image_t(std::complex<double>*, std::complex<double>*, double*, bool, int) const;
 template size_t FilterBank2D<double>::real_scratch() const;
 
@@ -441,6 +443,8 @@ template FilterBank2D<float>::real_parts FilterBank2D<float>::parts(std::complex
 template size_t FilterBank2D<double>::row_block() const;
 template FilterBank2D<double>::real_parts FilterBank2D<double>::parts(std::complex<double>*) const;
 
-template void FilterBank2D<float>::synth_columns(const FilterBank2D<float>::real_parts&, size_t, int, std::complex<float>*, bool) const;
-template void FilterBank2D<double>::synth_columns(const FilterBank2D<double>::real_parts&, size_t, int, std::complex<double>*, bool) const;
+template void FilterBank2D<float>::synth_columns(const FilterBank2D<float>::real_parts&, size_t, int,
+                                                 std::complex<float>*, bool) const;
+template void FilterBank2D<double>::synth_columns(const FilterBank2D<double>::real_parts&, size_t, int,
+                                                  std::complex<double>*, bool) const;
 }  // namespace fastshear

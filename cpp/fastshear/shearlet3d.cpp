@@ -1,6 +1,5 @@
 #include "fastshear/shearlet3d.hpp"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -22,37 +21,42 @@ namespace {
 
 // Kernels of the paired slabs (the generic ones are in complex_kernels.hpp; the pair algebra in
 // infra/pair_fft.hpp).
-#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(T, ATTR)                                                                                 \
-    /* z[k] = conj(f[k]) (a[k] + i b[k]), k < h: a row of the full spectrum of (slab a) + i (slab b) */    \
-    ATTR void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h) {\
-        for (size_t k = 0; k < h; ++k) {                                                                   \
-            T ur, ui;  /* a + i b (infra/pair_fft.hpp) */                                                     \
-            pair_join(a[2 * k], a[2 * k + 1], b[2 * k], b[2 * k + 1], ur, ui);                                 \
-            const T fr = f[2 * k], fi = f[2 * k + 1];                                                          \
-            z[2 * k] = ur * fr + ui * fi;                                                                  \
-            z[2 * k + 1] = ui * fr - ur * fi;                                                              \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* z[k] = f[m] (conj a[m] + i conj b[m]), m = n - k, h <= k < n: the mirrored half */                  \
-    ATTR void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, size_t h, size_t n) {\
-        for (size_t k = h; k < n; ++k) {                                                                   \
-            const size_t m = n - k;                                                                        \
-            T ur, ui;  /* conj a + i conj b */                                                                 \
-            pair_join_conj(a[2 * m], a[2 * m + 1], b[2 * m], b[2 * m + 1], ur, ui);                            \
-            const T fr = f[2 * m], fi = f[2 * m + 1];                                                          \
-            z[2 * k] = ur * fr - ui * fi;                                                                  \
-            z[2 * k + 1] = ur * fi + ui * fr;                                                              \
-        }                                                                                                  \
-    }                                                                                                      \
-    /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */ \
-    ATTR void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h, size_t n) {\
-        for (size_t k = 1; k < h; ++k) {                                                                   \
-            const size_t m = n - k;                                                                        \
-            pair_split(p[2 * k], p[2 * k + 1], q[2 * m], q[2 * m + 1], A[2 * k], A[2 * k + 1], B[2 * k], B[2 * k + 1]);\
-        }                                                                                                  \
+#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(T, ATTR)                                                                 \
+    /* z[k] = conj(f[k]) (a[k] + i b[k]), k < h: a row of the full spectrum of (slab a) + i (slab b) */              \
+    ATTR void pack_pair(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z,        \
+                        size_t h) {                                                                                  \
+        for (size_t k = 0; k < h; ++k) {                                                                             \
+            T ur, ui; /* a + i b (infra/pair_fft.hpp) */                                                             \
+            pair_join(a[2 * k], a[2 * k + 1], b[2 * k], b[2 * k + 1], ur, ui);                                       \
+            const T fr = f[2 * k], fi = f[2 * k + 1];                                                                \
+            z[2 * k] = ur * fr + ui * fi;                                                                            \
+            z[2 * k + 1] = ui * fr - ur * fi;                                                                        \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* z[k] = f[m] (conj a[m] + i conj b[m]), m = n - k, h <= k < n: the mirrored half */                            \
+    ATTR void pack_pair_mirror(const T* __restrict a, const T* __restrict b, const T* __restrict f, T* __restrict z, \
+                               size_t h, size_t n) {                                                                 \
+        for (size_t k = h; k < n; ++k) {                                                                             \
+            const size_t m = n - k;                                                                                  \
+            T ur, ui; /* conj a + i conj b */                                                                        \
+            pair_join_conj(a[2 * m], a[2 * m + 1], b[2 * m], b[2 * m + 1], ur, ui);                                  \
+            const T fr = f[2 * m], fi = f[2 * m + 1];                                                                \
+            z[2 * k] = ur * fr - ui * fi;                                                                            \
+            z[2 * k + 1] = ur * fi + ui * fr;                                                                        \
+        }                                                                                                            \
+    }                                                                                                                \
+    /* A = (p[k] + conj q[n-k]) / 2, B = (p[k] - conj q[n-k]) / (2i), 0 < k < h   (k = 0 by the caller) */           \
+    ATTR void split_pair(const T* __restrict p, const T* __restrict q, T* __restrict A, T* __restrict B, size_t h,   \
+                         size_t n) {                                                                                 \
+        for (size_t k = 1; k < h; ++k) {                                                                             \
+            const size_t m = n - k;                                                                                  \
+            pair_split(p[2 * k], p[2 * k + 1], q[2 * m], q[2 * m + 1], A[2 * k], A[2 * k + 1], B[2 * k],             \
+                       B[2 * k + 1]);                                                                                \
+        }                                                                                                            \
     }
 
-#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS(ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(float, ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(double, ATTR)
+#define FASTSHEAR_SHEARLET3D_PAIR_KERNELS(ATTR) \
+    FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(float, ATTR) FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T(double, ATTR)
 FASTSHEAR_ISA_VARIANTS(FASTSHEAR_SHEARLET3D_PAIR_KERNELS)
 #undef FASTSHEAR_SHEARLET3D_PAIR_KERNELS
 #undef FASTSHEAR_SHEARLET3D_PAIR_KERNELS_T
@@ -60,19 +64,15 @@ FASTSHEAR_ISA_DISPATCH(pack_pair)
 FASTSHEAR_ISA_DISPATCH(pack_pair_mirror)
 FASTSHEAR_ISA_DISPATCH(split_pair)
 
-
-
-
 // Whether FFTW sees p as aligned like the buffers the plans were made on (alloc_aligned).
 template <typename T> bool aligned_like_plan(const T* p) { return fftw_traits<T>::alignment_of(p) == 0; }
 
 }  // namespace
 
 template <typename T>
-FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::complex<double>* p12,
-                              int m13, const std::complex<double>* p13, int m32,
-                              const std::complex<double>* p32t, const std::vector<Band3D>& bands,
-                              int threads)
+FilterBank3D<T>::FilterBank3D(int n1, int n2, int n3, int m12, const std::complex<double>* p12, int m13,
+                              const std::complex<double>* p13, int m32, const std::complex<double>* p32t,
+                              const std::vector<Band3D>& bands, int threads)
     : n1_(n1), n2_(n2), n3_(n3), h3_(n3 / 2 + 1), bands_(bands) {
     if (n1 < 1 || n2 < 1 || n3 < 1) throw std::invalid_argument("FilterBank3D: sizes must be positive");
     if (bands.empty()) throw std::invalid_argument("FilterBank3D: at least one band is needed");
@@ -167,13 +167,17 @@ template <typename T> void FilterBank3D<T>::apply(Factor f, Op op, const cpx* in
             T* r = re(out + o);
             if (f.stack == 0) {  // p12(x, y): one value per row
                 const cpx s = p12_[(static_cast<size_t>(f.index) * n1 + x) * n2 + y];
-                if (op == Op::conj_mul) scalar_mul_conj(a, s.real(), s.imag(), r, h3);
-                else scalar_mul_acc(a, s.real(), s.imag(), r, h3);
+                if (op == Op::conj_mul)
+                    scalar_mul_conj(a, s.real(), s.imag(), r, h3);
+                else
+                    scalar_mul_acc(a, s.real(), s.imag(), r, h3);
             } else {  // p13(x, z) or p32t(y, z): one row of values
                 const T* v = f.stack == 1 ? re(p13_.data() + (static_cast<size_t>(f.index) * n1 + x) * h3)
                                           : re(p32t_.data() + (static_cast<size_t>(f.index) * n2 + y) * h3);
-                if (op == Op::conj_mul) mul_conj(a, v, r, h3);
-                else mul_acc(a, v, r, h3);
+                if (op == Op::conj_mul)
+                    mul_conj(a, v, r, h3);
+                else
+                    mul_acc(a, v, r, h3);
             }
         }
     }
@@ -198,15 +202,13 @@ std::vector<std::pair<size_t, size_t>> FilterBank3D<T>::groups(const int* sel, s
     return g;
 }
 
-template <typename T>
-void FilterBank3D<T>::slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const {
+template <typename T> void FilterBank3D<T>::slab_c2r(int a, cpx* sb, T* rb, T* dst, size_t dstride) const {
     const size_t rows = a == 0 ? n2_ : n1_, n3 = n3_;
     slab_c2r_[a]->c2r(sb, rb);
     for (size_t r = 0; r < rows; ++r) stream_copy(dst + r * dstride, rb + r * n3, n3);
 }
 
-template <typename T>
-void FilterBank3D<T>::slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const {
+template <typename T> void FilterBank3D<T>::slab_r2c(int a, const T* src, size_t sstride, cpx* sb, T* rb) const {
     const size_t rows = a == 0 ? n2_ : n1_, n3 = n3_;
     if (!(sstride == n3 && aligned_like_plan(src))) {  // gather the rows into an aligned buffer
         for (size_t r = 0; r < rows; ++r) std::memcpy(rb + r * n3, src + r * sstride, n3 * sizeof(T));
@@ -239,8 +241,8 @@ void FilterBank3D<T>::pair_c2r(const Slabs& s, const cpx* v, size_t sl, const Sc
     // the full spectrum of (slab sl) + i (slab sl+1), each v * conj(B), with the product fused
     for (size_t r = 0; r < R; ++r) {
         const size_t rm = (R - r) % R;
-        pack_pair(re(v + s.half_row(sl, r) * h3), re(v + s.half_row(sl + 1, r) * h3), s.B + 2 * r * h3,
-                  z + 2 * r * n3, h3);
+        pack_pair(re(v + s.half_row(sl, r) * h3), re(v + s.half_row(sl + 1, r) * h3), s.B + 2 * r * h3, z + 2 * r * n3,
+                  h3);
         pack_pair_mirror(re(v + s.half_row(sl, rm) * h3), re(v + s.half_row(sl + 1, rm) * h3), s.B + 2 * rm * h3,
                          z + 2 * r * n3, h3, n3);
     }
@@ -261,7 +263,8 @@ void FilterBank3D<T>::pair_c2r(const Slabs& s, const cpx* v, size_t sl, const Sc
 }
 
 template <typename T>
-void FilterBank3D<T>::pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa, cpx* sb) const {
+void FilterBank3D<T>::pair_r2c(int a, const T* ca, const T* cb, size_t sstride, const Scratch& w, cpx* sa,
+                               cpx* sb) const {
     const size_t R = a == 0 ? n2_ : n1_, n3 = n3_, h3 = h3_;
     T* z = re(w.z);
     for (size_t r = 0; r < R; ++r) interleave(ca + r * sstride, cb + r * sstride, z + 2 * r * n3, n3);
@@ -321,8 +324,10 @@ void FilterBank3D<T>::group_synthesis(const int* band, size_t nb, const T* const
     auto put = [&](const T* B, bool first_band, size_t sl, const cpx* src) {  // slab sl of g (=|+=) src * B
         for (size_t r = 0; r < s.rows; ++r) {
             cpx* dst = g + s.half_row(sl, r) * h3;
-            if (first_band) mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
-            else mul_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            if (first_band)
+                mul(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
+            else
+                mul_acc(re(src + r * h3), B + 2 * r * h3, re(dst), h3);
         }
     };
     // slab by slab, the bands in order: g's slab stays in cache while the group's bands add to it
@@ -359,8 +364,7 @@ void FilterBank3D<T>::forward(const T* x, T* out, size_t batch, const int* sel, 
     region_errors err;
     int nt = resolve_threads(threads, batch);
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (long b = 0; b < static_cast<long>(batch); ++b)
-        err.run([&] { r2c_->r2c(x + b * N, spec.data() + b * S); });
+    for (long b = 0; b < static_cast<long>(batch); ++b) err.run([&] { r2c_->r2c(x + b * N, spec.data() + b * S); });
     err.rethrow();
 
     const auto grp = groups(sel, 0, K);

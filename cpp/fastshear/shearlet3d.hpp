@@ -50,10 +50,8 @@ template <typename T> class FilterBank3D {
   public:
     using cpx = std::complex<T>;
 
-    FilterBank3D(int n1, int n2, int n3,
-                 int m12, const std::complex<double>* p12,
-                 int m13, const std::complex<double>* p13,
-                 int m32, const std::complex<double>* p32t,
+    FilterBank3D(int n1, int n2, int n3, int m12, const std::complex<double>* p12, int m13,
+                 const std::complex<double>* p13, int m32, const std::complex<double>* p32t,
                  const std::vector<Band3D>& bands, int threads = 0);
 
     int n1() const { return n1_; }
@@ -137,11 +135,11 @@ template <typename T> class FilterBank3D {
     size_t slab_real_as_complex() const { return up8((static_cast<size_t>(std::max(n1_, n2_)) * n3_ + 1) / 2); }
 
     int n1_, n2_, n3_, h3_;
-    size_t stride_;                // padded half_size(): every scratch volume stays SIMD-aligned
+    size_t stride_;  // padded half_size(): every scratch volume stays SIMD-aligned
     std::vector<Band3D> bands_;
     aligned_buffer<cpx> p12_, p13_, p32t_;  // factors scaled by N^(-1/2) (two per response)
-    aligned_buffer<T> inv_w_;      // 1 / W (0 where W == 0)
-    std::vector<double> weights_;  // W
+    aligned_buffer<T> inv_w_;               // 1 / W (0 where W == 0)
+    std::vector<double> weights_;           // W
     const fft_plan<T>* r2c_;
     const fft_plan<T>* c2r_;
     // The 3D FFT as a pass along the shared axis and 2D transforms of the slabs across it.

@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from ._shearlab import check_scales_levels
-from ._validation import bounded_shape, flag, float_dtype, resolve_workers
+from ._validation import bounded_shape, default_dtype, flag, resolve_workers
 
 __all__ = ["Plan", "ShearletPlan", "plan_warning"]
 
@@ -87,7 +87,7 @@ class ShearletPlan(Plan):
         self.scales, levels = check_scales_levels(scales, shear_levels)
         self.shear_levels = levels
         self.full = flag(full, "full")
-        self.dtype = float_dtype(dtype)
+        self.dtype = default_dtype(dtype)  # None: float64 (no input arrays)
         self.workers = workers
         self._threads = resolve_workers(workers)
         return levels

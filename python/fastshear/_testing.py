@@ -20,7 +20,7 @@ Examples
 ...     _testing.radon_vector_kernels(R)
 False
 >>> with _testing.isa("generic"):
-...     DenseNet([np.ones((2, 3))], [np.zeros(2)]).kernel
+...     DenseNet([np.ones((2, 3))], [np.zeros(2)], dtype=np.float32).kernel
 'generic'
 >>> _testing.isa_level() == _testing.isa_detected()
 True

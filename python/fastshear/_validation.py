@@ -2,7 +2,8 @@
 
 Policy: array_like in; float32 stays float32, other real input becomes float64 (or the plan's
 dtype where a plan fixes it); complex input is a TypeError; shapes are checked once and errors
-name what was expected and what came.
+name what was expected and what came. The default of every ``dtype=`` parameter is one rule,
+:func:`default_dtype`.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ __all__ = ["float_dtype", "real_array", "check_shape", "output_array", "resolve_
            "integer_sequence", "one_of", "flag", "memory_limit", "check_alloc", "check_extent",
            "bounded_shape", "finite_array", "optional_real", "MAX_EXTENT", "MAX_WORKERS", "as_array",
            "initial_guess", "iterations", "tolerance", "positive_real", "positive_reals", "data_array",
-           "renamed", "MISSING"]
+           "renamed", "MISSING", "default_dtype", "precision_of", "warn_default_change"]
 
 
 def float_dtype(dtype) -> np.dtype:
@@ -32,6 +33,61 @@ def float_dtype(dtype) -> np.dtype:
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
     return dt
+
+
+def precision_of(*inputs) -> np.dtype:
+    """float32 where every input is a float32 array (or tensor, or dtype), else float64; float64
+    where there are no inputs. Anything without a float32 dtype (float64, integers, lists, other
+    types) counts as float64: this only infers, the callers validate their inputs."""
+    f32 = np.dtype(np.float32)
+
+    def is_f32(a) -> bool:
+        dt = a if isinstance(a, np.dtype) else getattr(a, "dtype", None)
+        if dt is None or isinstance(a, (list, tuple)):  # a list of numbers is float64 to numpy
+            return False
+        try:
+            return np.dtype(dt) == f32
+        except TypeError:  # torch.float32 is not a numpy dtype
+            return str(dt) == "torch.float32"
+
+    return f32 if inputs and all(is_f32(a) for a in inputs) else np.dtype(np.float64)
+
+
+def default_dtype(dtype, *inputs, legacy=None, owner: str = "", what: str = "the precision of the input arrays",
+                  namespace: str = "numpy"):
+    """The one default-dtype rule of fastshear: ``dtype=None`` means the precision of the input
+    arrays where there are any (float32 where all of them are float32, else float64:
+    :func:`precision_of`), and float64 where there are none (plans built from a shape alone:
+    ShearLab-exact reference results); an explicit ``dtype`` (float32 or float64) always wins.
+
+    ``legacy``: the old default of a function whose default this rule changes. Where the rule
+    gives another dtype, ``legacy`` is kept for one release, and the message of a FutureWarning
+    saying what to pass is returned with it: ``(dtype, message or None)``. The caller validates
+    its inputs first and then calls :func:`warn_default_change`, so that only a call that
+    succeeds warns. Without ``legacy``, the dtype alone is returned. ``namespace``: how the
+    message spells the dtypes to pass (``numpy``, or ``torch`` where the parameter takes those)."""
+    if dtype is not None:
+        dt = float_dtype(dtype)
+        return (dt, None) if legacy is not None else dt
+    inferred = precision_of(*inputs)
+    if legacy is None:
+        return inferred
+    legacy = np.dtype(legacy)
+    if inferred == legacy:
+        return legacy, None
+    return legacy, (
+        f"{owner}: dtype=None currently means {legacy.name}; from the next release it will mean "
+        f"{inferred.name}, {what} (fastshear's one default-dtype rule). Pass "
+        f"dtype={namespace}.{legacy.name} to keep {legacy.name}, or dtype={namespace}.{inferred.name} for the new "
+        f"default.")
+
+
+def warn_default_change(message, stacklevel: int = 3) -> None:
+    """The FutureWarning of :func:`default_dtype`'s ``legacy`` case (nothing where ``message`` is None)."""
+    if message is not None:
+        import warnings
+
+        warnings.warn(message, FutureWarning, stacklevel=stacklevel)
 
 
 def real_array(x, dtype, name: str = "x") -> np.ndarray:

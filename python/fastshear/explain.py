@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import positive_float, positive_int
+from ._validation import default_dtype, positive_float, positive_int, warn_default_change
 from .shearlet2d import Shearlet2D, ShearletFallbackWarning
 
 __all__ = ["rde", "shearletx", "cartoonx", "Explanation", "edges", "band_orientations", "hallucination_score",
@@ -430,13 +430,17 @@ def _run(model, x, domain_name, *, target, steps, samples, lr, l1, spatial, nois
     lr = positive_float(lr, "lr")
     l1 = positive_float(l1, "l1", allow_zero=True)
     spatial = positive_float(spatial, "spatial", allow_zero=True)
-    if dtype is None:
-        dtype = torch.float32
+    change = None
+    if dtype is None:  # fastshear's dtype rule: the images' precision (this release: float32, warned)
+        np_dtype, change = default_dtype(None, x, legacy=np.float32, owner="fastshear.explain",
+                                         what="the precision of the images x", namespace="torch")
+        dtype = torch.float64 if np_dtype == np.float64 else torch.float32
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     xt, single = _image_tensor(x, torch, dtype)
+    warn_default_change(change, stacklevel=4)  # to rde's / shearletx's / cartoonx's caller
     B, C, H, W = xt.shape
     if domain_name == "shearlet":
         if workers is None and plan is None:
@@ -553,7 +557,10 @@ def rde(model, x, *, target=None, domain: str = "pixel", steps: int = 300, sampl
     seed : int, optional
         Seed of the noise (``numpy.random.default_rng``); the same seed gives the same result.
     dtype : torch.float32 or torch.float64, optional
-        Precision of the transforms and masks (default float32; the model keeps its own).
+        Precision of the transforms and masks (the model keeps its own). Default (None), by
+        fastshear's dtype rule: the precision of ``x`` (float32 for a float32 tensor or array,
+        else float64). In this release, an ``x`` that is not float32 still gives float32, with a
+        FutureWarning (the default before the rule); pass ``dtype`` to choose and silence it.
     plan : fastshear.Shearlet2D, optional
         Shearlet domain: the system to use (its shape must be the image's).
     scales : int, optional
@@ -725,7 +732,7 @@ def _no_more(kwargs):
 # A classification problem with known relevance
 
 def oriented_bars(n: int, shape=(64, 64), *, seed: int = 0, angles=(45.0, 135.0), length=(18.0, 30.0),
-                  width: float = 1.5, clutter: int = 6, noise: float = 0.05, dtype=np.float32):
+                  width: float = 1.5, clutter: int = 6, noise: float = 0.05, dtype=None):
     """Synthetic images whose class is the orientation of one thin bright bar, over random
     ellipses and noise: a classification problem whose relevant pixels are known.
 
@@ -749,7 +756,10 @@ def oriented_bars(n: int, shape=(64, 64), *, seed: int = 0, angles=(45.0, 135.0)
         intensity in [0.1, 0.5]).
     noise : float
         Standard deviation of the additive Gaussian noise.
-    dtype : numpy.float32 or numpy.float64
+    dtype : numpy.float32 or numpy.float64, optional
+        Default (None), by fastshear's dtype rule: float64 (no input arrays). In this release
+        it is still float32, with a FutureWarning (the default before the rule); pass ``dtype``
+        to choose and silence it.
 
     Returns
     -------
@@ -762,8 +772,8 @@ def oriented_bars(n: int, shape=(64, 64), *, seed: int = 0, angles=(45.0, 135.0)
 
     Examples
     --------
-    >>> import fastshear
-    >>> x, y, bars = fastshear.explain.oriented_bars(8, seed=1)
+    >>> import numpy as np, fastshear
+    >>> x, y, bars = fastshear.explain.oriented_bars(8, seed=1, dtype=np.float32)
     >>> x.shape, y.shape, bars.shape, x.dtype
     ((8, 1, 64, 64), (8,), (8, 64, 64), dtype('float32'))
     >>> bool(((x >= 0) & (x <= 1)).all()), sorted(set(y.tolist())) == [0, 1]
@@ -774,6 +784,10 @@ def oriented_bars(n: int, shape=(64, 64), *, seed: int = 0, angles=(45.0, 135.0)
     rng = np.random.default_rng(seed)
     rows, cols = np.mgrid[0:H, 0:W].astype(np.float64)
     angles = np.asarray(angles, dtype=np.float64)
+    change = None
+    if dtype is None:  # an explicit dtype is numpy's to accept, as before the rule
+        dtype, change = default_dtype(None, legacy=np.float32, owner="oriented_bars",
+                                      what="as every dtype=None without input arrays")
     images = np.empty((n, 1, H, W), dtype=dtype)
     labels = rng.integers(0, len(angles), n)
     bars = np.zeros((n, H, W), dtype=bool)
@@ -800,6 +814,7 @@ def oriented_bars(n: int, shape=(64, 64), *, seed: int = 0, angles=(45.0, 135.0)
         img = np.maximum(img, bar * rng.uniform(0.8, 1.0))
         img += noise * rng.standard_normal((H, W))
         images[i, 0] = np.clip(img, 0, 1)
+    warn_default_change(change)
     return images, labels.astype(np.int64), bars
 
 

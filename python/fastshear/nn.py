@@ -19,7 +19,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import _core
-from ._validation import float_dtype, one_of, optional_real, output_array, real, real_array, resolve_workers
+from ._validation import (default_dtype, one_of, optional_real, output_array, real, real_array, resolve_workers,
+                          warn_default_change)
 
 __all__ = ["DenseNet", "fit", "ACTIVATIONS", "RULES"]
 
@@ -127,8 +128,11 @@ class DenseNet:
     activation : str or sequence of str, default "relu"
         ``"relu"``, ``"sigmoid"``, ``"heaviside"`` (1 for x > 0, else 0) or ``"identity"``; one
         name for every hidden layer or a list with one per hidden layer. The last layer is affine.
-    dtype : numpy.float32 or numpy.float64, default numpy.float32
-        Precision of weights, inputs and results.
+    dtype : numpy.float32 or numpy.float64, optional
+        Precision of weights, inputs and results. Default (None), by fastshear's dtype rule: the
+        precision of the weights (float32 where every weight matrix is float32, else float64).
+        In this release, weights that are not all float32 still give float32, with a
+        FutureWarning (the default before the rule); pass ``dtype`` to choose and silence it.
     workers : int, optional
         Threads per call (default: OpenMP's). Calls with little work run on one thread whatever
         this says: a second thread costs more than it saves there.
@@ -171,9 +175,15 @@ class DenseNet:
     True
     """
 
-    def __init__(self, weights, biases, activation="relu", dtype=np.float32, *, workers=None,
+    def __init__(self, weights, biases, activation="relu", dtype=None, *, workers=None,
                  sparse_threshold: float | None = None):
-        self.dtype = float_dtype(dtype)
+        if not isinstance(weights, np.ndarray):  # _layers refuses an array (one per layer)
+            try:
+                weights = list(weights)  # once: an iterator is read here
+            except TypeError:
+                pass  # not iterable: _layers says so
+        self.dtype, change = default_dtype(dtype, *(weights if isinstance(weights, list) else ()),
+                                           legacy=np.float32, owner="DenseNet", what="the precision of the weights")
         ws, bs = _layers(weights, biases, self.dtype)
         self.activations = _activation_list(activation, len(ws) - 1)
         if sparse_threshold is None:
@@ -187,6 +197,7 @@ class DenseNet:
         self.widths = tuple(int(w) for w in self._net.widths)
         self.depth = len(ws)
         self._d = self.widths[0]
+        warn_default_change(change)  # only a network that was built warns
 
     # -- properties -----------------------------------------------------------------------------
     @property
@@ -464,7 +475,7 @@ class DenseNet:
         --------
         >>> import numpy as np, fastshear
         >>> rng = np.random.default_rng(0)
-        >>> net = fastshear.DenseNet([rng.standard_normal((100, 10))], [np.zeros(100)])
+        >>> net = fastshear.DenseNet([rng.standard_normal((100, 10))], [np.zeros(100)], dtype=np.float32)
         >>> small = net.prune(fraction=0.9)
         >>> small.complexity, small.sparse_layers
         (100, (True,))
@@ -494,7 +505,7 @@ class DenseNet:
         Examples
         --------
         >>> import numpy as np, fastshear, tempfile, os
-        >>> net = fastshear.DenseNet([np.ones((3, 2))], [np.zeros(3)])
+        >>> net = fastshear.DenseNet([np.ones((3, 2))], [np.zeros(3)], dtype=np.float32)
         >>> p = os.path.join(tempfile.mkdtemp(), "net.npz")
         >>> net.save(p)
         >>> fastshear.DenseNet.load(p).widths
@@ -554,7 +565,8 @@ class DenseNet:
             Identity or fastshear's Heaviside (two Linear in a row: identity between them).
             Dropout is skipped (inference). Nothing may follow the last Linear.
         dtype : numpy.float32 or numpy.float64, optional
-            Default: the module's dtype.
+            Default: the module's precision (float32 where every Linear weight is float32, else
+            float64; fastshear's dtype rule).
 
         Examples
         --------
@@ -600,9 +612,8 @@ class DenseNet:
         if pending not in (None, "identity"):
             raise ValueError(f"the network must end with a Linear layer (Phi is affine at the end), "
                              f"got a trailing {pending}")
-        if dtype is None:
-            dtype = np.float32 if ws[0].dtype == np.float32 else np.float64
-        return cls(ws, bs, acts, dtype, workers=workers)
+        # dtype=None: the module's precision (its weights'), the rule DenseNet's own default follows
+        return cls(ws, bs, acts, default_dtype(dtype, *ws), workers=workers)
 
     def to_torch(self):
         """The same network as a torch ``nn.Sequential`` (Linear and activation modules).
@@ -611,7 +622,8 @@ class DenseNet:
         --------
         >>> import numpy as np, fastshear
         >>> import torch
-        >>> net = fastshear.DenseNet([np.ones((4, 2)), np.ones((1, 4))], [np.zeros(4), np.zeros(1)])
+        >>> net = fastshear.DenseNet([np.ones((4, 2), np.float32), np.ones((1, 4), np.float32)],
+        ...                          [np.zeros(4), np.zeros(1)])
         >>> net.to_torch()(torch.ones(1, 2)).item()
         8.0
         """

@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_array, bounded_shape, float_dtype, integer, output_array, real
+from ._validation import as_array, bounded_shape, default_dtype, integer, output_array, real
 
 __all__ = [
     "LinearOperator", "PlanOperator", "Composition", "Scaled", "Sum", "Adjoint",
@@ -326,7 +326,7 @@ class Adjoint(LinearOperator):
 
 
 class Identity(LinearOperator):
-    """The identity on arrays of ``shape``.
+    """The identity on arrays of ``shape``; ``dtype=None`` is float64 (fastshear's dtype rule).
 
     Examples
     --------
@@ -335,9 +335,9 @@ class Identity(LinearOperator):
     (2, 3)
     """
 
-    def __init__(self, shape, *, dtype=np.float64):
+    def __init__(self, shape, *, dtype=None):
         self.in_shape = self.out_shape = _shape_tuple(shape, "shape")
-        self.dtype = float_dtype(dtype)
+        self.dtype = default_dtype(dtype)  # None: float64 (no input arrays)
 
     def _forward(self, x):
         return np.array(x, dtype=np.result_type(x.dtype, self.dtype))
@@ -347,6 +347,7 @@ class Identity(LinearOperator):
 
 class MatrixOperator(LinearOperator):
     """A dense matrix ``A`` (m, n) acting on vectors ``(..., n)``; for tests and small problems.
+    ``dtype=None`` is the matrix's precision (float32 stays float32, anything else is float64).
 
     Examples
     --------
@@ -364,7 +365,7 @@ class MatrixOperator(LinearOperator):
             raise TypeError(f"matrix must be a real numeric array, got dtype {a.dtype}")
         if a.ndim != 2:
             raise ValueError(f"matrix must be 2-D, got shape {a.shape}")
-        self.dtype = float_dtype(a.dtype if dtype is None and a.dtype == np.float32 else (dtype or np.float64))
+        self.dtype = default_dtype(dtype, a)  # None: the matrix's precision
         self.matrix = np.ascontiguousarray(a, dtype=self.dtype)
         self.out_shape, self.in_shape = (a.shape[0],), (a.shape[1],)
 
@@ -377,6 +378,7 @@ class MatrixOperator(LinearOperator):
 
 class Diagonal(LinearOperator):
     """Pointwise multiplication by a fixed real array ``d`` (a mask for inpainting, weights).
+    ``dtype=None`` is the precision of ``d`` (float32 stays float32, anything else is float64).
 
     Examples
     --------
@@ -392,7 +394,7 @@ class Diagonal(LinearOperator):
             raise TypeError(f"d must be real, got {d.dtype}")
         if d.dtype.kind not in "biuf":
             raise TypeError(f"d must be a real numeric array, got dtype {d.dtype}")
-        self.dtype = float_dtype(np.float32 if dtype is None and d.dtype == np.float32 else (dtype or np.float64))
+        self.dtype = default_dtype(dtype, d)  # None: d's precision
         self.d = np.ascontiguousarray(d, dtype=self.dtype)
         self.in_shape = self.out_shape = tuple(self.d.shape)
 
@@ -408,6 +410,7 @@ class Gradient2D(LinearOperator):
     ``(..., N, M) -> (..., 2, N, M)``: component 0 is ``x[i+1, j] - x[i, j]`` (rows), component
     1 is ``x[i, j+1] - x[i, j]`` (columns), zero on the last row / column (Neumann boundary).
     The adjoint is minus the matching divergence; the norm is below ``sqrt(8)``.
+    ``dtype=None`` is float64 (fastshear's dtype rule).
 
     Examples
     --------
@@ -418,10 +421,10 @@ class Gradient2D(LinearOperator):
     (array([3., 3., 0.]), array([1., 1., 0.]))
     """
 
-    def __init__(self, shape, *, dtype=np.float64):
+    def __init__(self, shape, *, dtype=None):
         self.in_shape = bounded_shape(shape, 2)
         self.out_shape = (2,) + self.in_shape
-        self.dtype = float_dtype(dtype)
+        self.dtype = default_dtype(dtype)  # None: float64 (no input arrays)
 
     def _forward(self, x):
         x = np.asarray(x, dtype=np.result_type(x.dtype, np.float32))

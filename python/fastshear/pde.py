@@ -849,7 +849,7 @@ def engine_throughput(net, p: int, batch: int, *, workers: int = 1, min_seconds:
     --------
     >>> import numpy as np, fastshear
     >>> from fastshear import pde
-    >>> net = fastshear.DenseNet([np.ones((4, 2)), np.ones((9, 4))], [np.zeros(4), np.zeros(9)])
+    >>> net = fastshear.DenseNet([np.ones((4, 2)), np.ones((9, 4))], [np.zeros(4), np.zeros(9)], dtype=np.float32)
     >>> pde.engine_throughput(net, 2, 16, min_seconds=0.01) > 0
     True
     """

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._validation import (bounded_shape, check_alloc, finite_vector, float_dtype, integer, one_of,
+from ._validation import (bounded_shape, check_alloc, default_dtype, finite_vector, integer, one_of,
                           positive_int, real)
 
 
@@ -44,7 +44,7 @@ def _grid(shape):
     return x, y
 
 
-def cartoon(shape=(256, 256), *, seed: int = 0, n_regions: int = 3, dtype=np.float64) -> np.ndarray:
+def cartoon(shape=(256, 256), *, seed: int = 0, n_regions: int = 3, dtype=None) -> np.ndarray:
     """A cartoon-like image: a smooth background plus smooth functions on regions with smooth
     (C-infinity, star-shaped) boundaries.
 
@@ -56,7 +56,8 @@ def cartoon(shape=(256, 256), *, seed: int = 0, n_regions: int = 3, dtype=np.flo
         Seed of ``numpy.random.default_rng``; the same seed gives the same image.
     n_regions : int
         Number of regions with a jump across their boundary.
-    dtype : numpy.float32 or numpy.float64
+    dtype : numpy.float32 or numpy.float64, optional
+        Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
 
     Returns
     -------
@@ -70,7 +71,7 @@ def cartoon(shape=(256, 256), *, seed: int = 0, n_regions: int = 3, dtype=np.flo
     ((64, 96), True, True)
     """
     shape = positive_shape(shape, 2)
-    dtype = float_dtype(dtype)
+    dtype = default_dtype(dtype)
     n_regions = integer(n_regions, "n_regions", lo=0, hi=10_000)
     check_alloc(8 * 8 * shape[0] * shape[1], f"the intermediate images of a phantom of shape {shape}")
     rng = np.random.default_rng(_seed(seed))
@@ -98,7 +99,7 @@ def cartoon(shape=(256, 256), *, seed: int = 0, n_regions: int = 3, dtype=np.flo
     return img.astype(dtype)
 
 
-def cartoon3d(shape=(96, 96, 96), *, seed: int = 0, n_regions: int = 4, dtype=np.float64) -> np.ndarray:
+def cartoon3d(shape=(96, 96, 96), *, seed: int = 0, n_regions: int = 4, dtype=None) -> np.ndarray:
     """A cartoon-like volume: a smooth background plus smooth functions on (rotated) ellipsoids,
     i.e. jumps across smooth closed surfaces, the 3D analogue of :func:`cartoon`.
 
@@ -110,7 +111,8 @@ def cartoon3d(shape=(96, 96, 96), *, seed: int = 0, n_regions: int = 4, dtype=np
         Seed of ``numpy.random.default_rng``; the same seed gives the same volume.
     n_regions : int
         Number of ellipsoids.
-    dtype : numpy.float32 or numpy.float64
+    dtype : numpy.float32 or numpy.float64, optional
+        Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
 
     Returns
     -------
@@ -124,7 +126,7 @@ def cartoon3d(shape=(96, 96, 96), *, seed: int = 0, n_regions: int = 4, dtype=np
     ((32, 40, 48), True, True)
     """
     shape = positive_shape(shape, 3)
-    dtype = float_dtype(dtype)
+    dtype = default_dtype(dtype)
     n_regions = integer(n_regions, "n_regions", lo=0, hi=10_000)
     check_alloc(8 * 8 * shape[0] * shape[1] * shape[2], f"the intermediate volumes of a phantom of shape {shape}")
     rng = np.random.default_rng(_seed(seed))
@@ -261,7 +263,7 @@ def random_ellipses(shape=(256, 256), *, seed: int = 0, n_ellipses: int = 8) -> 
     return out
 
 
-def ellipse_image(ellipses, shape=(256, 256), *, oversample: int = 4, dtype=np.float64) -> np.ndarray:
+def ellipse_image(ellipses, shape=(256, 256), *, oversample: int = 4, dtype=None) -> np.ndarray:
     """Rasterise ellipses: each pixel holds the mean over ``oversample^2`` sub-pixel points.
 
     Parameters
@@ -271,7 +273,8 @@ def ellipse_image(ellipses, shape=(256, 256), *, oversample: int = 4, dtype=np.f
     shape : (int, int)
     oversample : int
         Sub-samples per pixel side (1: pixel centres only).
-    dtype : numpy.float32 or numpy.float64
+    dtype : numpy.float32 or numpy.float64, optional
+        Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
 
     Returns
     -------
@@ -287,7 +290,7 @@ def ellipse_image(ellipses, shape=(256, 256), *, oversample: int = 4, dtype=np.f
     e = _ellipses(ellipses)
     n, m = positive_shape(shape, 2)
     o = integer(oversample, "oversample", lo=1, hi=1024)
-    dtype = float_dtype(dtype)
+    dtype = default_dtype(dtype)
     check_alloc(8 * n * m * o * o, f"ellipse_image at shape {(n, m)} with oversample={o}")
     sub = (np.arange(o) + 0.5) / o - 0.5
     y = (n // 2 - np.arange(n))[:, None, None, None] - sub[None, None, :, None]
@@ -308,7 +311,7 @@ def ellipse_image(ellipses, shape=(256, 256), *, oversample: int = 4, dtype=np.f
     return img.astype(dtype)
 
 
-def shepp_logan(shape=(256, 256), *, oversample: int = 4, dtype=np.float64) -> np.ndarray:
+def shepp_logan(shape=(256, 256), *, oversample: int = 4, dtype=None) -> np.ndarray:
     """The modified Shepp-Logan phantom rasterised at ``shape`` (values in [0, 1]).
 
     Parameters
@@ -316,7 +319,8 @@ def shepp_logan(shape=(256, 256), *, oversample: int = 4, dtype=np.float64) -> n
     shape : (int, int)
     oversample : int
         Sub-samples per pixel side (see :func:`ellipse_image`).
-    dtype : numpy.float32 or numpy.float64
+    dtype : numpy.float32 or numpy.float64, optional
+        Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
 
     Returns
     -------

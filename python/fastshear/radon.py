@@ -14,7 +14,7 @@ import numpy as np
 from . import _core, _fftw
 from ._plan import Plan
 from ._validation import (MISSING, bounded_shape, call_threads, check_alloc, check_shape, finite_vector,
-                          flag, float_dtype, one_of, output_array, positive_int, real, real_array,
+                          default_dtype, flag, one_of, output_array, positive_int, real, real_array,
                           renamed, resolve_workers)
 
 #: The largest image side and number of detector bins the core accepts.
@@ -117,8 +117,8 @@ class Radon2D(Plan):
     source_distance, detector_distance : float
         Fan beam only. ``source_distance`` is required and must put the source outside the object;
         ``detector_distance`` defaults to 0 (a virtual detector through the rotation centre).
-    dtype : numpy.float32 or numpy.float64
-        Precision of images, sinograms and arithmetic.
+    dtype : numpy.float32 or numpy.float64, optional
+        Precision of images, sinograms and arithmetic. Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
     workers : int, optional
         Threads per call (default: OpenMP's, i.e. ``OMP_NUM_THREADS`` or all cores).
 
@@ -170,7 +170,7 @@ class Radon2D(Plan):
 
     def __init__(self, shape, theta, *, n_det=None, det_spacing=1.0, circle: bool = True,
                  geometry: str = "parallel", source_distance=None, detector_distance=None,
-                 dtype=np.float64, workers=None):
+                 dtype=None, workers=None):
         self.shape = bounded_shape(shape, 2)
         if max(self.shape) > MAX_RADON_SIDE:
             raise ValueError(f"shape must have sides <= {MAX_RADON_SIDE}, got {self.shape}")
@@ -181,7 +181,7 @@ class Radon2D(Plan):
         self.det_spacing = real(det_spacing, "det_spacing", lo=1e-12, hi=1e12)
         self.circle = flag(circle, "circle")
         self.geometry = geometry = one_of(geometry, "geometry", ("parallel", "fan"))
-        self.dtype = float_dtype(dtype)
+        self.dtype = default_dtype(dtype)
         self.workers = workers
         self._threads = resolve_workers(workers)
         n, m = self.shape

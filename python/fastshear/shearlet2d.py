@@ -68,8 +68,8 @@ class Shearlet2D(ShearletPlan):
         Shear level per scale (level l gives shears -2^l..2^l); default ``ceil(j / 2)``.
     full : bool, default False
         Keep cone 2's border shears |k| = 2^l too (ShearLab's ``full=1``).
-    dtype : numpy.float32 or numpy.float64
-        Precision of filters, coefficients and results.
+    dtype : numpy.float32 or numpy.float64, optional
+        Precision of filters, coefficients and results. Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
     workers : int, optional
         Threads per call (default: OpenMP's, i.e. ``OMP_NUM_THREADS`` or all cores).
 
@@ -114,7 +114,7 @@ class Shearlet2D(ShearletPlan):
     """
 
     def __init__(self, shape, scales: int = 4, *, shear_levels=None, full: bool = False,
-                 dtype=np.float64, workers=None):
+                 dtype=None, workers=None):
         levels = self._init_common(shape, scales, shear_levels, full, dtype, workers)
         from ._shearlab import _find_config, choose_filters
 

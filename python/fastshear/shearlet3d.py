@@ -149,8 +149,8 @@ class Shearlet3D(ShearletPlan):
     full : bool, default False
         Keep the pyramid-border shearlets that pyramids 2 and 3 drop by default (ShearLab's
         ``full=1``).
-    dtype : numpy.float32 or numpy.float64
-        Precision of filters, coefficients and results.
+    dtype : numpy.float32 or numpy.float64, optional
+        Precision of filters, coefficients and results. Default (None): float64, as every dtype=None without input arrays (fastshear's dtype rule).
     workers : int, optional
         Threads per call (default: OpenMP's, i.e. ``OMP_NUM_THREADS`` or all cores).
 
@@ -201,7 +201,7 @@ class Shearlet3D(ShearletPlan):
     ndim = 3
 
     def __init__(self, shape, scales: int = 2, *, shear_levels=None, full: bool = False,
-                 dtype=np.float64, workers=None):
+                 dtype=None, workers=None):
         levels = self._init_common(shape, scales, shear_levels, full, dtype, workers)
         _check_fits(self.shape, self.scales, levels)
         n1, n2, n3 = self.shape

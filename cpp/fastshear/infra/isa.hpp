@@ -77,19 +77,27 @@ void limit(level l) noexcept;
 #define FASTSHEAR_ISA_NOATTR
 #if FASTSHEAR_ISA_X86
 #define FASTSHEAR_TARGET_GENERIC __attribute__((noinline))
-#define FASTSHEAR_ISA_VARIANTS(DEFS)                                                                  \
-    namespace isa_generic { DEFS(FASTSHEAR_TARGET_GENERIC) }                                          \
-    namespace isa_avx2 { DEFS(FASTSHEAR_TARGET_AVX2) }                                                \
-    namespace isa_avx512 { DEFS(FASTSHEAR_TARGET_AVX512) }
-#define FASTSHEAR_ISA_CALL(f, ...)                                                                    \
-    switch (::fastshear::isa::best()) {                                                               \
-        case ::fastshear::isa::level::avx512: isa_avx512::f(__VA_ARGS__); break;                      \
-        case ::fastshear::isa::level::avx2: isa_avx2::f(__VA_ARGS__); break;                          \
-        default: isa_generic::f(__VA_ARGS__); break;                                                  \
+#define FASTSHEAR_ISA_VARIANTS(DEFS) \
+    namespace isa_generic {          \
+    DEFS(FASTSHEAR_TARGET_GENERIC)   \
+    }                                \
+    namespace isa_avx2 {             \
+    DEFS(FASTSHEAR_TARGET_AVX2)      \
+    }                                \
+    namespace isa_avx512 {           \
+    DEFS(FASTSHEAR_TARGET_AVX512)    \
+    }
+#define FASTSHEAR_ISA_CALL(f, ...)                                               \
+    switch (::fastshear::isa::best()) {                                          \
+        case ::fastshear::isa::level::avx512: isa_avx512::f(__VA_ARGS__); break; \
+        case ::fastshear::isa::level::avx2: isa_avx2::f(__VA_ARGS__); break;     \
+        default: isa_generic::f(__VA_ARGS__); break;                             \
     }
 #else
 #define FASTSHEAR_ISA_VARIANTS(DEFS) \
-    namespace isa_generic { DEFS(FASTSHEAR_ISA_NOATTR) }
+    namespace isa_generic {          \
+    DEFS(FASTSHEAR_ISA_NOATTR)       \
+    }
 #define FASTSHEAR_ISA_CALL(f, ...) isa_generic::f(__VA_ARGS__)
 #endif
 #define FASTSHEAR_ISA_DISPATCH(f) \

@@ -22,8 +22,7 @@ struct __attribute__((may_alias)) cd_unit {
 };
 
 template <typename U, std::size_t B = 16>
-inline void transpose_blocked(const U* a, std::size_t lda, U* b, std::size_t ldb, std::size_t rows,
-                              std::size_t cols) {
+inline void transpose_blocked(const U* a, std::size_t lda, U* b, std::size_t ldb, std::size_t rows, std::size_t cols) {
     for (std::size_t i0 = 0; i0 < rows; i0 += B)
         for (std::size_t j0 = 0; j0 < cols; j0 += B) {
             const std::size_t i1 = std::min(rows, i0 + B), j1 = std::min(cols, j0 + B);

@@ -18,7 +18,7 @@ import fastshear
 
 #: Optional dependencies: a module or example that needs one of them is skipped where it is absent.
 OPTIONAL = ("torch", "dask", "distributed", "ptwt", "pywt", "scipy", "matplotlib", "skimage", "zennit")
-#: Public modules without examples (the command line is tested through tests/test_cli.py).
+#: Public modules without examples (the command line is tested through tests/api/test_cli.py).
 NO_EXAMPLES = ("fastshear.cli",)
 
 MODULES = sorted(f"fastshear.{m.name}" for m in pkgutil.iter_modules(fastshear.__path__)

@@ -25,7 +25,7 @@ def test_edges_of_a_square_lie_on_its_boundary():
 
 @pytest.mark.parametrize("angle", [45.0, 135.0])
 def test_bar_orientation(angle):
-    x, _, bar = oriented_bars(3, angles=(angle,), clutter=0, noise=0.0, seed=2)
+    x, _, bar = oriented_bars(3, angles=(angle,), clutter=0, noise=0.0, seed=2, dtype=np.float32)
     for i in range(3):
         e, o = edges(x[i, 0])
         near = e & np.pad(bar[i], 2)[2:-2, 2:-2]  # edges on the bar

@@ -112,14 +112,15 @@ def test_leading_dims_and_conversion():
     np.testing.assert_allclose(net(x), net(x.reshape(10, 3)).reshape(2, 5, 2))
     np.testing.assert_allclose(net(x.tolist()), net(x))
     np.testing.assert_allclose(net(np.asfortranarray(x[0])), net(x[0]))
-    assert DenseNet(W, b)(x).dtype == np.float32  # default dtype float32
+    with pytest.warns(FutureWarning, match="dtype=numpy.float32"):  # float64 weights: float32 in this release
+        assert DenseNet(W, b)(x).dtype == np.float32
 
 
 def test_complexity_depth_widths():
     W, b = make([3, 4, 2])
     W[0][0, :] = 0
     b[1][:] = 0
-    net = DenseNet(W, b)
+    net = DenseNet(W, b, dtype=np.float32)
     assert net.depth == 2 and net.widths == (3, 4, 2)
     assert net.complexity == (12 - 3) + 4 + 8 + 0
     assert "complexity=21" in repr(net)
@@ -331,7 +332,7 @@ def test_bad_input():
         DenseNet(W, b, dtype=np.int32)
     with pytest.raises(TypeError, match="real"):
         DenseNet([W[0] + 0j, W[1]], b)
-    net = DenseNet(W, b)
+    net = DenseNet(W, b, dtype=np.float32)
     with pytest.raises(ValueError, match=r"\(\.\.\., 3\)"):
         net(np.zeros((5, 4), np.float32))
     with pytest.raises(ValueError, match=r"\(\.\.\., 3\)"):

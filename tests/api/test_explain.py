@@ -19,7 +19,7 @@ import fastshear  # noqa: E402
 from fastshear import explain  # noqa: E402
 from fastshear.explain import _PixelDomain, _Problem, _ShearletDomain, oriented_bars  # noqa: E402
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 class LineDetector(torch.nn.Module):
@@ -61,7 +61,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def bars():
-    return oriented_bars(6, seed=11)
+    return oriented_bars(6, seed=11, dtype=np.float32)
 
 
 def dilate(mask, r):
@@ -75,7 +75,7 @@ def dilate(mask, r):
 
 
 def test_line_detector_is_a_good_classifier(model):
-    x, y, _ = oriented_bars(200, seed=5)
+    x, y, _ = oriented_bars(200, seed=5, dtype=np.float32)
     with torch.no_grad():
         pred = model(torch.from_numpy(x)).argmax(1).numpy()
     assert (pred == y).mean() >= 0.95
@@ -292,7 +292,7 @@ def test_example_trained_cnn_acceptance():
     spec.loader.exec_module(eo)
     model, acc, _ = eo.train(verbose=False)
     assert acc >= 0.98
-    x, _, bars = oriented_bars(4, seed=4000)
+    x, _, bars = oriented_bars(4, seed=4000, dtype=np.float32)
     res = eo.explain_all(model, x, bars, verbose=False, workers=1)
     s, p = res["shearletx"], res["pixel"]
     assert np.all(s["retained"] >= 0.8)

@@ -10,7 +10,7 @@ import pytest
 import fastshear
 from fastshear import _core, _platform, _testing, cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_core_stub_matches_the_module():
