@@ -290,7 +290,7 @@ def cmd_demo(args) -> int:
     for method, label in (("fbp", "FBP"), ("tv", "TV"), ("shearlet-l1", "shearlet-l1")):
         t = time.perf_counter()
         kw = {} if method == "fbp" else {"max_iter": args.iterations, "tol": args.tol}
-        x, info = ct.reconstruct(sino, theta, (n, n), method, scales=args.scales, workers=args.workers,
+        x, info = ct.reconstruct(sino, theta, (n, n), method, scales=args.scales, workers=args.workers, dtype=np.float32,
                                  progress=f"  {label}" if not args.quiet else False, return_info=True, **kw)
         dt = time.perf_counter() - t
         m = ct.metrics(x, gt)
@@ -436,7 +436,7 @@ def cmd_reconstruct(args) -> int:
         x, info = ct.reconstruct(sino, theta, shape, args.method, noise_level=args.noise_level,
                                  lam=args.lam, scales=args.scales, max_iter=args.iterations, tol=args.tol,
                                  workers=args.workers, progress=f"{args.method}" if not args.quiet else False,
-                                 return_info=True)
+                                 dtype=np.float32, return_info=True)
     except (ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
     if "iterations" in info:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import solvers
-from ._validation import MISSING, float_dtype, positive_shape, renamed
+from ._validation import MISSING, default_dtype, positive_shape, renamed, warn_default_change
 
 __all__ = ["visibility", "empirical_scores", "split", "reconstruct", "estimate_noise", "default_weights",
            "ssim", "metrics", "METHODS"]
@@ -249,7 +249,7 @@ _FBP_FILTER = "ram-lak"
 
 def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_level=None,
                 lam=None, weights=None, scales: int = 4, max_iter=None, tol=None,
-                filter_name: str = _FBP_FILTER, nonneg: bool = True, dtype=np.float32, radon_kwargs=None,
+                filter_name: str = _FBP_FILTER, nonneg: bool = True, dtype=None, radon_kwargs=None,
                 progress=False, callback=None, workers=None, return_info: bool = False, model=None,
                 filter=MISSING):
     """Reconstruct an image from a (limited-angle) parallel-beam sinogram, or a stack of them.
@@ -287,8 +287,10 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         deprecated old name (a DeprecationWarning, removed in the next release).
     nonneg : bool
         Constrain ``f >= 0`` (SIRT, TV, shearlet-l1).
-    dtype : numpy.float32 or numpy.float64
-        Working precision (float32: twice the speed, same quality).
+    dtype : numpy.float32 or numpy.float64, optional
+        Working precision (float32: twice the speed, same quality). None: float32 for now; by
+        fastshear's one default-dtype rule it becomes the sinogram's precision in the next
+        release, and a float64 sinogram without ``dtype`` gives a FutureWarning saying so.
     radon_kwargs : dict, optional
         More :class:`fastshear.Radon2D` arguments (``n_det``, ``circle``, ...). With ``circle=True``
         (the default) TV and shearlet-l1 also constrain the image to zero outside the inscribed
@@ -331,10 +333,10 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     >>> theta = np.arange(-60, 61, 3.0)
     >>> x = fastshear.phantoms.shepp_logan((96, 96))
     >>> g = fastshear.Radon2D((96, 96), theta).forward(x)
-    >>> f, info = fastshear.ct.reconstruct(g, theta, (96, 96), method="tv", return_info=True)
+    >>> f, info = fastshear.ct.reconstruct(g, theta, (96, 96), method="tv", return_info=True, dtype=np.float32)
     >>> f.shape, info["converged"]
     ((96, 96), True)
-    >>> fastshear.ct.reconstruct(np.stack([g, 2 * g]), theta, (96, 96), "fbp").shape
+    >>> fastshear.ct.reconstruct(np.stack([g, 2 * g]), theta, (96, 96), "fbp", dtype=np.float32).shape
     (2, 96, 96)
     """
     from .radon import Radon2D
@@ -362,8 +364,9 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         return (x, {"method": "lti"}) if return_info else x
     shape = positive_shape(shape, 2)
     t = _angles(theta)
-    dt = float_dtype(dtype)
     g = np.asarray(sinogram)
+    dt, dtype_change = default_dtype(dtype, g, legacy=np.float32, owner="ct.reconstruct",
+                                     what="the precision of the sinogram")
     if g.dtype.kind not in "biuf":
         raise TypeError(f"sinogram must be a real array, got dtype {g.dtype}")
     if g.ndim not in (2, 3):
@@ -388,6 +391,7 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
             info["iterations"] = res.info.get("iterations", res.iterations) if batched else res.iterations
             info["converged"] = res.info.get("converged", res.converged) if batched else res.converged
             info["history"] = res.history
+        warn_default_change(dtype_change, stacklevel=4)  # only a call that succeeds warns
         return (x, info) if return_info else x
 
     if method == "fbp":
@@ -410,8 +414,7 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         info["iterations"] = np.array(its) if batched else its[0]
         info["converged"] = np.array(conv) if batched else conv[0]
         info["history"] = hists if batched else hists[0]
-        x = np.stack(xs)
-        return (x if batched else x[0], info) if return_info else (x if batched else x[0])
+        return done(np.stack(xs))
 
     # TV / shearlet-l1: per-problem levels by scaling the data (the constraint set is a cone, so
     # argmin ||R f - g||^2/2 + lam reg(f) = lam argmin ||R f - g / lam||^2/2 + reg(f))

@@ -100,7 +100,7 @@ def reconstruct(stack, theta, shape, method: str = "shearlet-l1", **kwargs):
     >>> import fastshear.dask as fd
     >>> theta = np.arange(-60, 61, 4.0)
     >>> sinos = da.zeros((2, theta.size, 64), chunks=(1, theta.size, 64))
-    >>> fd.reconstruct(sinos, theta, (64, 64), method="fbp").compute().shape
+    >>> fd.reconstruct(sinos, theta, (64, 64), method="fbp", dtype=np.float32).compute().shape
     (2, 64, 64)
     """
     from ._validation import as_array, bounded_shape, finite_vector

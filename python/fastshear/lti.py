@@ -478,10 +478,12 @@ class LtIConfig(dict):
         a, b, s = self["theta"]
         return np.arange(a, b + 0.5 * s, s)
 
-    def radon(self, dtype=np.float32, workers=None):
+    def radon(self, dtype=None, workers=None):
+        """The configuration's Radon transform (``dtype`` None: the configuration's ``dtype``)."""
         from .radon import Radon2D
 
-        return Radon2D(tuple(self["shape"]), self.angles, n_det=self["n_det"], dtype=dtype, workers=workers)
+        dt = float_dtype(self["dtype"] if dtype is None else dtype)
+        return Radon2D(tuple(self["shape"]), self.angles, n_det=self["n_det"], dtype=dt, workers=workers)
 
     def shearlets(self, workers=None):
         return _shearlets(tuple(self["shape"]), self["scales"], float_dtype(self["dtype"]), workers)

@@ -161,17 +161,17 @@ def test_reconstruct_batches_and_reports():
     gs = gs + 0.01 * np.sqrt(np.mean(gs ** 2)) * np.random.default_rng(5).standard_normal(gs.shape)
     seen = []
     for method in ("tv", "shearlet-l1"):
-        xb, ib = ct.reconstruct(gs, theta, (n, n), method, scales=2, tol=0.1, return_info=True,
+        xb, ib = ct.reconstruct(gs, theta, (n, n), method, scales=2, tol=0.1, return_info=True, dtype=np.float32,
                                 callback=lambda it, x, info: seen.append(x.shape))
         assert xb.shape == (2, n, n) and ib["iterations"].shape == (2,) and ib["converged"].dtype == bool
         assert xb.min() >= 0 and np.all(xb[:, ~fastshear.Radon2D((n, n), theta).support] == 0)
         assert seen[-1] == (2, n, n)
         for i in range(2):
-            xi, ii = ct.reconstruct(gs[i], theta, (n, n), method, scales=2, tol=0.1, return_info=True)
+            xi, ii = ct.reconstruct(gs[i], theta, (n, n), method, scales=2, tol=0.1, return_info=True, dtype=np.float32)
             assert ii["converged"] == ib["converged"][i] and ii["iterations"] == ib["iterations"][i]
             np.testing.assert_allclose(xb[i], xi, rtol=1e-4, atol=1e-4 * np.abs(xi).max())
             gt = phantoms.ellipse_image(e[i], (n, n))
-            fbp = ct.reconstruct(gs[i], theta, (n, n), "fbp")
+            fbp = ct.reconstruct(gs[i], theta, (n, n), "fbp", dtype=np.float32)
             assert ct.metrics(xi, gt)["psnr"] > ct.metrics(fbp, gt)["psnr"] + 3
 
 

@@ -76,10 +76,10 @@ def rel(x, gt):
 
 def test_reconstruct_methods_beat_fbp(scan):
     gt, g, theta = scan
-    e_fbp = rel(ct.reconstruct(g, theta, gt.shape, "fbp"), gt)
-    e_sirt = rel(ct.reconstruct(g, theta, gt.shape, "sirt", max_iter=40), gt)
-    x_tv, info = ct.reconstruct(g, theta, gt.shape, "tv", max_iter=150, return_info=True)
-    x_sh = ct.reconstruct(g, theta, gt.shape, "shearlet-l1", scales=2, max_iter=60)
+    e_fbp = rel(ct.reconstruct(g, theta, gt.shape, "fbp", dtype=np.float32), gt)
+    e_sirt = rel(ct.reconstruct(g, theta, gt.shape, "sirt", max_iter=40, dtype=np.float32), gt)
+    x_tv, info = ct.reconstruct(g, theta, gt.shape, "tv", max_iter=150, return_info=True, dtype=np.float32)
+    x_sh = ct.reconstruct(g, theta, gt.shape, "shearlet-l1", scales=2, max_iter=60, dtype=np.float32)
     e_tv, e_sh = rel(x_tv, gt), rel(x_sh, gt)
     assert e_sh < 0.8 * e_fbp and e_tv < 0.8 * e_fbp and e_sirt < e_fbp
     assert x_sh.min() >= 0 and x_sh.dtype == np.float32
@@ -100,7 +100,7 @@ def test_ssim_matches_scikit_image(scan):
     from skimage.metrics import structural_similarity
 
     gt, g, theta = scan
-    x = ct.reconstruct(g, theta, gt.shape, "fbp")
+    x = ct.reconstruct(g, theta, gt.shape, "fbp", dtype=np.float32)
     ref = structural_similarity(gt, x.astype(np.float64), data_range=float(np.ptp(gt)))
     assert ct.ssim(x, gt) == pytest.approx(ref, abs=1e-10)
     m = ct.metrics(x, gt)

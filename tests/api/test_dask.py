@@ -43,8 +43,8 @@ def test_reconstruct_stack_identical(client):
                                                      (80, 80)) for s in range(3)])
     sinos = R.forward(vol)
     out = client.compute(fd.reconstruct(da.from_array(sinos, chunks=(2, theta.size, 80)), theta, (80, 80),
-                                        method="tv", max_iter=15)).result()
-    ref = np.stack([fastshear.ct.reconstruct(s, theta, (80, 80), "tv", max_iter=15) for s in sinos])
+                                        method="tv", max_iter=15, dtype=np.float32)).result()
+    ref = np.stack([fastshear.ct.reconstruct(s, theta, (80, 80), "tv", max_iter=15, dtype=np.float32) for s in sinos])
     assert out.shape == (3, 80, 80) and out.dtype == ref.dtype
     np.testing.assert_array_equal(out, ref)
 

@@ -22,7 +22,7 @@ F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 #: Public callables with a dtype parameter whose default is not None yet: in the modules being
 #: rewritten (issue 11); they follow the rule when that lands (their old default, float32, then
 #: stays one release behind the FutureWarning, as DenseNet's does).
-PENDING = {"fastshear.ct.reconstruct", "fastshear.lti.LtIConfig.radon"}
+PENDING: set = set()
 
 
 def _public_dtype_parameters():
@@ -179,3 +179,21 @@ def test_oriented_bars_float32_one_release_with_a_warning():
         assert x64.dtype == F64 and x32.dtype == F32
         np.testing.assert_array_equal(x32, x)  # the same images as the default's
         assert oriented_bars(1, shape=(16, 16), dtype=np.float16)[0].dtype == np.float16  # as before
+
+
+def test_ct_reconstruct_default_follows_the_rule_after_one_release():
+    from fastshear import ct
+
+    theta = np.arange(-60, 61, 6.0)
+    g64 = fastshear.Radon2D((32, 32), theta).forward(fastshear.phantoms.shepp_logan((32, 32)))
+    with pytest.warns(FutureWarning, match=r"ct.reconstruct: dtype=None currently means float32.*dtype=numpy.float32"):
+        x = ct.reconstruct(g64, theta, (32, 32), "fbp")
+    assert x.dtype == np.float32                                   # the old default, for one release
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ct.reconstruct(g64.astype(np.float32), theta, (32, 32), "fbp").dtype == np.float32
+        assert ct.reconstruct(g64, theta, (32, 32), "fbp", dtype=np.float64).dtype == np.float64
+        with pytest.raises(ValueError, match="filter"):              # a failing call does not warn
+            ct.reconstruct(g64, theta, (32, 32), "fbp", filter_name="no-such-filter")
+    cfg = fastshear.lti.LtIConfig(shape=[32, 32], theta=[-60, 60, 6])
+    assert cfg.radon().dtype == np.dtype(cfg["dtype"]) and cfg.radon(np.float64).dtype == np.float64

@@ -67,13 +67,13 @@ def test_ct_reconstruct_filter_name_and_its_deprecated_alias():
     theta = np.arange(-60, 61, 4.0)
     R = fastshear.Radon2D((32, 32), theta)
     g = R.forward(fastshear.phantoms.shepp_logan((32, 32)))
-    a = ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="hann")
+    a = ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="hann", dtype=np.float32)
     with pytest.warns(DeprecationWarning, match="filter_name"):
-        b = ct.reconstruct(g, theta, (32, 32), "fbp", filter="hann")
+        b = ct.reconstruct(g, theta, (32, 32), "fbp", filter="hann", dtype=np.float32)
     np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, ct.reconstruct(g, theta, (32, 32), "fbp"))
+    assert not np.array_equal(a, ct.reconstruct(g, theta, (32, 32), "fbp", dtype=np.float32))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="ram-lak")
+        ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="ram-lak", dtype=np.float32)
     with pytest.raises(TypeError, match="filter_name"):
         ct.reconstruct(g, theta, (32, 32), "fbp", filter_name="hann", filter="hann")
