@@ -13,13 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def spec_dir() -> Path | None:
-    """The ShearLab reference data: $FASTSHEAR_SPEC, the full set in ../shared/spec beside the
-    checkout where it exists, else the compact subset the repository carries (tests/data/spec:
-    the golden tables, the 512 x 512 probes, two small fallback systems and a 3D case reduced to
-    its probes; scripts/make_test_reference.py makes it)."""
+    """The ShearLab reference data: the compact set the repository carries (tests/data/spec: the
+    golden tables, the 512 x 512 probes, two small fallback systems and a 3D case reduced to its
+    probes; scripts/make_test_reference.py makes it), or the full set where $FASTSHEAR_SPEC names
+    it. Nothing outside the repository is read unless asked for, so every clone runs the same
+    tests."""
     env = os.environ.get("FASTSHEAR_SPEC")
-    for p in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "spec", ROOT / "shared" / "spec",
-                                             ROOT / "tests" / "data" / "spec"]:
+    for p in ([Path(env)] if env else []) + [ROOT / "tests" / "data" / "spec"]:
         if p.is_dir():
             return p
     return None
@@ -30,8 +30,8 @@ def spec():
     d = spec_dir()
     if d is None:
         if os.environ.get("CI"):
-            pytest.fail("the reference data (../shared/spec) is missing on CI")
-        pytest.skip("reference data ../shared/spec not found (set FASTSHEAR_SPEC)")
+            pytest.fail("the reference data (tests/data/spec) is missing on CI")
+        pytest.skip("reference data tests/data/spec not found (or set FASTSHEAR_SPEC)")
     return d
 
 
