@@ -30,7 +30,8 @@ import warnings
 import numpy as np
 
 from ._shearlab import check_scales_levels
-from ._validation import bounded_shape, default_dtype, flag, resolve_workers
+from ._validation import (MISSING, as_array, bounded_shape, default_dtype, flag, precision_of, real, real_array,
+                          renamed, resolve_workers)
 
 __all__ = ["Plan", "ShearletPlan", "plan_warning"]
 
@@ -53,6 +54,23 @@ def plan_warning(message: str, category, stacklevel: int = 2) -> None:
     while unpickling."""
     if not getattr(_state, "rebuilding", False):
         warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def denoise_inputs(x, noise_level, sigma, k, *, name: str, owner: str, ndim: int):
+    """The checked inputs of the hard-threshold shearlet denoisers (2D and 3D): ``x`` as a real
+    array in its own precision (the default-dtype rule), of at least ``ndim`` dimensions, the
+    noise level (``sigma`` its deprecated name) and ``k``, both >= 0.
+    Returns ``(x, dtype, noise_level, k)``."""
+    a = as_array(x, name)
+    dtype = precision_of(a)
+    a = real_array(a, dtype, name)
+    if a.ndim < ndim:
+        axes = "(..., N, M)" if ndim == 2 else "(..., n1, n2, n3)"
+        raise ValueError(f"{name} must have shape {axes}, got {a.shape}")
+    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
+    if noise_level is MISSING:
+        raise TypeError(f"{owner}() missing the argument 'noise_level'")
+    return a, dtype, real(noise_level, "noise_level", lo=0), real(k, "k", lo=0)
 
 
 class Plan:

@@ -14,10 +14,9 @@ import math
 import numpy as np
 
 from . import _core, _fftw
-from ._plan import ShearletPlan, plan_warning
+from ._plan import ShearletPlan, denoise_inputs, plan_warning
 from ._shearlab import full_from_half, shearlet_spectra_2d
-from ._validation import (MISSING, call_threads, check_alloc, check_shape, output_array, real, real_array,
-                          renamed)
+from ._validation import (MISSING, call_threads, check_alloc, check_shape, output_array, real_array)
 
 __all__ = ["Shearlet2D", "ShearletFallbackWarning", "shearlet_denoise"]
 
@@ -280,18 +279,8 @@ def shearlet_denoise(image, noise_level: float = MISSING, *, scales: int = 4, k:
     >>> bool(np.linalg.norm(den - clean) < np.linalg.norm(noisy - clean))
     True
     """
-    from ._validation import as_array
-
-    img = as_array(image, "image")
-    dtype = np.float32 if img.dtype == np.float32 else np.float64
-    img = real_array(img, dtype, "image")
-    if img.ndim < 2:
-        raise ValueError(f"image must have shape (..., N, M), got {img.shape}")
-    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
-    if noise_level is MISSING:
-        raise TypeError("shearlet_denoise() missing the argument 'noise_level'")
-    noise_level = real(noise_level, "noise_level", lo=0)
-    k = real(k, "k", lo=0)
+    img, dtype, noise_level, k = denoise_inputs(image, noise_level, sigma, k, name="image",
+                                                owner="shearlet_denoise", ndim=2)
     sh = Shearlet2D(img.shape[-2:], scales, dtype=dtype, workers=workers)
     c = sh.forward(img)
     thr = (k * noise_level * sh.rms).astype(dtype)[:, None, None]

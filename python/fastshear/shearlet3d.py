@@ -26,9 +26,9 @@ from ._shearlab import (
     shearlet_spectra_2d_uncentred,
     smallest_side,
 )
-from ._plan import ShearletPlan, plan_warning
-from ._validation import (MISSING, as_array, call_threads, check_alloc, check_shape, integer, output_array,
-                          real, real_array, renamed)
+from ._plan import ShearletPlan, denoise_inputs, plan_warning
+from ._validation import (MISSING, call_threads, check_alloc, check_shape, integer, output_array,
+                          real_array)
 from .shearlet2d import ShearletFallbackWarning
 
 __all__ = ["Shearlet3D", "shearlet_denoise3d"]
@@ -437,17 +437,9 @@ def shearlet_denoise3d(volume, noise_level: float = MISSING, *, scales: int = 2,
     >>> bool(np.linalg.norm(den - clean) < np.linalg.norm(noisy - clean))
     True
     """
-    vol = as_array(volume, "volume")
-    dtype = np.float32 if vol.dtype == np.float32 else np.float64
-    vol = real_array(vol, dtype, "volume")
-    noise_level = renamed(noise_level, sigma, "noise_level", "sigma")
-    if noise_level is MISSING:
-        raise TypeError("shearlet_denoise3d() missing the argument 'noise_level'")
-    noise_level = real(noise_level, "noise_level", lo=0)
-    k = real(k, "k", lo=0)
+    vol, dtype, noise_level, k = denoise_inputs(volume, noise_level, sigma, k, name="volume",
+                                                owner="shearlet_denoise3d", ndim=3)
     chunk = integer(chunk, "chunk", lo=1)
-    if vol.ndim < 3:
-        raise ValueError(f"volume must have shape (..., n1, n2, n3), got {vol.shape}")
     sh = Shearlet3D(vol.shape[-3:], scales, dtype=dtype, workers=workers)
     out = None
     for lo in range(0, sh.n_shearlets, int(chunk)):

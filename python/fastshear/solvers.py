@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core
+from ._validation import precision_of
 from .operators import Gradient2D, Identity, LinearOperator, as_operator
 
 __all__ = [
@@ -480,7 +481,7 @@ def fourier_multiply(x, h):
     h = np.asarray(h)
     if h.shape != (n, m // 2 + 1):
         raise ValueError(f"h must have shape {(n, m // 2 + 1)} for images of {n} x {m}, got {h.shape}")
-    dt = np.float32 if x.dtype == np.float32 else np.float64
+    dt = precision_of(x)
     xs = np.ascontiguousarray(x, dtype=dt)
     y = _core.fourier_multiply2d(xs.reshape((-1, n, m)), h.astype(dt, copy=False))
     return y.reshape(x.shape)
@@ -1349,8 +1350,7 @@ def _data_operator(A, b, shape=None):
 
     b = data_array(b, "b")
     if A is None:
-        dt = np.float32 if b.dtype == np.float32 else np.float64
-        return None, np.asarray(b, dt)
+        return None, np.asarray(b, precision_of(b))
     A = as_operator(A)
     b = np.asarray(b, dtype=A.dtype)
     if b.shape != tuple(A.out_shape):
