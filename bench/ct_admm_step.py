@@ -21,8 +21,7 @@ warnings.simplefilter("ignore")
 def run(R, S, f, g, fused, iters):
     a = solvers.ADMM(R, g, S, f, support=R.support, max_iter=iters, tol=0)
     if not fused:
-        a._fused = False
-        a._s["zh"], a._s["lh"] = a._s["z"], a._s["l"]
+        a._use_numpy_steps()
     t = time.perf_counter()
     a.run()
     return time.perf_counter() - t

@@ -51,87 +51,71 @@ template <typename T> T* inplace(py::array& a, const char* what) {
 }
 
 template <typename T>
-py::array_t<double> admm_l1_split_t(py::array kx, py::array zh, py::array lh, py::handle w_in, py::ssize_t batch,
-                                    py::ssize_t band_size, double rho, int threads) {
+py::array_t<double> admm_l1_step_t(py::array kx, py::array z, py::array l, py::array d, py::handle cur_in,
+                                   py::handle fac_in, py::handle next_in, py::handle w_in, py::ssize_t batch,
+                                   py::ssize_t band_size, double rho, int threads) {
     auto w = carray<T>::ensure(w_in);
     if (!w || w.ndim() != 1 || w.shape(0) < 1)
-        throw py::value_error("admm_l1_split: w must be a non-empty 1-D real array");
+        throw py::value_error("admm_l1_step: w must be a non-empty 1-D real array");
     auto shape = shape_of(kx);
-    if (shape_of(zh) != shape || shape_of(lh) != shape)
-        throw py::value_error("admm_l1_split: kx, zh and lh must have the same shape, got " + shape_str(shape) + ", " +
-                              shape_str(shape_of(zh)) + ", " + shape_str(shape_of(lh)));
-    const T* kp = inplace<T>(kx, "admm_l1_split: kx");
-    T* zp = inplace<T>(zh, "admm_l1_split: zh");
-    T* lp = inplace<T>(lh, "admm_l1_split: lh");
+    if (shape_of(d) != shape)
+        throw py::value_error("admm_l1_step: kx and d must have the same shape, got " + shape_str(shape) + ", " +
+                              shape_str(shape_of(d)));
+    const T* kp = inplace<T>(kx, "admm_l1_step: kx");
+    T* zp = inplace<T>(z, "admm_l1_step: z");
+    T* lp = inplace<T>(l, "admm_l1_step: l");
+    T* dp = inplace<T>(d, "admm_l1_step: d");
     size_t total = static_cast<size_t>(kx.size()), bands = static_cast<size_t>(w.shape(0));
     if (batch < 1 || band_size < 1 || total != static_cast<size_t>(batch) * bands * static_cast<size_t>(band_size))
-        throw py::value_error("admm_l1_split: " + std::to_string(batch) + " problems of " + std::to_string(bands) +
+        throw py::value_error("admm_l1_step: " + std::to_string(batch) + " problems of " + std::to_string(bands) +
                               " bands of " + std::to_string(band_size) + " values do not tile kx of shape " +
                               shape_str(shape));
-    if (!(rho > 0)) throw py::value_error("admm_l1_split: rho must be > 0");
+    if (static_cast<size_t>(z.size()) != 2 * total || static_cast<size_t>(l.size()) != 2 * total || z.ndim() < 2 ||
+        z.shape(0) != batch || z.shape(1) != 2 || shape_of(l) != shape_of(z))
+        throw py::value_error(
+            "admm_l1_step: z and l must have shape (batch, 2, ...) with two iterates of kx's "
+            "size per problem, got " +
+            shape_str(shape_of(z)) + ", " + shape_str(shape_of(l)));
+    auto cur = py::array_t<unsigned char, py::array::c_style | py::array::forcecast>::ensure(cur_in);
+    auto fac = carray<double>::ensure(fac_in);
+    auto nxt = carray<double>::ensure(next_in);
+    if (!cur || !fac || !nxt || cur.ndim() != 1 || fac.ndim() != 1 || nxt.ndim() != 1 || cur.shape(0) != batch ||
+        fac.shape(0) != batch || nxt.shape(0) != batch)
+        throw py::value_error("admm_l1_step: cur, fac and fac_next must be 1-D arrays of one value per problem");
+    for (py::ssize_t p = 0; p < batch; ++p)
+        if (cur.data()[p] > 1) throw py::value_error("admm_l1_step: cur must hold 0 or 1");
+    if (!(rho > 0)) throw py::value_error("admm_l1_step: rho must be > 0");
     py::array_t<double> stats({static_cast<py::ssize_t>(batch), static_cast<py::ssize_t>(5)});
     double* sp = stats.mutable_data();
     const T* wp = w.data();
+    const unsigned char* cp = cur.data();
+    const double *fp = fac.data(), *np_ = nxt.data();
     {
         py::gil_scoped_release nogil;
-        fastshear::admm_l1_split<T>(kp, zp, lp, wp, static_cast<size_t>(batch), bands, static_cast<size_t>(band_size),
-                                    static_cast<T>(rho), sp, threads);
+        fastshear::admm_l1_step<T>(kp, zp, lp, dp, cp, fp, np_, wp, static_cast<size_t>(batch), bands,
+                                   static_cast<size_t>(band_size), static_cast<T>(rho), sp, threads);
     }
     return stats;
-}
-
-template <typename T>
-void admm_momentum_t(py::array z, py::array l, py::array zh, py::array lh, py::array d, py::handle keep_in,
-                     py::handle fac_in, int threads) {
-    auto shape = shape_of(z);
-    for (auto* a : {&l, &zh, &lh, &d})
-        if (shape_of(*a) != shape) throw py::value_error("admm_momentum: z, l, zh, lh and d must have the same shape");
-    T *zp = inplace<T>(z, "admm_momentum: z"), *lp = inplace<T>(l, "admm_momentum: l");
-    T *zhp = inplace<T>(zh, "admm_momentum: zh"), *lhp = inplace<T>(lh, "admm_momentum: lh");
-    T* dp = inplace<T>(d, "admm_momentum: d");
-    auto keep = py::array_t<unsigned char, py::array::c_style | py::array::forcecast>::ensure(keep_in);
-    auto fac = carray<double>::ensure(fac_in);
-    if (!keep || !fac || keep.ndim() != 1 || fac.ndim() != 1 || keep.shape(0) != fac.shape(0) || keep.shape(0) < 1)
-        throw py::value_error("admm_momentum: keep and fac must be 1-D arrays of one value per problem");
-    size_t batch = static_cast<size_t>(keep.shape(0)), total = static_cast<size_t>(z.size());
-    if (total % batch != 0)
-        throw py::value_error("admm_momentum: " + std::to_string(batch) + " problems do not tile z of shape " +
-                              shape_str(shape));
-    const unsigned char* kp = keep.data();
-    const double* fp = fac.data();
-    py::gil_scoped_release nogil;
-    fastshear::admm_momentum<T>(zp, lp, zhp, lhp, dp, kp, fp, batch, total / batch, threads);
 }
 
 }  // namespace
 
 void add_prox(py::module_& m) {
     m.def(
-        "admm_l1_split",
-        [](py::array kx, py::array zh, py::array lh, py::object w, py::ssize_t batch, py::ssize_t band_size, double rho,
-           int threads) -> py::array_t<double> {
+        "admm_l1_step",
+        [](py::array kx, py::array z, py::array l, py::array d, py::object cur, py::object fac, py::object fac_next,
+           py::object w, py::ssize_t batch, py::ssize_t band_size, double rho, int threads) -> py::array_t<double> {
             if (kx.dtype().is(py::dtype::of<double>()))
-                return admm_l1_split_t<double>(kx, zh, lh, w, batch, band_size, rho, threads);
+                return admm_l1_step_t<double>(kx, z, l, d, cur, fac, fac_next, w, batch, band_size, rho, threads);
             if (kx.dtype().is(py::dtype::of<float>()))
-                return admm_l1_split_t<float>(kx, zh, lh, w, batch, band_size, rho, threads);
-            throw py::type_error("admm_l1_split: kx must be float32 or float64, got " +
+                return admm_l1_step_t<float>(kx, z, l, d, cur, fac, fac_next, w, batch, band_size, rho, threads);
+            throw py::type_error("admm_l1_step: kx must be float32 or float64, got " +
                                  std::string(py::str(kx.dtype())));
         },
-        py::arg("kx"), py::arg("zh"), py::arg("lh"), py::arg("w"), py::arg("batch"), py::arg("band_size"),
-        py::arg("rho"), py::arg("threads") = 0,
-        "ADMM's weighted-l1 splitting step, in place on zh and lh; returns per-problem statistics (batch, 5).");
-    m.def(
-        "admm_momentum",
-        [](py::array z, py::array l, py::array zh, py::array lh, py::array d, py::object keep, py::object fac,
-           int threads) {
-            if (z.dtype().is(py::dtype::of<double>()))
-                return admm_momentum_t<double>(z, l, zh, lh, d, keep, fac, threads);
-            if (z.dtype().is(py::dtype::of<float>()))
-                return admm_momentum_t<float>(z, l, zh, lh, d, keep, fac, threads);
-            throw py::type_error("admm_momentum: z must be float32 or float64, got " + std::string(py::str(z.dtype())));
-        },
-        py::arg("z"), py::arg("l"), py::arg("zh"), py::arg("lh"), py::arg("d"), py::arg("keep"), py::arg("fac"),
-        py::arg("threads") = 0, "ADMM's momentum / restart step, in place.");
+        py::arg("kx"), py::arg("z"), py::arg("l"), py::arg("d"), py::arg("cur"), py::arg("fac"), py::arg("fac_next"),
+        py::arg("w"), py::arg("batch"), py::arg("band_size"), py::arg("rho"), py::arg("threads") = 0,
+        "ADMM's weighted-l1 splitting and momentum step, in place on z, l and d; returns per-problem statistics "
+        "(batch, 5).");
     m.def(
         "l1_dual_step",
         [](py::array y, py::object kx, py::object kx_old, py::object w, py::ssize_t band_size, double sigma,

@@ -19,24 +19,23 @@ template <typename T>
 DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch, std::size_t bands,
                            std::size_t band_size, T sigma, T theta, int threads);
 
-// ADMM's splitting step for z = SH x with f = ||.||_{1,w} (scaled form), for a batch of `batch`
-// problems of `bands` bands of `band_size` values (band b of every problem uses weight w[b]):
+// ADMM's splitting and momentum step for z = SH x with f = ||.||_{1,w} (scaled form), in one pass,
+// for a batch of `batch` problems of `bands` bands of `band_size` values (band b of every problem
+// uses weight w[b]). z and l hold two iterates per problem, (batch, 2, bands * band_size): the
+// current one (zc, lc) in half cur[p] (0 or 1) and the previous one (zo, lo) in the other half.
+//   zh = zc + fac[p] (zc - zo), lh = lc + fac[p] (lc - lo)   (the extrapolated point; with
+//        fac[p] == 0, zh = zc and lh = lc and the previous iterate is not read),
 //   v = kx + lh,   l_new = clip(v, -w_b / rho, w_b / rho) (Moreau: v - prox_{f/rho}(v)),
-//   z_new = v - l_new,
-// written over lh and zh (each element is read before it is overwritten). stats[5 p + k] gets,
-// for problem p: ||l_new - lh||^2, ||z_new - zh||^2, ||kx||^2, ||z_new||^2, sum w_b |kx_i|, summed
-// in float64 per band and then over bands in band order (the same result for any thread count).
+//   z_new = v - l_new, written over (zo, lo),
+//   d = (z_new + g (z_new - zc)) - (l_new + g (l_new - lc)),  g = fac_next[p]: the point the next
+//        x-update applies K^T to if the caller keeps the step.
+// Keeping the step is flipping cur[p] (the new iterate becomes current, the old one previous);
+// discarding it (a restart) is leaving cur[p] and setting d = zc - lc. stats[5 p + k] gets, for
+// problem p: ||l_new - lh||^2, ||z_new - zh||^2, ||kx||^2, ||z_new||^2, sum w_b |kx_i|, summed in
+// float64 per band and then over bands in band order (the same result for any thread count).
 template <typename T>
-void admm_l1_split(const T* kx, T* zh, T* lh, const T* w, std::size_t batch, std::size_t bands, std::size_t band_size,
-                   T rho, double* stats, int threads);
-
-// ADMM's momentum / restart step after admm_l1_split, per problem p of `per_problem` values:
-// with the new iterate (z_new, l_new) in (zh, lh) and the previous one in (z, l),
-//   keep[p]:  z <- z_new, l <- l_new, zh <- z_new + fac[p] (z_new - z_old), lh likewise;
-//   !keep[p]: the step is discarded (restart): zh <- z, lh <- l, z and l unchanged;
-// and in both cases d <- zh - lh, the point the next x-update applies K^T to.
-template <typename T>
-void admm_momentum(T* z, T* l, T* zh, T* lh, T* d, const unsigned char* keep, const double* fac, std::size_t batch,
-                   std::size_t per_problem, int threads);
+void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const double* fac, const double* fac_next,
+                  const T* w, std::size_t batch, std::size_t bands, std::size_t band_size, T rho, double* stats,
+                  int threads);
 
 }  // namespace fastshear

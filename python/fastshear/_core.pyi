@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_split', 'admm_momentum', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
+__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_step', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
 class FilterBank2D_f32:
     def __init__(self, filters: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], cols: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
@@ -147,13 +147,9 @@ class DenseNet_f64:
     @property
     def widths(self) -> list[int]:
         ...
-def admm_l1_split(kx: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], zh: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], lh: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], w: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, band_size: typing.SupportsInt | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def admm_l1_step(kx: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], l: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], d: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], cur: typing.Any, fac: typing.Any, fac_next: typing.Any, w: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, band_size: typing.SupportsInt | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
     """
-    ADMM's weighted-l1 splitting step, in place on zh and lh; returns per-problem statistics (batch, 5).
-    """
-def admm_momentum(z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], l: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], zh: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], lh: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], d: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], keep: typing.Any, fac: typing.Any, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
-    """
-    ADMM's momentum / restart step, in place.
+    ADMM's weighted-l1 splitting and momentum step, in place on z, l and d; returns per-problem statistics (batch, 5).
     """
 def build_info() -> dict:
     """

@@ -507,16 +507,18 @@ class ADMM(Solver):
     Splitting ``z = K x`` (and ``u = x`` for the constraint), each iteration
 
     1. updates ``x`` by ``cg_steps`` preconditioned conjugate-gradient steps on
-       ``(A^T A + rho K^T K + rho I) x = A^T b + rho K^T (z - l) + rho (u - m)``, warm-started
-       (``A^T A x`` and ``A x`` are carried by linearity, so a step costs one ``A`` and one
-       ``A^T``); the preconditioner is the Fourier multiplier of that matrix built from
+       ``(A^T A + rho K^T K + rho_c I) x = A^T b + rho K^T (z - l) + rho_c (u - m)``,
+       warm-started (``A^T A x``, ``A x`` and the penalty terms are carried by linearity, so a
+       step costs one ``A`` and one ``A^T``); the preconditioner is the Fourier multiplier of that matrix built from
        :func:`normal_symbol` (exact for shearlets and the gradient, measured for the Radon
        transform);
     2. ``z = prox_{f / rho}(K x + l)``, ``u = max(x + m, 0)``, and the scaled duals ``l``, ``m``;
     3. Nesterov momentum on ``(z, l)`` with restart whenever the combined residual stops
        falling (Goldstein, O'Donoghue, Setzer, Baraniuk, "Fast alternating direction
        optimization methods", SIAM J. Imaging Sci. 7 (2014)); the constraint split ``(u, m)``
-       steps without momentum.
+       steps without momentum. For a weighted l1 term, steps 2 and 3 on ``(z, l)`` are one C++
+       pass over the coefficients (the extrapolated point is formed from the last two iterates
+       on the fly).
 
     One iteration applies ``K`` and ``K^T`` once and ``A``, ``A^T`` ``cg_steps`` times.
 
@@ -678,17 +680,24 @@ class ADMM(Solver):
         self._iters = np.zeros(nb, int)
         self._conv = np.zeros(nb, bool)
         ax = A.forward(x)
-        self._s = dict(x=x.copy(), ax=ax, q=A.adjoint(ax), kx=K.forward(x))
+        self._s = dict(x=x.copy(), ax=ax, q=A.adjoint(ax), kx=K.forward(x), kkx=self._kk(x))
         s = self._s
-        s["z"] = s["kx"].copy()
-        s["l"] = np.zeros_like(s["z"])
         if self.nonneg:
-            s["u"] = self._project(x)
-            s["m"] = np.zeros_like(x)
-        for k in ("z", "l") + (("u", "m") if self.nonneg else ()):
-            s[k + "h"] = s[k].copy() if self._fused else s[k]
+            s["u"] = s["uh"] = self._project(x)
+            s["m"] = s["mh"] = np.zeros_like(x)
         if self._fused:
-            s["d"] = s["zh"] - s["lh"]      # the point the x-update applies K^T to
+            # two iterates per problem (current in half cur, previous in the other), from which
+            # the C++ step forms the extrapolated point; d: the point the x-update applies K^T to
+            kx = s["kx"]
+            s["zz"] = np.zeros((nb, 2) + kx.shape[1:], kx.dtype)
+            s["zz"][:, 0] = kx
+            s["ll"] = np.zeros_like(s["zz"])
+            s["d"] = kx.copy()
+            s["cur"] = np.zeros(nb, np.uint8)
+            s["fac"] = np.zeros(nb)
+        else:
+            s["z"] = s["zh"] = s["kx"].copy()
+            s["l"] = s["lh"] = np.zeros_like(s["z"])
         s["a"] = np.ones(nb)
         s["c"] = np.full(nb, np.inf)
         s["b"], s["atb"] = b, A.adjoint(b)
@@ -704,6 +713,17 @@ class ADMM(Solver):
         sa = float(np.median(ha)) if ha is not None else A.norm() ** 2
         sk = float(np.median(hk)) if hk is not None else K.norm() ** 2
         return 1.25 * sa / sk if ha is not None else sa / sk
+
+    def _use_numpy_steps(self):
+        """Switch to the generic NumPy splitting and momentum steps (before the first step: the
+        tests and bench/ct_admm_step.py compare them with the fused C++ step)."""
+        s = self._s
+        if self._fused:
+            self._fused = False
+            s["z"] = s["zh"] = s.pop("zz")[:, 0].copy()
+            s["l"] = s["lh"] = s.pop("ll")[:, 0].copy()
+            for k in ("d", "cur", "fac"):
+                del s[k]
 
     def _project(self, v):
         """The projection onto the constraint set (non-negativity and the support)."""
@@ -731,7 +751,7 @@ class ADMM(Solver):
     def _step(self):
         s, rho, nb = self._s, self.rho, self._active.size
         A, K = self.A, self.K
-        x, q, ax = s["x"], s["q"], s["ax"]
+        x, q, ax, kkx = s["x"], s["q"], s["ax"], s["kkx"]
         # x-update: PCG, warm-started; the residual of the new system is formed without A
         if self._fused:
             rhs = K.adjoint(s["d"])
@@ -741,19 +761,21 @@ class ADMM(Solver):
             rhs = s["atb"] + K.adjoint(rho * (s["zh"] - s["lh"]))
         if self.nonneg:
             rhs += self._rc * (s["uh"] - s["mh"])
-        r = rhs - q - self._kk(x)
+        r = rhs - q - kkx
         zr = self._precond(r)
         p = zr
         rz = _bdot(r, zr, nb)
         for j in range(self.cg_steps):
             ap_ = A.forward(p)
             atap = A.adjoint(ap_)
-            Ap = atap + self._kk(p)
+            kkp = self._kk(p)
+            Ap = atap + kkp
             pAp = _bdot(p, Ap, nb)
             alpha = np.where(pAp > 0, rz / np.where(pAp > 0, pAp, 1.0), 0.0)
             al = _bcast(alpha, x).astype(x.dtype)
             x = x + al * p
             q = q + al * atap
+            kkx = kkx + al * kkp
             ax = ax + _bcast(alpha, ax).astype(x.dtype) * ap_
             if j == self.cg_steps - 1:
                 break
@@ -766,9 +788,14 @@ class ADMM(Solver):
         kx = K.forward(x, out=s["kx"]) if self._fused else K.forward(x)
         # z, u and the scaled duals from the extrapolated (hat) point
         old = {k: s[k] for k in ("z", "l") if k in s}
+        # Nesterov's factor for the next extrapolation if this step is kept
+        a_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * s["a"] ** 2))
+        fac_next = (s["a"] - 1.0) / a_new if self.restart > 0 else np.zeros(nb)
         if self._fused:
-            # one C++ pass: the new (z, l) written over (zh, lh), with the sums below
-            st = _core.admm_l1_split(kx, s["zh"], s["lh"], self._fw, nb, self._band, rho)
+            # one C++ pass: the extrapolated point, the new (z, l) over the previous iterate, the
+            # sums below and the next x-update's point d (as if the step is kept)
+            st = _core.admm_l1_step(kx, s["zz"], s["ll"], s["d"], s["cur"], s["fac"], fac_next, self._fw, nb,
+                                    self._band, rho)
             sq_l, sq_z, l1 = st[:, 0], st[:, 1], st[:, 4]
             scale_p = [st[:, 2].copy(), st[:, 3].copy()]
             new = {}
@@ -815,12 +842,17 @@ class ADMM(Solver):
             # starts again from the last accepted point, so discarding it would replay the same
             # step (inexact x-updates make ADMM's combined residual only nearly monotone)
             keep = (comb < self.restart * s["c"]) | (s["a"] == 1.0)
-            a_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * s["a"] ** 2))
-            fac = np.where(keep, (s["a"] - 1.0) / a_new, 0.0)
         else:
-            keep, fac = np.ones(nb, bool), np.zeros(nb)
+            keep = np.ones(nb, bool)
+        fac = np.where(keep, fac_next, 0.0)
         if self._fused:
-            _core.admm_momentum(s["z"], s["l"], s["zh"], s["lh"], s["d"], keep, fac)
+            # keeping a step makes the new iterate current; a restart keeps the current one and
+            # restarts the extrapolation from it (d = z - l)
+            s["cur"] = np.where(keep, 1 - s["cur"], s["cur"]).astype(np.uint8)
+            s["fac"] = fac
+            for p in np.flatnonzero(~keep):
+                c = s["cur"][p]
+                np.subtract(s["zz"][p, c], s["ll"][p, c], out=s["d"][p])
         # the constraint split steps without momentum (extrapolating it too was measured to slow
         # the filling of CT's missing wedge, bench/RESULTS.md)
         for k in ("u", "m"):
@@ -851,7 +883,7 @@ class ADMM(Solver):
         else:
             for k, vnew in new.items():
                 s[k] = s[k + "h"] = vnew
-        s.update(x=x, q=q, ax=ax, kx=kx)
+        s.update(x=x, q=q, ax=ax, kx=kx, kkx=kkx)
         # bookkeeping: per-problem histories (NaN once a problem has stopped), leaving the batch
         full = self._scatter
         info = {"objective": full(obj), "primal_residual": full(pres), "dual_residual": full(dres),

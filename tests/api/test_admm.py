@@ -4,7 +4,7 @@ import pytest
 from conftest import orthogonal
 
 import fastshear
-from fastshear import ct, phantoms, solvers
+from fastshear import _testing, ct, phantoms, solvers
 from fastshear import operators as ops
 
 
@@ -175,46 +175,59 @@ def test_reconstruct_batches_and_reports():
             assert ct.metrics(xi, gt)["psnr"] > ct.metrics(fbp, gt)["psnr"] + 3
 
 
+@pytest.mark.parametrize("level", _testing.ISA_LEVELS)
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-def test_fused_admm_steps_match_their_formulas(dt):
+def test_fused_admm_step_matches_its_formulas(dt, level):
+    # every instruction-set variant of the pass (forced through fastshear._testing.isa)
+    if level not in _testing.isa_levels():
+        pytest.skip(f"this CPU has no {level}")
+    with _testing.isa(level):
+        _check_fused_admm_step(dt)
+
+
+def _check_fused_admm_step(dt):
     rng = np.random.default_rng(5)
     batch, bands, n = 3, 4, 10
-    kx, zh, lh = (rng.standard_normal((batch, bands, n, n)).astype(dt) for _ in range(3))
+    kx = rng.standard_normal((batch, bands, n, n)).astype(dt)
+    zz, ll = (rng.standard_normal((batch, 2, bands, n, n)).astype(dt) for _ in range(2))
+    zz[1, 0] = ll[1, 0] = np.nan                 # problem 1 (fac 0) has no previous iterate: never read
+    cur = np.array([0, 1, 1], np.uint8)          # the current iterate's half, per problem
+    fac = np.array([0.4, 0.0, 0.9])              # extrapolation of this step
+    nxt = np.array([0.7, 0.2, 0.0])              # that of the next, if this step is kept
     w, rho = np.array([0.0, 0.3, 1.0, 2.5], dt), 1.7
-    z2, l2 = zh.copy(), lh.copy()
-    st = fastshear._core.admm_l1_split(kx, z2, l2, w, batch, n * n, rho)
-    v = kx.astype(np.float64) + lh
-    t = (w / rho)[None, :, None, None]
-    ln = np.clip(v, -t, t)
-    zn = v - ln
-    tol = dict(rtol=1e-5 if dt == np.float32 else 1e-12)
-    np.testing.assert_allclose(l2, ln, atol=1e-6 if dt == np.float32 else 1e-13)
-    np.testing.assert_allclose(z2, zn, atol=1e-6 if dt == np.float32 else 1e-13)
-    ax = (1, 2, 3)
-    want = np.stack([((ln - lh) ** 2).sum(ax), ((zn - zh) ** 2).sum(ax), (kx.astype(np.float64) ** 2).sum(ax),
-                     (zn ** 2).sum(ax), (w[None, :, None, None] * np.abs(kx.astype(np.float64))).sum(ax)], 1)
-    np.testing.assert_allclose(st, want, **tol)
-    # momentum: problem 0 and 2 keep the step with their factors, problem 1 restarts
-    z, l_ = rng.standard_normal((2, batch, bands, n, n)).astype(dt)
-    z0, l0, zn2, ln2 = z.copy(), l_.copy(), z2.copy(), l2.copy()
-    d = np.empty_like(z)
-    fac = np.array([0.4, 0.9, 0.0])
-    fastshear._core.admm_momentum(z, l_, z2, l2, d, np.array([True, False, True]), fac)
-    for p, keep in enumerate([True, False, True]):
-        if keep:
-            np.testing.assert_allclose(z[p], zn2[p], **tol)
-            np.testing.assert_allclose(z2[p], zn2[p] + fac[p] * (zn2[p] - z0[p]), **tol)
-            np.testing.assert_allclose(l2[p], ln2[p] + fac[p] * (ln2[p] - l0[p]), **tol)
-        else:
-            np.testing.assert_array_equal(z[p], z0[p])
-            np.testing.assert_array_equal(z2[p], z0[p])
-            np.testing.assert_array_equal(l2[p], l0[p])
-    np.testing.assert_allclose(d, z2 - l2, **tol)
+    z0, l0 = zz.astype(np.float64), ll.astype(np.float64)
+    d = np.empty_like(kx)
+    st = fastshear._core.admm_l1_step(kx, zz, ll, d, cur, fac, nxt, w, batch, n * n, rho)
+    atol = 1e-5 if dt == np.float32 else 1e-12
+    t = (w / rho)[:, None, None]
+    for p in range(batch):
+        c = cur[p]
+        zc, lc, zo, lo = z0[p, c], l0[p, c], z0[p, 1 - c], l0[p, 1 - c]
+        zh = zc + fac[p] * (zc - zo) if fac[p] else zc
+        lh = lc + fac[p] * (lc - lo) if fac[p] else lc
+        v = kx[p].astype(np.float64) + lh
+        ln = np.clip(v, -t, t)
+        zn = v - ln
+        np.testing.assert_allclose(ll[p, 1 - c], ln, atol=atol)        # the new iterate over the old
+        np.testing.assert_allclose(zz[p, 1 - c], zn, atol=atol)
+        np.testing.assert_array_equal(zz[p, c], z0[p, c].astype(dt))  # the current one untouched
+        np.testing.assert_array_equal(ll[p, c], l0[p, c].astype(dt))
+        g = nxt[p]
+        np.testing.assert_allclose(d[p], (zn + g * (zn - zc)) - (ln + g * (ln - lc)), atol=10 * atol)
+        want = [((ln - lh) ** 2).sum(), ((zn - zh) ** 2).sum(), (kx[p].astype(np.float64) ** 2).sum(),
+                (zn ** 2).sum(), (w[:, None, None] * np.abs(kx[p].astype(np.float64))).sum()]
+        np.testing.assert_allclose(st[p], want, rtol=1e-5 if dt == np.float32 else 1e-12)
+    other = np.float64 if dt == np.float32 else np.float32
     with pytest.raises(ValueError, match="precision of kx"):
-        fastshear._core.admm_l1_split(kx, z2.astype(np.float64 if dt == np.float32 else np.float32), l2, w,
-                                      batch, n * n, rho)
+        fastshear._core.admm_l1_step(kx, zz.astype(other), ll, d, cur, fac, nxt, w, batch, n * n, rho)
     with pytest.raises(ValueError, match="do not tile"):
-        fastshear._core.admm_l1_split(kx, z2, l2, w, batch, n * n + 1, rho)
+        fastshear._core.admm_l1_step(kx, zz, ll, d, cur, fac, nxt, w, batch, n * n + 1, rho)
+    with pytest.raises(ValueError, match="two iterates"):
+        fastshear._core.admm_l1_step(kx, zz[:, :1].copy(), ll, d, cur, fac, nxt, w, batch, n * n, rho)
+    with pytest.raises(ValueError, match="0 or 1"):
+        fastshear._core.admm_l1_step(kx, zz, ll, d, np.array([0, 2, 1], np.uint8), fac, nxt, w, batch, n * n, rho)
+    with pytest.raises(ValueError, match="one value per problem"):
+        fastshear._core.admm_l1_step(kx, zz, ll, d, cur, fac[:2], nxt, w, batch, n * n, rho)
 
 
 @pytest.mark.parametrize("restart", [0.999, 0.0])
@@ -227,8 +240,7 @@ def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart):
     fused = solvers.ADMM(R, gs, S, f, support=R.support, max_iter=40, tol=1e-5, restart=restart)
     assert fused._fused
     plain = solvers.ADMM(R, gs, S, f, support=R.support, max_iter=40, tol=1e-5, restart=restart)
-    plain._fused = False
-    plain._s["zh"], plain._s["lh"] = plain._s["z"], plain._s["l"]
+    plain._use_numpy_steps()
     a, b = fused.run(), plain.run()
     np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-10 * np.abs(b.x).max())
     np.testing.assert_array_equal(a.info["iterations"], b.info["iterations"])
