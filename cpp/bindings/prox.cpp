@@ -98,6 +98,28 @@ py::array_t<double> admm_l1_step_t(py::array kx, py::array z, py::array l, py::a
     return stats;
 }
 
+template <typename T>
+py::array_t<double> batched_dot_t(py::handle a_in, py::handle b_in, py::ssize_t batch, int threads) {
+    auto a = carray<T>::ensure(a_in);
+    auto b = carray<T>::ensure(b_in);
+    if (!a || !b) throw py::type_error("batched_dot: a and b must be real arrays");
+    if (shape_of(a) != shape_of(b))
+        throw py::value_error("batched_dot: a and b must have the same shape, got " + shape_str(shape_of(a)) + ", " +
+                              shape_str(shape_of(b)));
+    const size_t total = static_cast<size_t>(a.size());
+    if (batch < 1 || total % static_cast<size_t>(batch) != 0)
+        throw py::value_error("batched_dot: " + std::to_string(batch) + " problems do not tile an array of shape " +
+                              shape_str(shape_of(a)));
+    py::array_t<double> out(batch);
+    double* op = out.mutable_data();
+    const T *ap = a.data(), *bp = b.data();
+    {
+        py::gil_scoped_release nogil;
+        fastshear::batched_dot<T>(ap, bp, static_cast<size_t>(batch), total / static_cast<size_t>(batch), op, threads);
+    }
+    return out;
+}
+
 }  // namespace
 
 void add_prox(py::module_& m) {
@@ -116,6 +138,15 @@ void add_prox(py::module_& m) {
         py::arg("w"), py::arg("batch"), py::arg("band_size"), py::arg("rho"), py::arg("threads") = 0,
         "ADMM's weighted-l1 splitting and momentum step, in place on z, l and d; returns per-problem statistics "
         "(batch, 5).");
+    m.def(
+        "batched_dot",
+        [](py::array a, py::object b, py::ssize_t batch, int threads) -> py::array_t<double> {
+            if (a.dtype().is(py::dtype::of<double>())) return batched_dot_t<double>(a, b, batch, threads);
+            if (a.dtype().is(py::dtype::of<float>())) return batched_dot_t<float>(a, b, batch, threads);
+            throw py::type_error("batched_dot: a must be float32 or float64, got " + std::string(py::str(a.dtype())));
+        },
+        py::arg("a"), py::arg("b"), py::arg("batch"), py::arg("threads") = 0,
+        "Per-problem inner products of two arrays of `batch` equal rows, accumulated in float64: shape (batch,).");
     m.def(
         "l1_dual_step",
         [](py::array y, py::object kx, py::object kx_old, py::object w, py::ssize_t band_size, double sigma,

@@ -135,11 +135,37 @@ void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const
     }
 }
 
+template <typename T>
+void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, double* out, int threads) {
+    constexpr std::size_t chunk = 1 << 14;
+    const std::size_t per = (n + chunk - 1) / chunk, items = batch * per;
+    std::vector<double> part(items);
+    // threads only where the work covers a region's start-up
+    const int nt = batch * n >= (std::size_t(1) << 18) ? resolve_threads(threads, items) : 1;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
+        const std::size_t p = static_cast<std::size_t>(it) / per, c = static_cast<std::size_t>(it) % per;
+        const std::size_t lo = p * n + c * chunk, hi = p * n + std::min(n, (c + 1) * chunk);
+        double s = 0;
+#pragma omp simd reduction(+ : s)
+        for (std::size_t i = lo; i < hi; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+        part[static_cast<std::size_t>(it)] = s;
+    }
+    for (std::size_t p = 0; p < batch; ++p) {
+        double s = 0;
+        for (std::size_t c = 0; c < per; ++c) s += part[p * per + c];
+        out[p] = s;
+    }
+}
+
 template void admm_l1_step<float>(const float*, float*, float*, float*, const unsigned char*, const double*,
                                   const double*, const float*, std::size_t, std::size_t, std::size_t, float, double*,
                                   int);
 template void admm_l1_step<double>(const double*, double*, double*, double*, const unsigned char*, const double*,
                                    const double*, const double*, std::size_t, std::size_t, std::size_t, double, double*,
                                    int);
+
+template void batched_dot<float>(const float*, const float*, std::size_t, std::size_t, double*, int);
+template void batched_dot<double>(const double*, const double*, std::size_t, std::size_t, double*, int);
 
 }  // namespace fastshear

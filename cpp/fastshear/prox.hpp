@@ -38,4 +38,10 @@ void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const
                   const T* w, std::size_t batch, std::size_t bands, std::size_t band_size, T rho, double* stats,
                   int threads);
 
+// The solvers' per-problem inner products: out[p] = sum_i a[p n + i] b[p n + i] for p < batch, in
+// float64, summed in fixed chunks of values and then over chunks in order (the same bits for any
+// thread count).
+template <typename T>
+void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, double* out, int threads);
+
 }  // namespace fastshear

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_step', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
+__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_step', 'batched_dot', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
 class FilterBank2D_f32:
     def __init__(self, filters: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], cols: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
@@ -150,6 +150,10 @@ class DenseNet_f64:
 def admm_l1_step(kx: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], l: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], d: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], cur: typing.Any, fac: typing.Any, fac_next: typing.Any, w: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, band_size: typing.SupportsInt | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
     """
     ADMM's weighted-l1 splitting and momentum step, in place on z, l and d; returns per-problem statistics (batch, 5).
+    """
+def batched_dot(a: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], b: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Per-problem inner products of two arrays of `batch` equal rows, accumulated in float64: shape (batch,).
     """
 def build_info() -> dict:
     """

@@ -489,6 +489,8 @@ def fourier_multiply(x, h):
 
 def _bdot(a, b, nb):
     """Per-problem inner products of two batches ``(B, ...)``: shape ``(B,)``, float64."""
+    if a.dtype == b.dtype and a.dtype in (np.float32, np.float64):
+        return _core.batched_dot(a, b, nb)
     return np.einsum("bi,bi->b", a.reshape(nb, -1), b.reshape(nb, -1), dtype=np.float64)
 
 

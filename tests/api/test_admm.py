@@ -230,6 +230,24 @@ def _check_fused_admm_step(dt):
         fastshear._core.admm_l1_step(kx, zz, ll, d, cur, fac[:2], nxt, w, batch, n * n, rho)
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_batched_dot_sums_each_problem_in_float64(dt):
+    rng = np.random.default_rng(2)
+    for shape in [(3, 7, 5), (2, 300, 300), (1, 1)]:          # one chunk, several chunks, one value
+        a, b = (rng.standard_normal(shape).astype(dt) for _ in range(2))
+        want = np.einsum("bi,bi->b", a.reshape(shape[0], -1).astype(np.float64), b.reshape(shape[0], -1))
+        got = fastshear._core.batched_dot(a, b, shape[0])
+        assert got.dtype == np.float64 and got.shape == (shape[0],)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+        # the same bits for any thread count
+        np.testing.assert_array_equal(fastshear._core.batched_dot(a, b, shape[0], threads=1), got)
+        np.testing.assert_array_equal(fastshear._core.batched_dot(a, b, shape[0], threads=2), got)
+    with pytest.raises(ValueError, match="same shape"):
+        fastshear._core.batched_dot(a, b[:0], 1)
+    with pytest.raises(ValueError, match="do not tile"):
+        fastshear._core.batched_dot(np.ones((3, 4), dt), np.ones((3, 4), dt), 5)
+
+
 @pytest.mark.parametrize("restart", [0.999, 0.0])
 def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart):
     # the fused C++ path (an l1 term with per-band weights) against the generic NumPy path of the
