@@ -53,7 +53,7 @@ template <typename T> T* inplace(py::array& a, const char* what) {
 template <typename T>
 py::array_t<double> admm_l1_step_t(py::array kx, py::array z, py::array l, py::array d, py::handle cur_in,
                                    py::handle fac_in, py::handle next_in, py::handle w_in, py::ssize_t batch,
-                                   py::ssize_t band_size, double rho, int threads) {
+                                   py::ssize_t band_size, double rho, int group, int threads) {
     auto w = carray<T>::ensure(w_in);
     if (!w || w.ndim() != 1 || w.shape(0) < 1)
         throw py::value_error("admm_l1_step: w must be a non-empty 1-D real array");
@@ -65,11 +65,13 @@ py::array_t<double> admm_l1_step_t(py::array kx, py::array z, py::array l, py::a
     T* zp = inplace<T>(z, "admm_l1_step: z");
     T* lp = inplace<T>(l, "admm_l1_step: l");
     T* dp = inplace<T>(d, "admm_l1_step: d");
+    if (group != 1 && group != 2) throw py::value_error("admm_l1_step: group must be 1 or 2");
     size_t total = static_cast<size_t>(kx.size()), bands = static_cast<size_t>(w.shape(0));
-    if (batch < 1 || band_size < 1 || total != static_cast<size_t>(batch) * bands * static_cast<size_t>(band_size))
+    if (batch < 1 || band_size < 1 ||
+        total != static_cast<size_t>(batch) * bands * static_cast<size_t>(group) * static_cast<size_t>(band_size))
         throw py::value_error("admm_l1_step: " + std::to_string(batch) + " problems of " + std::to_string(bands) +
-                              " bands of " + std::to_string(band_size) + " values do not tile kx of shape " +
-                              shape_str(shape));
+                              " bands of " + std::to_string(group) + " x " + std::to_string(band_size) +
+                              " values do not tile kx of shape " + shape_str(shape));
     if (static_cast<size_t>(z.size()) != 2 * total || static_cast<size_t>(l.size()) != 2 * total || z.ndim() < 2 ||
         z.shape(0) != batch || z.shape(1) != 2 || shape_of(l) != shape_of(z))
         throw py::value_error(
@@ -92,7 +94,7 @@ py::array_t<double> admm_l1_step_t(py::array kx, py::array z, py::array l, py::a
     const double *fp = fac.data(), *np_ = nxt.data();
     {
         py::gil_scoped_release nogil;
-        fastshear::admm_l1_step<T>(kp, zp, lp, dp, cp, fp, np_, wp, static_cast<size_t>(batch), bands,
+        fastshear::admm_l1_step<T>(kp, zp, lp, dp, cp, fp, np_, wp, static_cast<size_t>(batch), bands, group,
                                    static_cast<size_t>(band_size), static_cast<T>(rho), sp, threads);
     }
     return stats;
@@ -126,18 +128,21 @@ void add_prox(py::module_& m) {
     m.def(
         "admm_l1_step",
         [](py::array kx, py::array z, py::array l, py::array d, py::object cur, py::object fac, py::object fac_next,
-           py::object w, py::ssize_t batch, py::ssize_t band_size, double rho, int threads) -> py::array_t<double> {
+           py::object w, py::ssize_t batch, py::ssize_t band_size, double rho, int group,
+           int threads) -> py::array_t<double> {
             if (kx.dtype().is(py::dtype::of<double>()))
-                return admm_l1_step_t<double>(kx, z, l, d, cur, fac, fac_next, w, batch, band_size, rho, threads);
+                return admm_l1_step_t<double>(kx, z, l, d, cur, fac, fac_next, w, batch, band_size, rho, group,
+                                              threads);
             if (kx.dtype().is(py::dtype::of<float>()))
-                return admm_l1_step_t<float>(kx, z, l, d, cur, fac, fac_next, w, batch, band_size, rho, threads);
+                return admm_l1_step_t<float>(kx, z, l, d, cur, fac, fac_next, w, batch, band_size, rho, group, threads);
             throw py::type_error("admm_l1_step: kx must be float32 or float64, got " +
                                  std::string(py::str(kx.dtype())));
         },
         py::arg("kx"), py::arg("z"), py::arg("l"), py::arg("d"), py::arg("cur"), py::arg("fac"), py::arg("fac_next"),
-        py::arg("w"), py::arg("batch"), py::arg("band_size"), py::arg("rho"), py::arg("threads") = 0,
-        "ADMM's weighted-l1 splitting and momentum step, in place on z, l and d; returns per-problem statistics "
-        "(batch, 5).");
+        py::arg("w"), py::arg("batch"), py::arg("band_size"), py::arg("rho"), py::arg("group") = 1,
+        py::arg("threads") = 0,
+        "ADMM's splitting and momentum step for a weighted l1 norm of groups of `group` components (1: l1, 2: "
+        "isotropic TV's l2,1), in place on z, l and d; returns per-problem statistics (batch, 5).");
     m.def(
         "batched_dot",
         [](py::array a, py::object b, py::ssize_t batch, int threads) -> py::array_t<double> {

@@ -49,33 +49,58 @@ template DualStepStats l1_dual_step<double>(double*, const double*, const double
                                             std::size_t, std::size_t, double, double, int);
 
 namespace {
-// One band of admm_l1_step; Extrapolate: fac != 0 (the previous iterate is read).
-template <bool Extrapolate, typename T>
+// Values [0, n) of one band of admm_l1_step, in groups of G components cs apart; Extrapolate:
+// fac != 0 (the previous iterate is read).
+template <bool Extrapolate, int G, typename T>
 inline __attribute__((always_inline)) void admm_l1_band_impl(const T* kb, T* zc, T* zo, T* lc, T* lo, T* db, T f, T g,
-                                                             T t, std::size_t n, double* out) {
+                                                             T t, std::size_t n, std::size_t cs, double* out) {
     T s_l = 0, s_z = 0, s_k = 0, s_zz = 0, s_a = 0;
 #pragma omp simd reduction(+ : s_l, s_z, s_k, s_zz, s_a)
     for (std::size_t i = 0; i < n; ++i) {
-        const T zcv = zc[i], lcv = lc[i];
-        T zh = zcv, lh = lcv;
-        if constexpr (Extrapolate) {
-            zh += f * (zcv - zo[i]);
-            lh += f * (lcv - lo[i]);
+        T zcv[G], lcv[G], zh[G], lh[G], v[G];
+        T vv = 0, kk = 0, ka = 0;
+        for (int c = 0; c < G; ++c) {
+            const std::size_t j = i + static_cast<std::size_t>(c) * cs;
+            zcv[c] = zc[j];
+            lcv[c] = lc[j];
+            zh[c] = zcv[c];
+            lh[c] = lcv[c];
+            if constexpr (Extrapolate) {
+                zh[c] += f * (zcv[c] - zo[j]);
+                lh[c] += f * (lcv[c] - lo[j]);
+            }
+            const T k = kb[j];
+            v[c] = k + lh[c];
+            vv += v[c] * v[c];
+            kk += k * k;
+            if constexpr (G == 1) ka = std::abs(k);
         }
-        const T k = kb[i];
-        const T v = k + lh;
-        const T ln = std::min(std::max(v, -t), t);
-        const T zn = v - ln;
-        const T dl = ln - lh;
-        const T dz = zn - zh;
-        s_l += dl * dl;
-        s_z += dz * dz;
-        s_k += k * k;
-        s_zz += zn * zn;
-        s_a += std::abs(k);
-        zo[i] = zn;
-        lo[i] = ln;
-        db[i] = (zn + g * (zn - zcv)) - (ln + g * (ln - lcv));
+        if constexpr (G > 1) ka = std::sqrt(kk);
+        // l_new: v projected onto the ball of radius t (G == 1: the clip to [-t, t])
+        T sc = 1;
+        if constexpr (G > 1) {
+            const T m = std::sqrt(vv);
+            sc = m > t ? t / m : T(1);
+        }
+        for (int c = 0; c < G; ++c) {
+            const std::size_t j = i + static_cast<std::size_t>(c) * cs;
+            T ln;
+            if constexpr (G == 1)
+                ln = std::min(std::max(v[c], -t), t);
+            else
+                ln = v[c] * sc;
+            const T zn = v[c] - ln;
+            const T dl = ln - lh[c];
+            const T dz = zn - zh[c];
+            s_l += dl * dl;
+            s_z += dz * dz;
+            s_zz += zn * zn;
+            zo[j] = zn;
+            lo[j] = ln;
+            db[j] = (zn + g * (zn - zcv[c])) - (ln + g * (ln - lcv[c]));
+        }
+        s_k += kk;
+        s_a += ka;
     }
     out[0] = s_l;
     out[1] = s_z;
@@ -84,22 +109,33 @@ inline __attribute__((always_inline)) void admm_l1_band_impl(const T* kb, T* zc,
     out[4] = s_a;
 }
 
+template <int G, typename T>
+inline __attribute__((always_inline)) void admm_l1_band_g(const T* kb, T* zc, T* zo, T* lc, T* lo, T* db, T f, T g, T t,
+                                                          std::size_t n, std::size_t cs, bool extrapolate,
+                                                          double* out) {
+    if (extrapolate)
+        admm_l1_band_impl<true, G>(kb, zc, zo, lc, lo, db, f, g, t, n, cs, out);
+    else
+        admm_l1_band_impl<false, G>(kb, zc, zo, lc, lo, db, f, g, t, n, cs, out);
+}
+
 // Compiled for every ISA level (infra/isa.hpp); the wider vectors pay where the pass is not bound
 // by memory (one thread, data in cache).
 #define FASTSHEAR_ADMM_BANDS(ATTR)                                                                                   \
     ATTR void admm_l1_band(const float* kb, float* zc, float* zo, float* lc, float* lo, float* db, float f, float g, \
-                           float t, std::size_t n, bool extrapolate, double* out) {                                  \
-        if (extrapolate)                                                                                             \
-            admm_l1_band_impl<true>(kb, zc, zo, lc, lo, db, f, g, t, n, out);                                        \
+                           float t, std::size_t n, std::size_t cs, int group, bool extrapolate, double* out) {       \
+        if (group == 1)                                                                                              \
+            admm_l1_band_g<1>(kb, zc, zo, lc, lo, db, f, g, t, n, cs, extrapolate, out);                             \
         else                                                                                                         \
-            admm_l1_band_impl<false>(kb, zc, zo, lc, lo, db, f, g, t, n, out);                                       \
+            admm_l1_band_g<2>(kb, zc, zo, lc, lo, db, f, g, t, n, cs, extrapolate, out);                             \
     }                                                                                                                \
     ATTR void admm_l1_band(const double* kb, double* zc, double* zo, double* lc, double* lo, double* db, double f,   \
-                           double g, double t, std::size_t n, bool extrapolate, double* out) {                       \
-        if (extrapolate)                                                                                             \
-            admm_l1_band_impl<true>(kb, zc, zo, lc, lo, db, f, g, t, n, out);                                        \
+                           double g, double t, std::size_t n, std::size_t cs, int group, bool extrapolate,           \
+                           double* out) {                                                                            \
+        if (group == 1)                                                                                              \
+            admm_l1_band_g<1>(kb, zc, zo, lc, lo, db, f, g, t, n, cs, extrapolate, out);                             \
         else                                                                                                         \
-            admm_l1_band_impl<false>(kb, zc, zo, lc, lo, db, f, g, t, n, out);                                       \
+            admm_l1_band_g<2>(kb, zc, zo, lc, lo, db, f, g, t, n, cs, extrapolate, out);                             \
     }
 FASTSHEAR_ISA_VARIANTS(FASTSHEAR_ADMM_BANDS)
 #undef FASTSHEAR_ADMM_BANDS
@@ -108,29 +144,35 @@ FASTSHEAR_ISA_DISPATCH(admm_l1_band)
 
 template <typename T>
 void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const double* fac, const double* fac_next,
-                  const T* w, std::size_t batch, std::size_t bands, std::size_t band_size, T rho, double* stats,
-                  int threads) {
-    const std::size_t nb = batch * bands, per = bands * band_size;
-    std::vector<double> part(nb * 5);
-    const std::ptrdiff_t n_items = static_cast<std::ptrdiff_t>(nb);
-    const int nt = resolve_threads(threads, nb);
+                  const T* w, std::size_t batch, std::size_t bands, int group, std::size_t band_size, T rho,
+                  double* stats, int threads) {
+    // items: fixed chunks of each band's groups (the same sums for any thread count)
+    constexpr std::size_t chunk = 1 << 14;
+    const std::size_t G = static_cast<std::size_t>(group), bs = G * band_size, per = bands * bs;
+    const std::size_t nch = (band_size + chunk - 1) / chunk, items = batch * bands * nch;
+    std::vector<double> part(items * 5);
+    const int nt = resolve_threads(threads, items);
     const T inv_rho = T(1) / rho;
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (std::ptrdiff_t it = 0; it < n_items; ++it) {
-        const std::size_t p = static_cast<std::size_t>(it) / bands, b = static_cast<std::size_t>(it) % bands;
+    for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
+        const std::size_t ch = static_cast<std::size_t>(it) % nch, pb_ = static_cast<std::size_t>(it) / nch;
+        const std::size_t p = pb_ / bands, b = pb_ % bands;
+        const std::size_t i0 = ch * chunk, n = std::min(chunk, band_size - i0);
         const T wb = w[b];
         const std::size_t c = cur[p] ? 1 : 0;
-        const std::size_t oc = (2 * p + c) * per + b * band_size, oo = (2 * p + 1 - c) * per + b * band_size;
-        const std::size_t off = p * per + b * band_size;
+        const std::size_t oc = (2 * p + c) * per + b * bs + i0, oo = (2 * p + 1 - c) * per + b * bs + i0;
+        const std::size_t off = p * per + b * bs + i0;
         const T f = static_cast<T>(fac[p]), g = static_cast<T>(fac_next[p]);
         double* pb = part.data() + 5 * static_cast<std::size_t>(it);
-        admm_l1_band(kx + off, z + oc, z + oo, l + oc, l + oo, d + off, f, g, wb * inv_rho, band_size, fac[p] != 0, pb);
+        admm_l1_band(kx + off, z + oc, z + oo, l + oc, l + oo, d + off, f, g, wb * inv_rho, n, band_size, group,
+                     fac[p] != 0, pb);
         pb[4] *= static_cast<double>(wb);
     }
+    const std::size_t ip = bands * nch;  // items per problem, in band and chunk order
     for (std::size_t p = 0; p < batch; ++p) {
         double acc[5] = {0, 0, 0, 0, 0};
-        for (std::size_t b = 0; b < bands; ++b)
-            for (int k = 0; k < 5; ++k) acc[k] += part[5 * (p * bands + b) + static_cast<std::size_t>(k)];
+        for (std::size_t q = 0; q < ip; ++q)
+            for (int k = 0; k < 5; ++k) acc[k] += part[5 * (p * ip + q) + static_cast<std::size_t>(k)];
         for (int k = 0; k < 5; ++k) stats[5 * p + static_cast<std::size_t>(k)] = acc[k];
     }
 }
@@ -159,11 +201,11 @@ void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, doubl
 }
 
 template void admm_l1_step<float>(const float*, float*, float*, float*, const unsigned char*, const double*,
-                                  const double*, const float*, std::size_t, std::size_t, std::size_t, float, double*,
-                                  int);
+                                  const double*, const float*, std::size_t, std::size_t, int, std::size_t, float,
+                                  double*, int);
 template void admm_l1_step<double>(const double*, double*, double*, double*, const unsigned char*, const double*,
-                                   const double*, const double*, std::size_t, std::size_t, std::size_t, double, double*,
-                                   int);
+                                   const double*, const double*, std::size_t, std::size_t, int, std::size_t, double,
+                                   double*, int);
 
 template void batched_dot<float>(const float*, const float*, std::size_t, std::size_t, double*, int);
 template void batched_dot<double>(const double*, const double*, std::size_t, std::size_t, double*, int);

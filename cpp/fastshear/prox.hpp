@@ -19,24 +19,27 @@ template <typename T>
 DualStepStats l1_dual_step(T* y, const T* kx, const T* kx_old, const T* w, std::size_t batch, std::size_t bands,
                            std::size_t band_size, T sigma, T theta, int threads);
 
-// ADMM's splitting and momentum step for z = SH x with f = ||.||_{1,w} (scaled form), in one pass,
-// for a batch of `batch` problems of `bands` bands of `band_size` values (band b of every problem
-// uses weight w[b]). z and l hold two iterates per problem, (batch, 2, bands * band_size): the
-// current one (zc, lc) in half cur[p] (0 or 1) and the previous one (zo, lo) in the other half.
+// ADMM's splitting and momentum step for z = K x with f = sum_g w_b |z_g| (scaled form), in one
+// pass, for a batch of `batch` problems of `bands` bands; band b holds `group` components of
+// `band_size` values, and the group g of value i is the vector of its components' i-th values
+// (group 1: the weighted l1 norm, e.g. of shearlet coefficients; group 2: isotropic TV's l2,1 norm
+// of a gradient). Band b of every problem uses weight w[b]. z and l hold two iterates per
+// problem, (batch, 2, bands * group * band_size): the current one (zc, lc) in half cur[p] (0 or
+// 1) and the previous one (zo, lo) in the other half.
 //   zh = zc + fac[p] (zc - zo), lh = lc + fac[p] (lc - lo)   (the extrapolated point; with
 //        fac[p] == 0, zh = zc and lh = lc and the previous iterate is not read),
-//   v = kx + lh,   l_new = clip(v, -w_b / rho, w_b / rho) (Moreau: v - prox_{f/rho}(v)),
-//   z_new = v - l_new, written over (zo, lo),
+//   v = kx + lh,   l_new = v projected onto {|.| <= w_b / rho} per group (Moreau: v - prox_{f/rho}(v);
+//        group 1: the clip to [-w_b / rho, w_b / rho]),   z_new = v - l_new, written over (zo, lo),
 //   d = (z_new + g (z_new - zc)) - (l_new + g (l_new - lc)),  g = fac_next[p]: the point the next
 //        x-update applies K^T to if the caller keeps the step.
 // Keeping the step is flipping cur[p] (the new iterate becomes current, the old one previous);
 // discarding it (a restart) is leaving cur[p] and setting d = zc - lc. stats[5 p + k] gets, for
-// problem p: ||l_new - lh||^2, ||z_new - zh||^2, ||kx||^2, ||z_new||^2, sum w_b |kx_i|, summed in
-// float64 per band and then over bands in band order (the same result for any thread count).
+// problem p: ||l_new - lh||^2, ||z_new - zh||^2, ||kx||^2, ||z_new||^2, sum w_b |kx_g|, summed in
+// float64 per fixed chunk of a band and then in order (the same result for any thread count).
 template <typename T>
 void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const double* fac, const double* fac_next,
-                  const T* w, std::size_t batch, std::size_t bands, std::size_t band_size, T rho, double* stats,
-                  int threads);
+                  const T* w, std::size_t batch, std::size_t bands, int group, std::size_t band_size, T rho,
+                  double* stats, int threads);
 
 // The solvers' per-problem inner products: out[p] = sum_i a[p n + i] b[p n + i] for p < batch, in
 // float64, summed in fixed chunks of values and then over chunks in order (the same bits for any

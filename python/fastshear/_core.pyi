@@ -147,9 +147,9 @@ class DenseNet_f64:
     @property
     def widths(self) -> list[int]:
         ...
-def admm_l1_step(kx: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], l: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], d: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], cur: typing.Any, fac: typing.Any, fac_next: typing.Any, w: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, band_size: typing.SupportsInt | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+def admm_l1_step(kx: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], l: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], d: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], cur: typing.Any, fac: typing.Any, fac_next: typing.Any, w: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, band_size: typing.SupportsInt | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, group: typing.SupportsInt | typing.SupportsIndex = 1, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
     """
-    ADMM's weighted-l1 splitting and momentum step, in place on z, l and d; returns per-problem statistics (batch, 5).
+    ADMM's splitting and momentum step for a weighted l1 norm of groups of `group` components (1: l1, 2: isotropic TV's l2,1), in place on z, l and d; returns per-problem statistics (batch, 5).
     """
 def batched_dot(a: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], b: typing.Any, batch: typing.SupportsInt | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
     """

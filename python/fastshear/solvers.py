@@ -518,8 +518,8 @@ class ADMM(Solver):
     3. Nesterov momentum on ``(z, l)`` with restart whenever the combined residual stops
        falling (Goldstein, O'Donoghue, Setzer, Baraniuk, "Fast alternating direction
        optimization methods", SIAM J. Imaging Sci. 7 (2014)); the constraint split ``(u, m)``
-       steps without momentum. For a weighted l1 term, steps 2 and 3 on ``(z, l)`` are one C++
-       pass over the coefficients (the extrapolated point is formed from the last two iterates
+       steps without momentum. For a weighted l1 term (and TV's l2,1), steps 2 and 3 on
+       ``(z, l)`` are one C++ pass over the coefficients (the extrapolated point is formed from the last two iterates
        on the fly).
 
     One iteration applies ``K`` and ``K^T`` once and ``A``, ``A^T`` ``cg_steps`` times.
@@ -664,16 +664,24 @@ class ADMM(Solver):
             self._den = None
             self._hkk = (rho * hk + (self._rc if self.nonneg else 0.0)).astype(dt) if hk is not None else None
 
-        # the fused C++ splitting and momentum steps (one pass over the coefficients each, in
-        # place): for an l1 term with one weight, or one weight per band of K's (..., bands, N, M)
+        # the fused C++ splitting and momentum step (one pass over the coefficients, in place): for
+        # an l1 term with one weight or one weight per band of K's (..., bands, N, M), and for an
+        # l2,1 term on a (2, N, M) output (isotropic TV)
         kdt = np.dtype(K.dtype)
         w = getattr(f, "weights", None)
         ko = tuple(K.out_shape)
-        self._fused = (type(f) is L1 and kdt == dt and dt in (np.float32, np.float64) and w is not None
-                       and (w.ndim == 0 or (w.ndim == 1 and f.band_ndim == len(ko) - 1 and w.size == ko[0])))
-        if self._fused:
+        ok_dt = kdt == dt and dt in (np.float32, np.float64)
+        l1 = (type(f) is L1 and w is not None
+              and (w.ndim == 0 or (w.ndim == 1 and f.band_ndim == len(ko) - 1 and w.size == ko[0])))
+        l21 = type(f) is L21 and len(ko) == 3 and ko[0] == 2
+        self._fused = ok_dt and (l1 or l21)
+        if self._fused and l1:
             self._fw = np.atleast_1d(w).astype(dt)
             self._band = int(np.prod(ko[1:])) if self._fw.size > 1 else int(np.prod(ko))
+            self._group = 1
+        elif self._fused:
+            self._fw = np.array([f.lam], dt)
+            self._band, self._group = int(np.prod(ko[1:])), 2
 
         # state (rows = problems still running)
         self.x = x if self.batched else x[0]
@@ -797,7 +805,7 @@ class ADMM(Solver):
             # one C++ pass: the extrapolated point, the new (z, l) over the previous iterate, the
             # sums below and the next x-update's point d (as if the step is kept)
             st = _core.admm_l1_step(kx, s["zz"], s["ll"], s["d"], s["cur"], s["fac"], fac_next, self._fw, nb,
-                                    self._band, rho)
+                                    self._band, rho, self._group)
             sq_l, sq_z, l1 = st[:, 0], st[:, 1], st[:, 4]
             scale_p = [st[:, 2].copy(), st[:, 3].copy()]
             new = {}

@@ -217,6 +217,32 @@ def _check_fused_admm_step(dt):
         want = [((ln - lh) ** 2).sum(), ((zn - zh) ** 2).sum(), (kx[p].astype(np.float64) ** 2).sum(),
                 (zn ** 2).sum(), (w[:, None, None] * np.abs(kx[p].astype(np.float64))).sum()]
         np.testing.assert_allclose(st[p], want, rtol=1e-5 if dt == np.float32 else 1e-12)
+    # groups of 2 components (TV's l2,1 on a gradient (2, N, M)): v projected onto the disc
+    kx2 = rng.standard_normal((2, 2, n, n)).astype(dt)
+    zz2, ll2 = (rng.standard_normal((2, 2, 2, n, n)).astype(dt) for _ in range(2))
+    z20, l20 = zz2.astype(np.float64), ll2.astype(np.float64)
+    d2 = np.empty_like(kx2)
+    cur2, fac2, nxt2, lam = np.array([1, 0], np.uint8), np.array([0.5, 0.0]), np.array([0.0, 0.3]), 0.8
+    st2 = fastshear._core.admm_l1_step(kx2, zz2, ll2, d2, cur2, fac2, nxt2, np.array([lam], dt), 2, n * n, rho,
+                                       group=2)
+    for p in range(2):
+        c = cur2[p]
+        zc, lc, zo, lo = z20[p, c], l20[p, c], z20[p, 1 - c], l20[p, 1 - c]
+        zh, lh = zc + fac2[p] * (zc - zo), lc + fac2[p] * (lc - lo)
+        v = kx2[p].astype(np.float64) + lh
+        mag = np.sqrt((v ** 2).sum(0))
+        ln = v * np.minimum(1.0, (lam / rho) / np.maximum(mag, 1e-300))
+        zn = v - ln
+        np.testing.assert_allclose(ll2[p, 1 - c], ln, atol=atol)
+        np.testing.assert_allclose(zz2[p, 1 - c], zn, atol=atol)
+        g = nxt2[p]
+        np.testing.assert_allclose(d2[p], (zn + g * (zn - zc)) - (ln + g * (ln - lc)), atol=10 * atol)
+        kn = np.sqrt((kx2[p].astype(np.float64) ** 2).sum(0))
+        want = [((ln - lh) ** 2).sum(), ((zn - zh) ** 2).sum(), (kn ** 2).sum(), (zn ** 2).sum(), lam * kn.sum()]
+        np.testing.assert_allclose(st2[p], want, rtol=1e-5 if dt == np.float32 else 1e-12)
+    with pytest.raises(ValueError, match="group must be 1 or 2"):
+        fastshear._core.admm_l1_step(kx2, zz2, ll2, d2, cur2, fac2, nxt2, np.array([lam], dt), 2, n * n, rho,
+                                     group=3)
     other = np.float64 if dt == np.float32 else np.float32
     with pytest.raises(ValueError, match="precision of kx"):
         fastshear._core.admm_l1_step(kx, zz.astype(other), ll, d, cur, fac, nxt, w, batch, n * n, rho)
@@ -248,16 +274,20 @@ def test_batched_dot_sums_each_problem_in_float64(dt):
         fastshear._core.batched_dot(np.ones((3, 4), dt), np.ones((3, 4), dt), 5)
 
 
+@pytest.mark.parametrize("term", ["l1", "tv"])
 @pytest.mark.parametrize("restart", [0.999, 0.0])
-def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart):
-    # the fused C++ path (an l1 term with per-band weights) against the generic NumPy path of the
-    # same iteration, on a batch, in float64: the same iterates to rounding
+def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart, term):
+    # the fused C++ path (an l1 term with per-band weights; TV's l2,1 on the gradient) against the
+    # generic NumPy path of the same iteration, on a batch, in float64: the same iterates to rounding
     R, S, g, w = ct_problem
     gs = np.stack([g, 0.5 * g, 1.5 * g])
-    f = solvers.L1(w, band_ndim=2)
-    fused = solvers.ADMM(R, gs, S, f, support=R.support, max_iter=40, tol=1e-5, restart=restart)
+    K, f = (S, solvers.L1(w, band_ndim=2)) if term == "l1" else (ops.Gradient2D(R.in_shape), solvers.L21(0.5))
+    # TV's projections onto discs amplify rounding faster (1e-13 at 25 iterations, 1e-10 at 40):
+    # 25 iterations, which include restarts
+    its = 40 if term == "l1" else 25
+    fused = solvers.ADMM(R, gs, K, f, support=R.support, max_iter=its, tol=1e-5, restart=restart)
     assert fused._fused
-    plain = solvers.ADMM(R, gs, S, f, support=R.support, max_iter=40, tol=1e-5, restart=restart)
+    plain = solvers.ADMM(R, gs, K, f, support=R.support, max_iter=its, tol=1e-5, restart=restart)
     plain._use_numpy_steps()
     a, b = fused.run(), plain.run()
     np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-10 * np.abs(b.x).max())
