@@ -33,13 +33,15 @@ def __getattr__(name):
 TV_FACTOR = 2.0
 SHEARLET_FACTOR = 8.0
 SHEARLET_SCALE_BASE = 3.0
-# The solver's settings (bench/RESULTS.md, "Filling the missing wedge"): the constraint split's
-# penalty as a multiple of ADMM's rho (shearlet-l1) and TV's penalty, constraint penalty and CG
-# steps; fitted on random ellipses seed 7 (128 and 256), validated on other phantoms.
+# The solver's settings (bench/RESULTS.md, "Filling the missing wedge" and "TV with momentum"):
+# the constraint split's penalty as a multiple of ADMM's rho (shearlet-l1) and TV's penalty (a
+# multiple of ADMM's default rho), constraint penalty (a multiple of TV's) and CG steps; fitted
+# on random ellipses seed 7 (128 and 256; for TV's penalty also the stopping rule's iterations on
+# ellipses seeds 0-2), validated on other phantoms.
 SHEARLET_CONSTRAINT_RHO = 0.4
-TV_RHO = 3.0
-TV_CONSTRAINT_RHO = 3.0
-TV_CG_STEPS = 4
+TV_RHO = 6.0
+TV_CONSTRAINT_RHO = 1.5
+TV_CG_STEPS = 2
 
 
 def _angles(theta) -> np.ndarray:
@@ -458,13 +460,13 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         def callback(it, xs, cinfo):
             return user_cb(it, xs * (sc if batched else sc[0]), cinfo)
 
-    # momentum with restart speeds shearlet-l1 up; a constraint penalty below rho fills the
-    # missing wedge faster (bench/RESULTS.md). TV's preconditioner is only approximate (the
-    # gradient's Neumann boundary): with momentum, or with 3 CG steps, its residuals were measured
-    # not to fall monotonically; plain ADMM with 4 CG steps converged smoothly (bench/RESULTS.md)
+    # momentum with restart (on the regulariser's split) speeds both up; a constraint penalty
+    # below rho fills shearlet-l1's missing wedge faster; with momentum TV converges in about as
+    # many iterations with 2 CG steps as it did with 4 without, at twice the penalty
+    # (bench/RESULTS.md)
     rho = solvers.ADMM.default_rho(R, K)
     if method == "tv":
-        opts = dict(restart=0.0, cg_steps=TV_CG_STEPS, rho=TV_RHO * rho,
+        opts = dict(restart=0.999, cg_steps=TV_CG_STEPS, rho=TV_RHO * rho,
                     constraint_rho=TV_CONSTRAINT_RHO * TV_RHO * rho)
     else:
         opts = dict(restart=0.999, cg_steps=3, rho=rho, constraint_rho=SHEARLET_CONSTRAINT_RHO * rho)
