@@ -497,13 +497,22 @@ template <typename T> void Radon2D<T>::forward_fan_avx512(const T* x, T* sino, s
 template <typename T> void Radon2D<T>::forward_par_avx512(const T* x, T* sino, size_t batch, int threads) const {
     using S = typename simd_of<T>::type;
     constexpr int L = S::L;
-    constexpr int G = 32;  // lines per block: a block's windows stay in L1 from one chunk to the next
+    // lines per block: a block's windows stay in L1 from one chunk to the next (32 to 64 lines:
+    // the same time at 256 x 256; 8: 1.2x, all lines at once: 1.05x)
+    constexpr int G = 32;
     const int n = g_.rows, m = g_.cols, nd = g_.n_det, na = n_angles();
     const int pad = 64;
     const size_t lr = static_cast<size_t>(m) + 2 * pad, lc = static_cast<size_t>(n) + 2 * pad;
-    aligned_buffer<T> xr(static_cast<size_t>(n) * lr), xc(static_cast<size_t>(m) * lc);
-    std::memset(static_cast<void*>(xr.data()), 0, xr.size() * sizeof(T));
-    std::memset(static_cast<void*>(xc.data()), 0, xc.size() * sizeof(T));
+    // angles with |cos| >= |sin| project the image's rows (copied to xr), the others its columns (xc)
+    bool rows = false, cols = false;
+    for (int a = 0; a < na; ++a) (std::fabs(cos_[a]) >= std::fabs(sin_[a]) ? rows : cols) = true;
+    aligned_buffer<T> xr(rows ? static_cast<size_t>(n) * lr : 0), xc(cols ? static_cast<size_t>(m) * lc : 0);
+    // a padded line: zeros but the pixels [p0, p1] of the support (p0 > p1: none)
+    const auto clear_outside = [pad](T* line, int len, int p0, int p1) {
+        const int a = std::min(p0, len), b = std::max(a, p1 + 1);
+        std::fill(line, line + pad + a, T(0));
+        std::fill(line + pad + b, line + len + 2 * pad, T(0));
+    };
     const double cx = m / 2, cy = n / 2, cdet = nd / 2;
     const int nt = resolve_threads(threads, na);
     const int nch = (nd + L - 1) / L;
@@ -518,15 +527,22 @@ template <typename T> void Radon2D<T>::forward_par_avx512(const T* x, T* sino, s
 #pragma omp parallel num_threads(nt)
         {
 #pragma omp for schedule(static)
-            for (int i = 0; i < n; ++i) {
-                T* dst = xr.data() + i * lr + pad;
+            for (int i = 0; i < (rows ? n : 0); ++i) {
+                T* dst = xr.data() + i * lr;
                 const T* src = xb + static_cast<size_t>(i) * m;
-                for (int j = jlo_[i]; j <= jhi_[i]; ++j) dst[j] = src[j];
+                if (jlo_[i] <= jhi_[i]) std::copy(src + jlo_[i], src + jhi_[i] + 1, dst + pad + jlo_[i]);
+                clear_outside(dst, m, jlo_[i], jhi_[i]);
             }
+            // columns, by blocks of 16 (contiguous reads; stride-m reads of a whole column miss L1)
 #pragma omp for schedule(static)
-            for (int j = 0; j < m; ++j) {
-                T* dst = xc.data() + j * lc + pad;
-                for (int i = ilo_[j]; i <= ihi_[j]; ++i) dst[i] = xb[static_cast<size_t>(i) * m + j];
+            for (int j0 = 0; j0 < (cols ? m : 0); j0 += 16) {
+                const int j1 = std::min(m, j0 + 16);
+                T* dst = xc.data() + j0 * lc + pad;
+                for (int i = 0; i < n; ++i) {
+                    const T* src = xb + static_cast<size_t>(i) * m;
+                    for (int j = j0; j < j1; ++j) dst[(j - j0) * lc + i] = src[j];
+                }
+                for (int j = j0; j < j1; ++j) clear_outside(xc.data() + j * lc, n, ilo_[j], ihi_[j]);
             }
             const int t = thread_id();
             T* acc = accs.data() + static_cast<size_t>(t) * nch * L;
