@@ -267,7 +267,6 @@ FS_AVX512 void forward_block_simd(const typename S::T* lines, size_t stride, int
         a = S::fma(w1, S::perm(lo, S::mask_inc(n1, m), hi), a);
         a = S::fma(w2, S::perm(lo, S::mask_inc(n2, m), hi), a);
     };
-    const int nl = l1 - l0;
     const T* f = fracs - l0;  // indexed by line
     const int* jb = jbs - l0;
     for (int it = it0; it <= it1; ++it) {
@@ -277,7 +276,8 @@ FS_AVX512 void forward_block_simd(const typename S::T* lines, size_t stride, int
         while (la <= lb && (it < itlo[la] || it > ithi[la])) ++la;
         while (lb > la && (it < itlo[lb] || it > ithi[lb])) --lb;
         if (la > lb) continue;
-        split_floor<T>(nl, base + l0, nullptr, static_cast<double>(k0) * invc, 0, 0, nullptr, 0, jbs, fracs);
+        split_floor<T>(lb + 1 - la, base + la, nullptr, static_cast<double>(k0) * invc, 0, 0, nullptr, 0,
+                       jbs + (la - l0), fracs + (la - l0));
         V a0 = S::load(acc + k0), a1 = S::zero();
         int l = la;
         for (; l < lb; l += 2) {
