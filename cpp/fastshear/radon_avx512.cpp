@@ -252,7 +252,7 @@ FS_AVX512 void forward_block_simd(const typename S::T* lines, size_t stride, int
         n_q[q] = static_cast<typename S::IE>(fl) + wof + 1;
     }
     const V vone_g = S::load(one_g), va_g = S::load(a_g), vac = S::set1(static_cast<T>(ac));
-    const I n0 = S::load_i(n_q), n1 = S::iadd(n0, 1), n2 = S::iadd(n0, 2);
+    const I n0 = S::load_i(n_q);
     const V one = S::set1(T(1)), zero = S::zero(), c1 = S::set1(static_cast<T>(ac - 1)),
             c2 = S::set1(static_cast<T>(2 - 2 * ac));
     const auto step = [&](V& a, int l, const T* f, const int* jb) FS_AVX512 {
@@ -263,9 +263,10 @@ FS_AVX512 void forward_block_simd(const typename S::T* lines, size_t stride, int
         const V w2 = S::max(zero, S::sub(c2, w0));
         const T* wp = lines + static_cast<size_t>(l) * stride + jb[l];
         const V lo = S::load(wp), hi = S::load(wp + L);
-        a = S::fma(w0, S::perm(lo, S::mask_inc(n0, m), hi), a);
-        a = S::fma(w1, S::perm(lo, S::mask_inc(n1, m), hi), a);
-        a = S::fma(w2, S::perm(lo, S::mask_inc(n2, m), hi), a);
+        const I i0 = S::mask_inc(n0, m);
+        a = S::fma(w0, S::perm(lo, i0, hi), a);
+        a = S::fma(w1, S::perm(lo, S::iadd(i0, 1), hi), a);
+        a = S::fma(w2, S::perm(lo, S::iadd(i0, 2), hi), a);
     };
     const T* f = fracs - l0;  // indexed by line
     const int* jb = jbs - l0;
