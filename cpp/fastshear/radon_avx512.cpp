@@ -224,8 +224,9 @@ FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const
 // chunks [itlo[l], ithi[l]] that its pixels reach:
 // acc[k] += sum_l sum_j line_l[j] * max(0, 1 - |U0_l + j cc - k|), |cc| >= 1/sqrt2.
 // base[l] = (pad - wof) - r - U0_l / cc (r = 1 / |cc|): chunk k0's window of line l starts at
-// jb = floor(base[l] + k0 / cc). Each chunk stays in registers over the block's lines; jbs, fracs:
-// scratch for l1 - l0 values.
+// jb = floor(base[l] + k0 / cc). Each chunk stays in registers over the block's lines (two sums,
+// even and odd lines: the order of the additions depends on the block size only, not on the
+// threads); jbs, fracs: scratch for l1 - l0 values.
 //
 // Bin k0 + q lies at tau_q = frac + r + q / cc + wof pixels from the window's start (frac = base[l]
 // + k0 / cc - jb); with q / cc = n_q + g_q (n_q integer, 0 <= g_q < 1), its pixels within r are
@@ -289,6 +290,7 @@ FS_AVX512 void forward_block_simd(const typename S::T* lines, size_t stride, int
         S::store(acc + k0, S::add(a0, a1));
     }
 }
+
 // The lines of one angle for forward_block_simd: line l < nl (pixels [p0[l], p1[l]], which lie at
 // u = U0_l + j cc, U0_l = u0 + l du) reaches the chunks [itlo[l], ithi[l]] of L bins (bins
 // floor(min u) .. floor(max u) + 1 within [0, nd); itlo > ithi: none), base[l] = off - U0_l / cc.
