@@ -51,6 +51,10 @@ def _cases(threads):
     theta = np.linspace(0, 180, 180, endpoint=False)
     for dt in ("float32", "float64"):
         plan_case(f"radon 256x180 {dt}", lambda dt=dt: fastshear.Radon2D((256, 256), theta, dtype=dt, workers=w), 10)
+    limited = np.linspace(-60, 60, 121)  # the CT solver's limited-angle case
+    for dt in ("float32", "float64"):
+        plan_case(f"radon 256 [-60,60] {dt}",
+                  lambda dt=dt: fastshear.Radon2D((256, 256), limited, dtype=dt, workers=w), 50)
     plan_case("radon fan 256x360 float32",
               lambda: fastshear.Radon2D((256, 256), np.linspace(0, 360, 360, endpoint=False), geometry="fan",
                                         source_distance=512.0, detector_distance=256.0, det_spacing=1.5,
