@@ -283,7 +283,7 @@ def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart, term):
     gs = np.stack([g, 0.5 * g, 1.5 * g])
     K, f = (S, solvers.L1(w, band_ndim=2)) if term == "l1" else (ops.Gradient2D(R.in_shape), solvers.L21(0.5))
     # TV's projections onto discs amplify rounding faster (1e-13 at 25 iterations, 1e-10 at 40):
-    # 25 iterations, which include restarts
+    # 25 iterations, which include restarts, and objectives equal to 1e-9
     its = 40 if term == "l1" else 25
     fused = solvers.ADMM(R, gs, K, f, support=R.support, max_iter=its, tol=1e-5, restart=restart)
     assert fused._fused
@@ -292,7 +292,7 @@ def test_admm_fused_steps_equal_the_numpy_steps(ct_problem, restart, term):
     a, b = fused.run(), plain.run()
     np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-10 * np.abs(b.x).max())
     np.testing.assert_array_equal(a.info["iterations"], b.info["iterations"])
-    np.testing.assert_allclose(a.history["objective"], b.history["objective"], rtol=1e-11)
+    np.testing.assert_allclose(a.history["objective"], b.history["objective"], rtol=1e-11 if term == "l1" else 1e-9)
 
 
 def test_analysis_l1_and_tv_solve_by_admm_on_request(ct_problem):
