@@ -522,7 +522,9 @@ class ADMM(Solver):
        ``(z, l)`` are one C++ pass over the coefficients (the extrapolated point is formed from the last two iterates
        on the fly).
 
-    One iteration applies ``K`` and ``K^T`` once and ``A``, ``A^T`` ``cg_steps`` times.
+    One iteration applies ``K`` and ``K^T`` once and ``A``, ``A^T`` ``cg_steps`` times (every
+    ``REFRESH``-th iteration once more: the products carried by linearity are recomputed, as
+    their rounding drift would otherwise stop float32 iterates short of the minimiser).
 
     Stopping rule (Boyd et al. 2011, Sec. 3.3, relative form), per problem: the primal residual
     ``r = ||(K x - z, x - u)||`` and the dual residual ``s = ||(rho ||K|| ||z - z_prev||, rho_c ||u - u_prev||)||``
@@ -582,6 +584,7 @@ class ADMM(Solver):
 
     name = "admm"
     history_keys = ("objective", "primal_residual", "dual_residual", "rel_residual")
+    REFRESH = 20  # iterations between exact recomputations of A x, A^T A x and the penalty term
 
     def __init__(self, A, b, K, f, *, nonneg: bool = True, support=None, x0=None, rho=None,
                  constraint_rho=None, cg_steps: int = 3, restart: float = 0.999, max_iter: int = 300,
@@ -761,7 +764,13 @@ class ADMM(Solver):
     def _step(self):
         s, rho, nb = self._s, self.rho, self._active.size
         A, K = self.A, self.K
-        x, q, ax, kkx = s["x"], s["q"], s["ax"], s["kkx"]
+        x = s["x"]
+        if self._iters[self._active[0]] % self.REFRESH == self.REFRESH - 1:
+            # the products carried by linearity drift with rounding (in float32 enough to stop
+            # the iterates 5e-5 short of the minimiser's objective): recomputed now and then
+            s["ax"] = A.forward(x)
+            s["q"], s["kkx"] = A.adjoint(s["ax"]), self._kk(x)
+        q, ax, kkx = s["q"], s["ax"], s["kkx"]
         # x-update: PCG, warm-started; the residual of the new system is formed without A
         if self._fused:
             rhs = K.adjoint(s["d"])
