@@ -511,16 +511,16 @@ class ADMM(Solver):
     1. updates ``x`` by ``cg_steps`` preconditioned conjugate-gradient steps on
        ``(A^T A + rho K^T K + rho_c I) x = A^T b + rho K^T (z - l) + rho_c (u - m)``,
        warm-started (``A^T A x``, ``A x`` and the penalty terms are carried by linearity, so a
-       step costs one ``A`` and one ``A^T``); the preconditioner is the Fourier multiplier of that matrix built from
-       :func:`normal_symbol` (exact for shearlets and the gradient, measured for the Radon
-       transform);
+       step costs one ``A`` and one ``A^T``); the preconditioner is the Fourier multiplier of
+       that matrix built from :func:`normal_symbol` (exact for shearlets and the gradient,
+       measured for the Radon transform);
     2. ``z = prox_{f / rho}(K x + l)``, ``u = max(x + m, 0)``, and the scaled duals ``l``, ``m``;
     3. Nesterov momentum on ``(z, l)`` with restart whenever the combined residual stops
        falling (Goldstein, O'Donoghue, Setzer, Baraniuk, "Fast alternating direction
        optimization methods", SIAM J. Imaging Sci. 7 (2014)); the constraint split ``(u, m)``
        steps without momentum. For a weighted l1 term (and TV's l2,1), steps 2 and 3 on
-       ``(z, l)`` are one C++ pass over the coefficients (the extrapolated point is formed from the last two iterates
-       on the fly).
+       ``(z, l)`` are one C++ pass over the coefficients (the extrapolated point is formed from
+       the last two iterates on the fly).
 
     One iteration applies ``K`` and ``K^T`` once and ``A``, ``A^T`` ``cg_steps`` times (every
     ``REFRESH``-th iteration once more: the products carried by linearity are recomputed, as
@@ -869,9 +869,9 @@ class ADMM(Solver):
             # restarts the extrapolation from it (d = z - l)
             s["cur"] = np.where(keep, 1 - s["cur"], s["cur"]).astype(np.uint8)
             s["fac"] = fac
-            for p in np.flatnonzero(~keep):
-                c = s["cur"][p]
-                np.subtract(s["zz"][p, c], s["ll"][p, c], out=s["d"][p])
+            for i in np.flatnonzero(~keep):
+                c = s["cur"][i]
+                np.subtract(s["zz"][i, c], s["ll"][i, c], out=s["d"][i])
         # the constraint split steps without momentum (extrapolating it too was measured to slow
         # the filling of CT's missing wedge, bench/RESULTS.md)
         for k in ("u", "m"):
