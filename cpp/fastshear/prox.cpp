@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "fastshear/infra/heuristics.hpp"
 #include "fastshear/infra/isa.hpp"
 #include "fastshear/infra/parallel.hpp"
 
@@ -147,7 +148,7 @@ void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const
                   const T* w, std::size_t batch, std::size_t bands, int group, std::size_t band_size, T rho,
                   double* stats, int threads) {
     // items: fixed chunks of each band's groups (the same sums for any thread count)
-    constexpr std::size_t chunk = 1 << 14;
+    constexpr std::size_t chunk = heuristics::kSolverChunk;
     const std::size_t G = static_cast<std::size_t>(group), bs = G * band_size, per = bands * bs;
     const std::size_t nch = (band_size + chunk - 1) / chunk, items = batch * bands * nch;
     std::vector<double> part(items * 5);
@@ -179,11 +180,11 @@ void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const
 
 template <typename T>
 void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, double* out, int threads) {
-    constexpr std::size_t chunk = 1 << 14;
+    constexpr std::size_t chunk = heuristics::kSolverChunk;
     const std::size_t per = (n + chunk - 1) / chunk, items = batch * per;
     std::vector<double> part(items);
     // threads only where the work covers a region's start-up
-    const int nt = batch * n >= (std::size_t(1) << 18) ? resolve_threads(threads, items) : 1;
+    const int nt = batch * n >= heuristics::kSolverParallelValues ? resolve_threads(threads, items) : 1;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
         const std::size_t p = static_cast<std::size_t>(it) / per, c = static_cast<std::size_t>(it) % per;

@@ -58,6 +58,14 @@ template <typename T> constexpr bool shearlet3d_pairs() { return std::is_same<T,
 // the portable kernels.
 constexpr double kRadonMaxVectorFootprint = 1.99;
 
+// ---------------------------------------------------------------- solver kernels (prox.cpp)
+// Values per work item of the ADMM step and the inner products: each item's sum is one partial,
+// so the split (and the result's bits) does not depend on the thread count.
+constexpr std::size_t kSolverChunk = std::size_t(1) << 14;
+// Below this many values an inner product runs on one thread (a parallel region's start-up costs
+// about what a 256 x 256 dot does).
+constexpr std::size_t kSolverParallelValues = std::size_t(1) << 18;
+
 // ---------------------------------------------------------------- dense networks (dense_net.cpp)
 // Below this many multiply-adds per call a second thread costs more than it saves (measured:
 // onnxruntime's 2-thread runs of the small nets are slower than its 1-thread runs).
