@@ -1,6 +1,10 @@
 // Bindings of the fused solver steps (cpp/fastshear/prox.hpp): conversion and checks only.
 #include "fastshear/prox.hpp"
 
+#include <cmath>
+#include <string>
+#include <vector>
+
 #include "common.hpp"
 
 namespace fastshear_py {
@@ -122,6 +126,94 @@ py::array_t<double> batched_dot_t(py::handle a_in, py::handle b_in, py::ssize_t 
     return out;
 }
 
+// The arrays of the SPDHG steps are never converted (outputs are written in place; a silent copy
+// of an input would cost what the step saves): dtype T, C-contiguous, aligned, writeable if out.
+template <typename T> const T* spdhg_array(const py::array& a, const char* fn, const char* what, bool out) {
+    if (!a.dtype().is(py::dtype::of<T>()))
+        throw py::type_error(std::string(fn) + ": " + what + " must have the dtype of x (" +
+                             std::string(py::str(py::dtype::of<T>())) + "), got " + std::string(py::str(a.dtype())));
+    if (!(a.flags() & py::array::c_style) || !is_aligned<T>(a.data()))
+        throw py::value_error(std::string(fn) + ": " + what + " must be an aligned, C-contiguous array");
+    if (out && !a.writeable()) throw py::value_error(std::string(fn) + ": " + what + " must be writeable");
+    return static_cast<const T*>(a.data());
+}
+
+// Whether the memory of two arrays overlaps (the steps read and write them in one pass).
+inline bool overlap(const py::array& a, const py::array& b) {
+    const char *a0 = static_cast<const char*>(a.data()), *b0 = static_cast<const char*>(b.data());
+    const char *a1 = a0 + a.nbytes(), *b1 = b0 + b.nbytes();
+    return a.nbytes() > 0 && b.nbytes() > 0 && a0 < b1 && b0 < a1;
+}
+
+template <typename T>
+py::array_t<double> tv_dual_step_t(py::array x, py::array y, py::array z, py::array e, double sigma, double lam,
+                                   double scale, int threads) {
+    const char* fn = "tv_dual_step";
+    const T* xp = spdhg_array<T>(x, fn, "x", false);
+    T* yp = const_cast<T*>(spdhg_array<T>(y, fn, "y", true));
+    T* zp = const_cast<T*>(spdhg_array<T>(z, fn, "z", true));
+    T* ep = const_cast<T*>(spdhg_array<T>(e, fn, "e", true));
+    auto shape = shape_of(x);
+    if (shape.size() != 2 && shape.size() != 3)
+        throw py::value_error("tv_dual_step: x must have shape (N, M) or (nb, N, M), got " + shape_str(shape));
+    std::vector<py::ssize_t> ys = shape;
+    ys.insert(ys.end() - 2, 2);
+    if (shape_of(y) != ys || shape_of(z) != shape || shape_of(e) != shape)
+        throw py::value_error("tv_dual_step: x of shape " + shape_str(shape) + " needs y of shape " + shape_str(ys) +
+                              " and z, e of x's shape, got " + shape_str(shape_of(y)) + ", " + shape_str(shape_of(z)) +
+                              ", " + shape_str(shape_of(e)));
+    const py::ssize_t nb = shape.size() == 3 ? shape[0] : 1, n = shape[shape.size() - 2], m = shape.back();
+    if (n < 1 || m < 1) throw py::value_error("tv_dual_step: images must have N, M >= 1, got " + shape_str(shape));
+    if (overlap(x, y) || overlap(x, z) || overlap(x, e) || overlap(y, z) || overlap(y, e) || overlap(z, e))
+        throw py::value_error("tv_dual_step: x, y, z and e must not share memory");
+    if (!(sigma >= 0) || !(lam >= 0) || !std::isfinite(sigma) || !std::isfinite(lam))
+        throw py::value_error("tv_dual_step: sigma and lam must be finite and >= 0");
+    py::array_t<double> out(nb);
+    double* op = out.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        fastshear::tv_dual_step<T>(xp, yp, zp, ep, static_cast<size_t>(nb), static_cast<size_t>(n),
+                                   static_cast<size_t>(m), static_cast<T>(sigma), static_cast<T>(lam),
+                                   static_cast<T>(scale), op, threads);
+    }
+    return out;
+}
+
+template <typename T>
+py::array_t<double> spdhg_primal_step_t(py::array x, py::array z, py::array e, py::array tau, bool nonneg,
+                                        int threads) {
+    const char* fn = "spdhg_primal_step";
+    T* xp = const_cast<T*>(spdhg_array<T>(x, fn, "x", true));
+    const T* zp = spdhg_array<T>(z, fn, "z", false);
+    const T* ep = spdhg_array<T>(e, fn, "e", false);
+    const T* tp = spdhg_array<T>(tau, fn, "tau", false);
+    auto shape = shape_of(x);
+    if (shape.empty() || shape_of(z) != shape || shape_of(e) != shape)
+        throw py::value_error("spdhg_primal_step: x, z and e must have the same shape (nb, ...), got " +
+                              shape_str(shape) + ", " + shape_str(shape_of(z)) + ", " + shape_str(shape_of(e)));
+    // tau: one problem's values (nb = x.shape[0]), or all of x's (one problem)
+    const size_t total = static_cast<size_t>(x.size()), ts = static_cast<size_t>(tau.size());
+    size_t nb;
+    if (ts * static_cast<size_t>(shape[0]) == total && ts > 0)
+        nb = static_cast<size_t>(shape[0]);
+    else if (ts == total && ts > 0)
+        nb = 1;
+    else
+        throw py::value_error(
+            "spdhg_primal_step: tau must hold prod(x.shape[1:]) values (shared by the x.shape[0] "
+            "problems) or x.size values, got shape " +
+            shape_str(shape_of(tau)) + " for x of shape " + shape_str(shape));
+    if (overlap(x, z) || overlap(x, e) || overlap(x, tau))
+        throw py::value_error("spdhg_primal_step: x must not share memory with z, e or tau");
+    py::array_t<double> out(static_cast<py::ssize_t>(nb));
+    double* op = out.mutable_data();
+    {
+        py::gil_scoped_release nogil;
+        fastshear::spdhg_primal_step<T>(xp, zp, ep, tp, nb, ts, nonneg, op, threads);
+    }
+    return out;
+}
+
 }  // namespace
 
 void add_prox(py::module_& m) {
@@ -167,6 +259,33 @@ void add_prox(py::module_& m) {
         py::arg("y"), py::arg("kx"), py::arg("kx_old"), py::arg("w"), py::arg("band_size"), py::arg("sigma"),
         py::arg("theta") = 1.0, py::arg("threads") = 0,
         "PDHG dual step for a weighted l1 term, in place on y; returns (l1 value at kx, squared dual residual).");
+    m.def(
+        "tv_dual_step",
+        [](py::array x, py::array y, py::array z, py::array e, double sigma, double lam, double scale,
+           int threads) -> py::array_t<double> {
+            if (x.dtype().is(py::dtype::of<double>()))
+                return tv_dual_step_t<double>(x, y, z, e, sigma, lam, scale, threads);
+            if (x.dtype().is(py::dtype::of<float>()))
+                return tv_dual_step_t<float>(x, y, z, e, sigma, lam, scale, threads);
+            throw py::type_error("tv_dual_step: x must be float32 or float64, got " + std::string(py::str(x.dtype())));
+        },
+        py::arg("x"), py::arg("y"), py::arg("z"), py::arg("e"), py::arg("sigma"), py::arg("lam"), py::arg("scale"),
+        py::arg("threads") = 0,
+        "SPDHG's dual step for isotropic TV on images x (N, M) or (nb, N, M): y <- the projection of y + sigma "
+        "grad x onto the discs of radius lam, z <- z + grad^T d, e <- scale grad^T d (d = y_new - y_old), in "
+        "place; returns sum(d**2) per problem, float64 (nb,).");
+    m.def(
+        "spdhg_primal_step",
+        [](py::array x, py::array z, py::array e, py::array tau, bool nonneg, int threads) -> py::array_t<double> {
+            if (x.dtype().is(py::dtype::of<double>()))
+                return spdhg_primal_step_t<double>(x, z, e, tau, nonneg, threads);
+            if (x.dtype().is(py::dtype::of<float>())) return spdhg_primal_step_t<float>(x, z, e, tau, nonneg, threads);
+            throw py::type_error("spdhg_primal_step: x must be float32 or float64, got " +
+                                 std::string(py::str(x.dtype())));
+        },
+        py::arg("x"), py::arg("z"), py::arg("e"), py::arg("tau"), py::arg("nonneg"), py::arg("threads") = 0,
+        "SPDHG's primal step x <- x - tau (z + e), clipped at 0 if nonneg, in place on x (nb, ...) with tau "
+        "shared by the problems; returns sum((x_new - x_old)**2) per problem, float64 (nb,).");
 }
 
 }  // namespace fastshear_py

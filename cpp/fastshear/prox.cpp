@@ -211,4 +211,160 @@ template void admm_l1_step<double>(const double*, double*, double*, double*, con
 template void batched_dot<float>(const float*, const float*, std::size_t, std::size_t, double*, int);
 template void batched_dot<double>(const double*, const double*, std::size_t, std::size_t, double*, int);
 
+namespace {
+// One pixel of tv_dual_step's dual update from its gradient (g0, g1): y_new (written over y when
+// Write), d = y_new - y_old into (d0, d1); returns |d|^2 in float64.
+template <bool Write, typename T>
+inline __attribute__((always_inline)) double tv_pixel(T g0, T g1, T* y0, T* y1, T* d0, T* d1, T sigma, T lam) {
+    const T o0 = *y0, o1 = *y1;
+    const T v0 = o0 + sigma * g0, v1 = o1 + sigma * g1;
+    const T r = std::sqrt(v0 * v0 + v1 * v1);
+    const T s = r > lam ? lam / r : T(1);  // lam == 0: y_new = 0 (r == 0 means v == 0)
+    const T n0 = v0 * s, n1 = v1 * s;
+    if constexpr (Write) {
+        *y0 = n0;
+        *y1 = n1;
+    }
+    const T a = n0 - o0, b = n1 - o1;
+    *d0 = a;
+    *d1 = b;
+    return static_cast<double>(a) * static_cast<double>(a) + static_cast<double>(b) * static_cast<double>(b);
+}
+
+// The dual update of one row of m pixels: xr is the row of x, xn the next one (unread on the
+// last row, Last: g0 = 0); d0, d1 get the row's d; returns the row's sum of d^2.
+template <bool Last, bool Write, typename T>
+double tv_row_dual(const T* xr, const T* xn, T* y0, T* y1, T* d0, T* d1, std::size_t m, T sigma, T lam) {
+    double s = 0;
+    const std::size_t m1 = m - 1;
+#pragma omp simd reduction(+ : s)
+    for (std::size_t j = 0; j < m1; ++j) {
+        const T g0 = Last ? T(0) : xn[j] - xr[j];
+        s += tv_pixel<Write>(g0, xr[j + 1] - xr[j], y0 + j, y1 + j, d0 + j, d1 + j, sigma, lam);
+    }
+    const T g0 = Last ? T(0) : xn[m1] - xr[m1];
+    s += tv_pixel<Write>(g0, T(0), y0 + m1, y1 + m1, d0 + m1, d1 + m1, sigma, lam);
+    return s;
+}
+
+// dz = grad^T d of one row, in Gradient2D._adjoint's order of operations: dcur is the row's d0
+// (a zero row on the last row), dprev the previous row's (a zero row on the first), d1 the row's
+// d1 with d1[m - 1] == 0 and d1l = d1 - 1 with d1l[0] == 0 (the adjoint reads neither); z += dz,
+// e = scale dz.
+template <typename T>
+void tv_row_adjoint(const T* dcur, const T* dprev, const T* d1, const T* d1l, T* z, T* e, std::size_t m, T scale) {
+#pragma omp simd
+    for (std::size_t j = 0; j < m; ++j) {
+        const T dz = ((-dcur[j] + dprev[j]) - d1[j]) + d1l[j];
+        z[j] += dz;
+        e[j] = scale * dz;
+    }
+}
+}  // namespace
+
+template <typename T>
+void tv_dual_step(const T* x, T* y, T* z, T* e, std::size_t batch, std::size_t n, std::size_t m, T sigma, T lam,
+                  T scale, double* out, int threads) {
+    // items: fixed blocks of rows of each problem (the same sums for any thread count)
+    const std::size_t rows = std::max<std::size_t>(1, heuristics::kSolverChunk / std::max<std::size_t>(m, 1));
+    const std::size_t nblk = (n + rows - 1) / rows, items = batch * nblk, nm = n * m;
+    std::vector<double> part(items);
+    // d0 of the row above each block but the first, from the old y (before its block overwrites it)
+    std::vector<T> edge(items * m);
+    const int nt = resolve_threads(threads, items);
+#pragma omp parallel num_threads(nt)
+    {
+        // two d0 rows, d1 with a zero in front, a zero row
+        std::vector<T> buf(4 * m + 1, T(0));
+        T *da = buf.data(), *db = da + m, *d1l = db + m, *d1 = d1l + 1, *zero = d1 + m;
+#pragma omp for schedule(static)
+        for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
+            const std::size_t p = static_cast<std::size_t>(it) / nblk,
+                              r0 = (static_cast<std::size_t>(it) % nblk) * rows;
+            if (r0 == 0) continue;
+            const std::size_t o = p * nm + (r0 - 1) * m;
+            T* y0 = y + 2 * p * nm + (r0 - 1) * m;
+            tv_row_dual<false, false>(x + o, x + o + m, y0, y0 + nm, edge.data() + static_cast<std::size_t>(it) * m, d1,
+                                      m, sigma, lam);
+        }
+        // (the implicit barrier: every edge row is read before y is written)
+#pragma omp for schedule(static)
+        for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
+            const std::size_t p = static_cast<std::size_t>(it) / nblk,
+                              r0 = (static_cast<std::size_t>(it) % nblk) * rows;
+            const std::size_t r1 = std::min(n, r0 + rows);
+            const T* prev = r0 > 0 ? edge.data() + static_cast<std::size_t>(it) * m : zero;
+            T *cur = da, *other = db;
+            double s = 0;
+            for (std::size_t i = r0; i < r1; ++i) {
+                const std::size_t o = p * nm + i * m;
+                T* y0 = y + 2 * p * nm + i * m;
+                if (i + 1 < n) {
+                    s += tv_row_dual<false, true>(x + o, x + o + m, y0, y0 + nm, cur, d1, m, sigma, lam);
+                    d1[m - 1] = 0;
+                    tv_row_adjoint(cur, prev, d1, d1l, z + o, e + o, m, scale);
+                } else {
+                    s += tv_row_dual<true, true>(x + o, x + o, y0, y0 + nm, cur, d1, m, sigma, lam);
+                    d1[m - 1] = 0;
+                    tv_row_adjoint(zero, prev, d1, d1l, z + o, e + o, m, scale);
+                }
+                prev = cur;
+                std::swap(cur, other);
+            }
+            part[static_cast<std::size_t>(it)] = s;
+        }
+    }
+    for (std::size_t p = 0; p < batch; ++p) {
+        double s = 0;
+        for (std::size_t b = 0; b < nblk; ++b) s += part[p * nblk + b];
+        out[p] = s;
+    }
+}
+
+namespace {
+template <bool Nonneg, typename T> double primal_chunk(T* x, const T* z, const T* e, const T* tau, std::size_t n) {
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (std::size_t i = 0; i < n; ++i) {
+        const T xo = x[i];
+        T xn = xo - tau[i] * (z[i] + e[i]);
+        if constexpr (Nonneg) xn = std::max(xn, T(0));
+        x[i] = xn;
+        const double dd = static_cast<double>(xn) - static_cast<double>(xo);
+        s += dd * dd;
+    }
+    return s;
+}
+}  // namespace
+
+template <typename T>
+void spdhg_primal_step(T* x, const T* z, const T* e, const T* tau, std::size_t batch, std::size_t size, bool nonneg,
+                       double* out, int threads) {
+    constexpr std::size_t chunk = heuristics::kSolverChunk;
+    const std::size_t per = (size + chunk - 1) / chunk, items = batch * per;
+    std::vector<double> part(items);
+    const int nt = batch * size >= heuristics::kSolverParallelValues ? resolve_threads(threads, items) : 1;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
+        const std::size_t p = static_cast<std::size_t>(it) / per, lo = (static_cast<std::size_t>(it) % per) * chunk;
+        const std::size_t k = std::min(chunk, size - lo), o = p * size + lo;
+        part[static_cast<std::size_t>(it)] = nonneg ? primal_chunk<true>(x + o, z + o, e + o, tau + lo, k)
+                                                    : primal_chunk<false>(x + o, z + o, e + o, tau + lo, k);
+    }
+    for (std::size_t p = 0; p < batch; ++p) {
+        double s = 0;
+        for (std::size_t c = 0; c < per; ++c) s += part[p * per + c];
+        out[p] = s;
+    }
+}
+
+template void tv_dual_step<float>(const float*, float*, float*, float*, std::size_t, std::size_t, std::size_t, float,
+                                  float, float, double*, int);
+template void tv_dual_step<double>(const double*, double*, double*, double*, std::size_t, std::size_t, std::size_t,
+                                   double, double, double, double*, int);
+template void spdhg_primal_step<float>(float*, const float*, const float*, const float*, std::size_t, std::size_t, bool,
+                                       double*, int);
+template void spdhg_primal_step<double>(double*, const double*, const double*, const double*, std::size_t, std::size_t,
+                                        bool, double*, int);
+
 }  // namespace fastshear

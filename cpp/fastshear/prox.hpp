@@ -47,4 +47,24 @@ void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const
 template <typename T>
 void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, double* out, int threads);
 
+// SPDHG's dual step for isotropic TV, lam ||grad x||_{2,1}, on `batch` images of n x m
+// (x: (batch, n, m); y: (batch, 2, n, m); z, e: (batch, n, m)), in one pass over the arrays:
+//   g = grad x (forward differences, 0 on the last row / column; operators.Gradient2D),
+//   y_new = proj_{|.| <= lam}(y + sigma g) per pixel (the 2-vector scaled onto the disc; lam == 0:
+//           y_new = 0),   d = y_new - y_old,   dz = grad^T d (Gradient2D's adjoint),
+//   y <- y_new, z <- z + dz, e <- scale dz.
+// out[p] = sum of d^2 over both components and every pixel of problem p, in float64, summed per
+// fixed block of rows and then in order (the same bits for any thread count).
+template <typename T>
+void tv_dual_step(const T* x, T* y, T* z, T* e, std::size_t batch, std::size_t n, std::size_t m, T sigma, T lam,
+                  T scale, double* out, int threads);
+
+// SPDHG's primal step on `batch` problems of `size` values: x_new = x - tau (z + e) with tau
+// shared by the problems (size values), then max(x_new, 0) if nonneg; x <- x_new. out[p] = sum of
+// (x_new - x_old)^2 of problem p, in float64 per fixed chunk and then in order (the same bits for
+// any thread count).
+template <typename T>
+void spdhg_primal_step(T* x, const T* z, const T* e, const T* tau, std::size_t batch, std::size_t size, bool nonneg,
+                       double* out, int threads);
+
 }  // namespace fastshear
