@@ -284,8 +284,9 @@ void add_prox(py::module_& m) {
                                  std::string(py::str(x.dtype())));
         },
         py::arg("x"), py::arg("z"), py::arg("e"), py::arg("tau"), py::arg("nonneg"), py::arg("threads") = 0,
-        "SPDHG's primal step x <- x - tau (z + e), clipped at 0 if nonneg, in place on x (nb, ...) with tau "
-        "shared by the problems; returns sum((x_new - x_old)**2) per problem, float64 (nb,).");
+        "SPDHG's primal step x <- x - tau (z + e), clipped at 0 if nonneg, in place on x (nb, ...) with tau of "
+        "prod(x.shape[1:]) values shared by the nb problems (or of x.size values: one problem); returns sum((x_new - "
+        "x_old)**2) per problem, float64 (nb,).");
 }
 
 }  // namespace fastshear_py

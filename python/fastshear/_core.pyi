@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_step', 'batched_dot', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort']
+__all__: list[str] = ['DenseNet_f32', 'DenseNet_f64', 'FilterBank2D_f32', 'FilterBank2D_f64', 'FilterBank3D_f32', 'FilterBank3D_f64', 'Radon2D_f32', 'Radon2D_f64', 'admm_l1_step', 'batched_dot', 'build_info', 'default_threads', 'export_wisdom', 'fourier_multiply2d', 'import_wisdom', 'l1_dual_step', 'planner_effort', 'plans_created', 'rfft2', 'set_planner_effort', 'spdhg_primal_step', 'tv_dual_step']
 class FilterBank2D_f32:
     def __init__(self, filters: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], cols: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
@@ -186,4 +186,12 @@ def rfft2(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], threads: t
 def set_planner_effort(effort: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     FFTW planner rigour for plans made from now on: 0 estimate, 1 measure (default), 2 patient.
+    """
+def spdhg_primal_step(x: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], e: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], tau: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], nonneg: bool, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    SPDHG's primal step x <- x - tau (z + e), clipped at 0 if nonneg, in place on x (nb, ...) with tau of prod(x.shape[1:]) values shared by the nb problems (or of x.size values: one problem); returns sum((x_new - x_old)**2) per problem, float64 (nb,).
+    """
+def tv_dual_step(x: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], z: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], e: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sigma: typing.SupportsFloat | typing.SupportsIndex, lam: typing.SupportsFloat | typing.SupportsIndex, scale: typing.SupportsFloat | typing.SupportsIndex, threads: typing.SupportsInt | typing.SupportsIndex = 0) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    SPDHG's dual step for isotropic TV on images x (N, M) or (nb, N, M): y <- the projection of y + sigma grad x onto the discs of radius lam, z <- z + grad^T d, e <- scale grad^T d (d = y_new - y_old), in place; returns sum(d**2) per problem, float64 (nb,).
     """
