@@ -3,7 +3,7 @@ built from operators.Gradient2D, and their thread-count independence."""
 import numpy as np
 import pytest
 
-from fastshear import _core
+from fastshear import _core, _testing
 from fastshear.operators import Gradient2D
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
@@ -73,6 +73,23 @@ def test_tv_dual_step_matches_numpy(dtype, shape, nb, lam):
         y2, z2, e2, s2 = run_tv(x, y, z, e, sigma, lam, scale, threads=threads)
         for a, b in ((y1, y2), (z1, z2), (e1, e2), (s1, s2)):
             assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("level", list(_testing.ISA_LEVELS))
+def test_tv_dual_step_every_isa_variant(level):
+    """Each instruction-set variant of the row kernels (forced through fastshear._testing.isa)."""
+    if level not in _testing.isa_levels():
+        pytest.skip(f"this CPU does not run {level}")
+    for dtype in (np.float32, np.float64):
+        x, y, z, e = tv_arrays((70, 300), 2, dtype, seed=8)  # 2 blocks of rows per image
+        y_ref, z_ref, e_ref, s_ref = tv_dual_reference(x, y, z, 0.9, 0.6, 1.5)
+        with _testing.isa(level):
+            y1, z1, e1, s1 = run_tv(x, y, z, e, 0.9, 0.6, 1.5, threads=1)
+            y2, z2, e2, s2 = run_tv(x, y, z, e, 0.9, 0.6, 1.5, threads=2)
+        for a, b in ((y1, y_ref), (z1, z_ref), (e1, e_ref)):
+            np.testing.assert_allclose(a, b, **TOL[dtype])
+        np.testing.assert_allclose(s1, s_ref, rtol=10 * TOL[dtype]["rtol"])
+        assert all(a.tobytes() == b.tobytes() for a, b in ((y1, y2), (z1, z2), (e1, e2), (s1, s2)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -65,6 +65,10 @@ constexpr std::size_t kSolverChunk = std::size_t(1) << 14;
 // Below this many values an inner product runs on one thread (a parallel region's start-up costs
 // about what a 256 x 256 dot does).
 constexpr std::size_t kSolverParallelValues = std::size_t(1) << 18;
+// Values per partial sum in the working precision inside a chunk of the SPDHG steps (then added
+// in float64): short enough that float32 partials stay accurate (~1e-7 relative), long enough to
+// vectorise (a float64 accumulator in a float32 loop keeps GCC from vectorising it). Fixed.
+constexpr std::size_t kSolverSumBlock = 256;
 
 // ---------------------------------------------------------------- dense networks (dense_net.cpp)
 // Below this many multiply-adds per call a second thread costs more than it saves (measured:
