@@ -310,7 +310,8 @@ inline __attribute__((always_inline)) double tv_block_impl(const T* x, T* y0, T*
 }
 
 // Compiled for every ISA level (infra/isa.hpp): the projection's square root and division run
-// 4 (AVX2) / 8 (AVX-512) float64 values wide, where the baseline SSE2 build keeps them scalar.
+// 8 / 16 (AVX2 / AVX-512) values wide in float32, 4 / 8 in float64, where the baseline (SSE2)
+// runs float32 4 wide and leaves float64 scalar (GCC's cost model).
 #define FASTSHEAR_TV_BLOCKS(ATTR)                                                                                   \
     ATTR void tv_edge(const float* x, const float* y0, std::size_t nm, std::size_t m, std::size_t i, float* d0,     \
                       float* d1, float sigma, float lam) {                                                          \

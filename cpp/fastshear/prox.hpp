@@ -53,16 +53,17 @@ void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, doubl
 //   y_new = proj_{|.| <= lam}(y + sigma g) per pixel (the 2-vector scaled onto the disc; lam == 0:
 //           y_new = 0),   d = y_new - y_old,   dz = grad^T d (Gradient2D's adjoint),
 //   y <- y_new, z <- z + dz, e <- scale dz.
-// out[p] = sum of d^2 over both components and every pixel of problem p, in float64, summed per
-// fixed block of rows and then in order (the same bits for any thread count).
+// out[p] = sum of d^2 over both components and every pixel of problem p: in T per run of at most
+// 256 values of a row (heuristics::kSolverSumBlock), then in float64 per fixed block of rows and
+// over blocks in order (the same bits for any thread count). x must not overlap y, z or e.
 template <typename T>
 void tv_dual_step(const T* x, T* y, T* z, T* e, std::size_t batch, std::size_t n, std::size_t m, T sigma, T lam,
                   T scale, double* out, int threads);
 
 // SPDHG's primal step on `batch` problems of `size` values: x_new = x - tau (z + e) with tau
 // shared by the problems (size values), then max(x_new, 0) if nonneg; x <- x_new. out[p] = sum of
-// (x_new - x_old)^2 of problem p, in float64 per fixed chunk and then in order (the same bits for
-// any thread count).
+// (x_new - x_old)^2 of problem p: in T per 256 values, then in float64 per fixed chunk and over
+// chunks in order (the same bits for any thread count).
 template <typename T>
 void spdhg_primal_step(T* x, const T* z, const T* e, const T* tau, std::size_t batch, std::size_t size, bool nonneg,
                        double* out, int threads);
