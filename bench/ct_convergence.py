@@ -7,7 +7,9 @@ solvers): shearlet-l1 with ct's default weights, solved by
 - ``admm-rho``: the same with the constraint penalty equal to rho (the previous default);
 - ``admm-plain``: ``admm`` without momentum;
 - ``pdhg``: the first default (plain PDHG from zero, tau/sigma = 0.1 of the normalised problem,
-  no support constraint).
+  no support constraint);
+
+or, with ``--tv``, TV by SPDHG (ct's solver) against ADMM (ct's previous TV solver).
 
 Cost is counted in transform sets (one R.forward + R.adjoint + SH.forward + SH.adjoint, timed in
 the same run, each into a reused output as the solver applies it): "sets" counts the transforms an
@@ -76,45 +78,65 @@ def first_hit(pts):
 
 
 def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
-    """TV as ct.reconstruct solves it (its scaled problem) against the previous settings; cost in
-    R pairs (a TV iteration applies R and R^T once per CG step, the gradient in NumPy)."""
+    """TV as ct.reconstruct solves it (its scaled problem): SPDHG over angle subsets (ct's
+    settings; cost in R pairs = epochs, each about one R and one R^T, plus 2 for the set-up: the
+    step sizes from R on ones and the first duals) against ADMM with the previous ct settings (2
+    CG steps = 2 R pairs per iteration, penalty 6 and constraint penalty 9 x the default rho,
+    momentum)."""
     from fastshear.operators import Gradient2D
 
     n = a.size
     lev = ct.TV_FACTOR * s
     K, f = Gradient2D((n, n), dtype=np.float32), solvers.L21(1.0)
     gs, x0 = g / lev, fbp / lev
-    rho = ct.TV_RHO * solvers.ADMM.default_rho(R, K)
+    theta = R.theta
     tR = pair_times(R, None, x1)[0]
 
     def obj(x):
         return 0.5 * float(np.sum((R.forward(x).astype(np.float64) - gs) ** 2)) + f.value(K.forward(x))
 
-    ref = solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=3 * solvers.ADMM.default_rho(R, K), restart=0.0,
-                       cg_steps=6, max_iter=a.ref_iter, tol=0).run().x
+    r0 = solvers.ADMM.default_rho(R, K)
+    ref = solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=3 * r0, restart=0.0, cg_steps=6, max_iter=a.ref_iter,
+                       tol=0).run().x
     f_ref, p_ref = obj(ref), ct.metrics(ref * lev, gt)["psnr"]
     print(f"{n}x{n}: R pair {tR * 1e3:.2f} ms; reference: {a.ref_iter} iterations of plain ADMM "
           f"(6 CG steps, rho and constraint penalty 3 x the default rho): objective {f_ref:.6g}, PSNR {p_ref:.2f} dB")
-    # (CG steps, penalty, constraint penalty, restart): ct's settings and the previous two
-    r0 = solvers.ADMM.default_rho(R, K)
-    runs = {"tv": (ct.TV_CG_STEPS, rho, ct.TV_CONSTRAINT_RHO * rho, 0.999),
-            "tv-4cg": (4, 3 * r0, 9 * r0, 0.0), "tv-6cg": (6, 3 * r0, 3 * r0, 0.0)}
-    print("| TV settings | ms per iteration | iterations to 1e-3 and 0.1 dB | R pairs | wall time in R pairs | seconds |")
-    print("|---|---|---|---|---|---|")
-    for name, (cg, rh, crho, rs) in runs.items():
-        def make(cg=cg, rh=rh, crho=crho, rs=rs, cb=None, it=10 ** 6):
-            return solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=rh, constraint_rho=crho, restart=rs,
-                                cg_steps=cg, max_iter=it, tol=0, callback=cb)
-        wall = per_iteration(make)
-        pts = []
-        make(cb=lambda it, x, info: pts.append((it, (obj(x) - f_ref) / f_ref, ct.metrics(x * lev, gt)["psnr"] - p_ref))
-             if it % 10 == 0 else None, it=a.iter).run()
+    m = max(1, round(theta.size / ct.TV_SUBSET_ANGLES))
+    rows = [np.arange(i, theta.size, m) for i in range(m)]
+    blocks = [fastshear.Radon2D((n, n), theta[r], dtype=np.float32) for r in rows]
+
+    def make_spdhg(cb=None, it=10 ** 6):
+        return solvers.SPDHG(blocks, [gs[r] for r in rows], K, f, support=sup, x0=x0, gamma=ct.TV_GAMMA,
+                             reg_prob=ct.TV_REG_PROB, max_iter=it, tol=0, callback=cb)
+
+    def make_admm(cb=None, it=10 ** 6):
+        return solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=6 * r0, constraint_rho=9 * r0, restart=0.999,
+                            cg_steps=2, max_iter=it, tol=0, callback=cb)
+
+    print("| TV solver | ms per iteration | iterations to 1e-3 and 0.1 dB | R pairs | wall time in R pairs | seconds "
+          "| ct's rule (tol) stops at: iteration, gap / dB |")
+    print("|---|---|---|---|---|---|---|")
+    for name, make, pairs, extra, tol in (
+            (f"spdhg ({m} subsets, gamma {ct.TV_GAMMA:g}, reg_prob {ct.TV_REG_PROB:g}; iteration = epoch)",
+             make_spdhg, 1, 2, ct.TV_TOL),
+            ("admm (previous settings: 2 CG steps, rho 6, constraint 9 x the default rho, momentum)", make_admm, 2, 0,
+             1e-3)):
+        wall = per_iteration(make, iters=10)
+        pts, stop = [], []
+
+        def cb(it, x, info, tol=tol):
+            gap, dp = (obj(x) - f_ref) / f_ref, ct.metrics(x * lev, gt)["psnr"] - p_ref
+            pts.append((it, gap, dp))
+            if not stop and info["rel_residual"] <= tol:
+                stop.append((it, gap, dp))
+
+        make(cb=cb, it=a.iter).run()
         hit = first_hit(pts)
-        row = (f"{hit} | {hit * cg} | {hit * wall / tR:.0f} | {hit * wall:.2f}" if hit
-               else f"> {a.iter} | > {a.iter * cg} | > {a.iter * wall / tR:.0f} | > {a.iter * wall:.2f}")
-        print(f"| {name} ({cg} CG steps, rho {rh / r0:g}, constraint {crho / r0:g} x the default rho"
-              f"{', momentum' if rs else ''}) | {wall * 1e3:.1f} | {row} |")
-        print("  " + " ".join(f"{it}:{gap:.1e}/{dp:+.2f}" for it, gap, dp in pts if it % 50 == 0))
+        rule = f"{stop[0][0]}: {stop[0][1]:.1e} / {stop[0][2]:+.2f}" if stop else f"> {a.iter}"
+        row = (f"{hit} | {hit * pairs + extra} | {hit * wall / tR:.0f} | {hit * wall:.2f}" if hit
+               else f"> {a.iter} | > {a.iter * pairs + extra} | > {a.iter * wall / tR:.0f} | > {a.iter * wall:.2f}")
+        print(f"| {name} | {wall * 1e3:.1f} | {row} | {rule} (tol {tol:g}) |")
+        print("  " + " ".join(f"{it}:{gap:.1e}/{dp:+.2f}" for it, gap, dp in pts if it % 10 == 0))
 
 
 def main():

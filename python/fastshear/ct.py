@@ -33,15 +33,17 @@ def __getattr__(name):
 TV_FACTOR = 2.0
 SHEARLET_FACTOR = 8.0
 SHEARLET_SCALE_BASE = 3.0
-# The solver's settings (bench/RESULTS.md, "Filling the missing wedge" and "TV with momentum"):
-# the constraint split's penalty as a multiple of ADMM's rho (shearlet-l1) and TV's penalty (a
-# multiple of ADMM's default rho), constraint penalty (a multiple of TV's) and CG steps; fitted
-# on random ellipses seed 7 (128 and 256; for TV's penalty also the stopping rule's iterations on
-# ellipses seeds 0-2), validated on other phantoms.
+# The solvers' settings (bench/RESULTS.md, "Filling the missing wedge" and "TV by stochastic
+# PDHG"): shearlet-l1's ADMM with the constraint split's penalty a multiple of ADMM's rho; TV's
+# SPDHG with angle subsets of TV_SUBSET_ANGLES angles, the ratio of dual to primal steps, the
+# regulariser's share of the inner iterations and the stopping tolerance; fitted on random
+# ellipses seed 7 (128 and 256; TV's tolerance also on the stopping rule's epochs on ellipses
+# seeds 0-2), validated on other phantoms.
 SHEARLET_CONSTRAINT_RHO = 0.4
-TV_RHO = 6.0
-TV_CONSTRAINT_RHO = 1.5
-TV_CG_STEPS = 2
+TV_SUBSET_ANGLES = 4
+TV_GAMMA = 30.0
+TV_REG_PROB = 0.5
+TV_TOL = 5e-3
 
 
 def _angles(theta) -> np.ndarray:
@@ -278,12 +280,13 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     scales : int
         Shearlet scales (shearlet-l1).
     max_iter : int, optional
-        Iteration limit: SIRT 100 (its iteration count is its regularisation), TV and
+        Iteration limit: SIRT 100 (its iteration count is its regularisation), TV (epochs) and
         shearlet-l1 500 (a limit: they stop when the stopping rule holds).
     tol : float, optional
-        Stopping tolerance of TV and shearlet-l1 (default ``1e-3``; see
-        :class:`fastshear.solvers.ADMM` for the rule), or SIRT's relative change (default 0: run
-        ``max_iter`` iterations).
+        Stopping tolerance of shearlet-l1 (default ``1e-3``; the rule of
+        :class:`fastshear.solvers.ADMM`) and TV (default ``TV_TOL``; the rule of
+        :class:`fastshear.solvers.SPDHG`), or SIRT's relative change (default 0: run ``max_iter``
+        iterations).
     filter_name : str
         FBP filter (FBP, and the starting point of TV and shearlet-l1); ``filter=`` is its
         deprecated old name (a DeprecationWarning, removed in the next release).
@@ -301,7 +304,8 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         As in :mod:`fastshear.solvers`.
     return_info : bool
         Also return a dict: ``method``, ``noise_level``, ``lam``, ``weights``, ``iterations``,
-        ``converged`` (per sinogram for a stack), the solver's ``history`` and ``rho``.
+        ``converged`` (per sinogram for a stack), the solver's ``history``, ``solver`` ("admm" or
+        "spdhg") and its ``rho`` (ADMM) or ``subsets`` (SPDHG).
 
     Returns
     -------
@@ -309,15 +313,22 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
 
     Notes
     -----
-    TV and shearlet-l1 solve ``min_{f >= 0} ||R f - g||^2 / 2 + reg(f)`` to convergence with
-    :class:`fastshear.solvers.ADMM` (conjugate-gradient steps on the normal equations,
-    preconditioned by the Fourier symbols of ``R^T R`` and of the regulariser), started from
-    the non-negative part of FBP; the result is the minimiser, not an early stop, so a larger
-    ``max_iter`` or a smaller ``tol`` changes it only within the tolerance. The support and
-    non-negativity constraints are split off with their own penalty (``SHEARLET_CONSTRAINT_RHO``
-    times ADMM's ``rho`` for shearlet-l1; ``TV_CONSTRAINT_RHO`` times TV's): the data do not
-    see the missing wedge's low frequencies, and this penalty sets how fast the constraints and
-    the regulariser fill them in (fitted on one phantom, validated on others: bench/RESULTS.md).
+    TV and shearlet-l1 solve ``min_{f >= 0} ||R f - g||^2 / 2 + reg(f)`` to convergence, started
+    from the non-negative part of FBP; the result is the minimiser, not an early stop, so a larger
+    ``max_iter`` or a smaller ``tol`` changes it only within the tolerance.
+
+    - shearlet-l1: :class:`fastshear.solvers.ADMM` (conjugate-gradient steps on the normal
+      equations, preconditioned by the Fourier symbols of ``R^T R`` and ``SH^T SH``). The support
+      and non-negativity constraints are split off with their own penalty
+      (``SHEARLET_CONSTRAINT_RHO`` times ADMM's ``rho``): the data do not see the missing
+      wedge's low frequencies, and this penalty sets how fast the constraints and the
+      regulariser fill them in.
+    - TV: :class:`fastshear.solvers.SPDHG` over subsets of ``TV_SUBSET_ANGLES`` interleaved angles
+      (``info["iterations"]`` counts epochs, each about one ``R`` and one ``R^T``), with
+      ``gamma = TV_GAMMA``, ``reg_prob = TV_REG_PROB`` and the default ``tol = TV_TOL``
+      (its stopping rule's residuals are on another scale than ADMM's).
+
+    The solver settings were fitted on one phantom and validated on others (bench/RESULTS.md).
 
     Regularisation rule (fitted once on random-ellipse phantoms, validated on others; see
     ``bench/RESULTS.md``): with ``s = sigma_hat * sqrt(n_angles)``, where ``sigma_hat`` is the
@@ -460,24 +471,31 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         def callback(it, xs, cinfo):
             return user_cb(it, xs * (sc if batched else sc[0]), cinfo)
 
-    # momentum with restart (on the regulariser's split) speeds both up; a constraint penalty
-    # below rho fills shearlet-l1's missing wedge faster; with momentum TV converges in about as
-    # many iterations with 2 CG steps as it did with 4 without, at twice the penalty
-    # (bench/RESULTS.md)
-    rho = solvers.ADMM.default_rho(R, K)
-    if method == "tv":
-        opts = dict(restart=0.999, cg_steps=TV_CG_STEPS, rho=TV_RHO * rho,
-                    constraint_rho=TV_CONSTRAINT_RHO * TV_RHO * rho)
-    else:
-        opts = dict(restart=0.999, cg_steps=3, rho=rho, constraint_rho=SHEARLET_CONSTRAINT_RHO * rho)
     gb, x0 = (g / sc, x0) if batched else ((g / sc)[0], x0[0])
-    res = solvers.ADMM(R, gb, K, f, nonneg=nonneg, support=support, x0=x0, max_iter=max_iter or 500,
-                       tol=1e-3 if tol is None else tol, progress=prog, callback=callback, **opts).run()
-    info["rho"] = res.info["rho"]
+    if method == "tv":
+        # SPDHG over angle subsets (interleaved, so each sees the whole angular range): a data
+        # block's update costs 1/m of a Radon pair, and an epoch about one pair
+        m = max(1, round(t.size / TV_SUBSET_ANGLES))
+        rows = [np.arange(i, t.size, m) for i in range(m)]
+        blocks = [Radon2D(shape, t[r], dtype=dt, workers=workers, **kw) for r in rows]
+        res = solvers.SPDHG(blocks, [gb[..., r, :] for r in rows], K, f, nonneg=nonneg, support=support, x0=x0,
+                            gamma=TV_GAMMA, reg_prob=TV_REG_PROB, max_iter=max_iter or 500,
+                            tol=TV_TOL if tol is None else tol, progress=prog, callback=callback).run()
+        info["solver"] = "spdhg"
+        info["subsets"] = m
+    else:
+        # momentum with restart (on the regulariser's split); a constraint penalty below rho
+        # fills the missing wedge faster (bench/RESULTS.md)
+        rho = solvers.ADMM.default_rho(R, K)
+        res = solvers.ADMM(R, gb, K, f, nonneg=nonneg, support=support, x0=x0, max_iter=max_iter or 500,
+                           tol=1e-3 if tol is None else tol, progress=prog, callback=callback, restart=0.999,
+                           cg_steps=3, rho=rho, constraint_rho=SHEARLET_CONSTRAINT_RHO * rho).run()
+        info["solver"] = "admm"
+        info["rho"] = res.info["rho"]
+        if res.history.get("objective") is not None:
+            obj = res.history["objective"]
+            res.history["objective"] = obj * (scale ** 2 if obj.ndim == 2 else scale[0] ** 2)
     x = res.x.reshape((nb,) + shape) * sc
-    if res.history.get("objective") is not None:
-        obj = res.history["objective"]
-        res.history["objective"] = obj * (scale ** 2 if obj.ndim == 2 else scale[0] ** 2)
     return done(x, res)
 
 

@@ -83,7 +83,7 @@ def test_reconstruct_methods_beat_fbp(scan):
     e_tv, e_sh = rel(x_tv, gt), rel(x_sh, gt)
     assert e_sh < 0.8 * e_fbp and e_tv < 0.8 * e_fbp and e_sirt < e_fbp
     assert x_sh.min() >= 0 and x_sh.dtype == np.float32
-    assert info["lam"] > 0 and len(info["history"]["objective"]) == info["iterations"]
+    assert info["lam"] > 0 and len(info["history"]["rel_residual"]) == info["iterations"]
 
 
 def test_reconstruct_bad_input(scan):
