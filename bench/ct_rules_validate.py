@@ -1,7 +1,7 @@
 """Validation of ct.reconstruct's regularisation rules on phantoms not used in the fit (the fit:
 bench/ct_rules_fit.py, random ellipses seeds 0-2): 128 x 128, angles -60..60 in 1 degree steps, 1 %
 Gaussian noise, PSNR (dB) of FBP, SIRT (100 iterations), TV and shearlet-l1 at the default level x
-{1/4, 1/2, 1, 2, 4}, each solved to ct's stopping rule (tol 1e-3, at most 500 iterations).
+{1/4, 1/2, 1, 2, 4}, each solved to ct's stopping rule (its default tol, at most 500 iterations).
 
 Phantoms: random ellipses (seed 20) and the modified Shepp-Logan (exact line integrals), random
 polygons (exact line integrals), two cartoon-like images of Def. 3.2 (smooth intensities, jumps

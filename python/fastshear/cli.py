@@ -684,9 +684,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--step", type=float, default=1.0, help="angular step in degrees (default 1)")
     d.add_argument("--noise", type=float, default=0.01, help="Gaussian noise, relative to the sinogram's RMS")
     d.add_argument("--iterations", type=int, default=None,
-                   help="TV and shearlet-l1 iteration limit (default: ct.reconstruct's, 500)")
+                   help="TV (epochs) and shearlet-l1 iteration limit (default: ct.reconstruct's, 500)")
     d.add_argument("--tol", type=float, default=None,
-                   help="TV and shearlet-l1 stopping tolerance (default: ct.reconstruct's, 1e-3)")
+                   help="TV and shearlet-l1 stopping tolerance (default: ct.reconstruct's, ct.TV_TOL for TV, "
+                        "1e-3 for shearlet-l1)")
     d.add_argument("--scales", type=int, default=4)
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--workers", type=int, default=None)

@@ -40,10 +40,10 @@ SHEARLET_SCALE_BASE = 3.0
 # ellipses seed 7 (128 and 256; TV's tolerance also on the stopping rule's epochs on ellipses
 # seeds 0-2), validated on other phantoms.
 SHEARLET_CONSTRAINT_RHO = 0.4
-TV_SUBSET_ANGLES = 4
+TV_SUBSET_ANGLES = 2
 TV_GAMMA = 30.0
-TV_REG_PROB = 0.5
-TV_TOL = 5e-3
+TV_REG_PROB = 0.35
+TV_TOL = 2e-3
 
 
 def _angles(theta) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""Solvers for imaging inverse problems: PDHG (Chambolle-Pock), FISTA, CGLS, SIRT, and ready-made
-problems (analysis-l1 in a shearlet frame, isotropic total variation).
+"""Solvers for imaging inverse problems: PDHG (Chambolle-Pock), ADMM, stochastic PDHG over data
+blocks (SPDHG), FISTA, CGLS, SIRT, and ready-made problems (analysis-l1 in a shearlet frame,
+isotropic total variation).
 
 Every solver takes ``callback(iteration, x, info)`` (return ``True`` to stop), ``progress=True``
 (a tqdm bar, or a plain line on stderr without tqdm), stops when the relative change of the
