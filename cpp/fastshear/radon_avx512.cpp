@@ -203,7 +203,8 @@ FS_AVX512 inline void transpose_block(const float* src, size_t ss, float* dst, s
         r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
         r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
     }
-    for (int h = 0; h < 16; h += 8)  // t[h + q]: columns q, q + 8 (rows h/2 .. h/2+3, h/2+4 .. ); t[h + 4 + q]: q + 4, q + 12
+    // t[h + q]: columns q, q + 8 of rows h .. h + 7; t[h + 4 + q]: columns q + 4, q + 12
+    for (int h = 0; h < 16; h += 8)
         for (int q = 0; q < 4; ++q) {
             t[h + q] = _mm512_shuffle_f32x4(r[h + q], r[h + 4 + q], 0x88);
             t[h + 4 + q] = _mm512_shuffle_f32x4(r[h + q], r[h + 4 + q], 0xdd);
@@ -728,8 +729,8 @@ template <typename T> void Radon2D<T>::adjoint_par_avx512(const T* sino, T* x, s
                     adjoint_row_simd<S, true>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(),
                                               jlo_[i], jhi_[i], row, ws, fr, nch);
                 } else {
-                    adjoint_row_simd<S, false>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(),
-                                               wadj.data(), jlo_[i], jhi_[i], row, ws, fr, 0);
+                    adjoint_row_simd<S, false>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(),
+                                               jlo_[i], jhi_[i], row, ws, fr, 0);
                 }
             }
         }
