@@ -16,9 +16,11 @@
 #include "fastshear/infra/memory.hpp"
 #include "fastshear/infra/parallel.hpp"
 
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* values.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized (and, in the unpacks and shuffles of
+// transpose_block, -Wuninitialized) on their own _mm512_undefined_* values.
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 #define FS_AVX512 FASTSHEAR_TARGET_AVX512
