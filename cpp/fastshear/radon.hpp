@@ -17,14 +17,16 @@
 // 1 - |delta|); fan beam: F = magnification / d. The weight is scaled to a line integral:
 // 1 / d (parallel) and (Ds + Dd) r / (d (Ds + t)^2) (fan, r the source-pixel distance).
 //
-// forward() runs in parallel over (image, angle), adjoint() over (image, row): no atomics,
-// results independent of the thread count (bitwise: every output value is summed by one thread in
-// a fixed order). With AVX-512: parallel beam with d = 1 uses kernels that gather through
-// in-register permutes (a chunk of 16 pixels reads a window of 32 consecutive bins, and a chunk of
-// 16 bins a window of 32 consecutive pixels of a row or column); footprints narrower than 2 bins
-// (fan beam, other d) use gathers with the 3-tap footprint weights computed by one function for
-// both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels (their AVX2
-// variant, infra/isa.hpp); everything else (wide footprints) a portable scalar reference kernel.
+// forward() runs in parallel over (image, angle), adjoint() over (image, row): no atomics, results
+// independent of the thread count (bitwise: every output value is summed by one thread in a fixed
+// order); the AVX-512 parallel-beam kernels run small calls (few angles) on fewer threads
+// (heuristics::kRadon*WorkPerThread). With AVX-512: parallel beam with d = 1 uses kernels that
+// gather through in-register permutes (a chunk of 16 pixels reads a window of 32 consecutive bins,
+// and a chunk of 16 bins a window of 32 consecutive pixels of a row or column); footprints narrower
+// than 2 bins (fan beam, other d) use gathers with the 3-tap footprint weights computed by one
+// function for both directions. Without AVX-512, parallel beam with d = 1 runs portable hat kernels
+// (their AVX2 variant, infra/isa.hpp); everything else (wide footprints) a portable scalar
+// reference kernel.
 #pragma once
 
 #include <cstddef>

@@ -12,12 +12,15 @@
 #include <cstring>
 #include <vector>
 
+#include "fastshear/infra/heuristics.hpp"
 #include "fastshear/infra/memory.hpp"
 #include "fastshear/infra/parallel.hpp"
 
-// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_* values.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized (and, in the unpacks and shuffles of
+// transpose_block, -Wuninitialized) on their own _mm512_undefined_* values.
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 #define FS_AVX512 FASTSHEAR_TARGET_AVX512
@@ -164,26 +167,101 @@ FS_AVX512 inline void split_floor(int n, const double* a0, const double* a1, dou
     }
 }
 
+// split_floor's values of one angle for every chunk of a row at once (few angles: vectorised over the
+// chunks instead of the angles): v_q = base + c * (jlo + q L), q < nch, out_i[q] = floor(v_q) + ioff,
+// out_f[q] = v_q - floor(v_q); the same operations as split_floor's with a1, so the same values.
+template <typename T>
+FS_AVX512 inline void chunk_floor(int nch, double base, double c, int jlo, int L, int ioff, int* out_i, T* out_f) {
+    const __m512d vb = _mm512_set1_pd(base), vc = _mm512_set1_pd(c),
+                  step = _mm512_mul_pd(_mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7), _mm512_set1_pd(L));
+    for (int q = 0; q < nch; q += 8) {
+        const __mmask8 mk = static_cast<__mmask8>(nch - q >= 8 ? 0xFFu : (1u << (nch - q)) - 1u);
+        const __m512d j0 = _mm512_add_pd(_mm512_set1_pd(static_cast<double>(jlo) + static_cast<double>(q) * L), step);
+        const __m512d v = _mm512_fmadd_pd(vc, j0, vb);
+        const __m512d f = _mm512_roundscale_pd(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        const __m512i k = _mm512_add_epi32(_mm512_castsi256_si512(_mm512_cvttpd_epi32(f)), _mm512_set1_epi32(ioff));
+        _mm512_mask_storeu_epi32(out_i + q, mk, k);
+        const __m512d fr = _mm512_sub_pd(v, f);
+        if constexpr (sizeof(T) == 4)
+            _mm512_mask_storeu_ps(reinterpret_cast<float*>(out_f + q), mk, _mm512_castps256_ps512(_mm512_cvtpd_ps(fr)));
+        else
+            _mm512_mask_storeu_pd(reinterpret_cast<double*>(out_f + q), mk, fr);
+    }
+}
+
+// dst[c * ds + r] = src[r * ss + c] for a block of 16 x 16 floats (8 x 8 doubles), in registers: the
+// forward's column copies (a scalar strided copy of the image cost more than the projection at
+// few angles).
+FS_AVX512 inline void transpose_block(const float* src, size_t ss, float* dst, size_t ds) {
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+    for (int i = 0; i < 16; i += 2) {  // per 128-bit lane k: (r_i, r_i+1) of columns 4k, 4k+1 | 4k+2, 4k+3
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {  // r[i + q]: rows i .. i+3 of the columns 4k + q in lane k
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    // t[h + q]: columns q, q + 8 of rows h .. h + 7; t[h + 4 + q]: columns q + 4, q + 12
+    for (int h = 0; h < 16; h += 8)
+        for (int q = 0; q < 4; ++q) {
+            t[h + q] = _mm512_shuffle_f32x4(r[h + q], r[h + 4 + q], 0x88);
+            t[h + 4 + q] = _mm512_shuffle_f32x4(r[h + q], r[h + 4 + q], 0xdd);
+        }
+    for (int c = 0; c < 8; ++c) {  // column c (c < 8) from t[c] (rows 0-7) and t[c + 8] (rows 8-15)
+        _mm512_storeu_ps(dst + c * ds, _mm512_shuffle_f32x4(t[c], t[c + 8], 0x88));
+        _mm512_storeu_ps(dst + (c + 8) * ds, _mm512_shuffle_f32x4(t[c], t[c + 8], 0xdd));
+    }
+}
+FS_AVX512 inline void transpose_block(const double* src, size_t ss, double* dst, size_t ds) {
+    __m512d r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_pd(src + i * ss);
+    for (int i = 0; i < 8; i += 2) {  // per 128-bit lane k: (r_i, r_i+1) of column 2k | 2k + 1
+        t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {  // r[i]: columns 0, 4; r[i + 1]: 2, 6; r[i + 2]: 1, 5; r[i + 3]: 3, 7
+        r[i] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0x88);
+        r[i + 1] = _mm512_shuffle_f64x2(t[i], t[i + 2], 0xdd);
+        r[i + 2] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0x88);
+        r[i + 3] = _mm512_shuffle_f64x2(t[i + 1], t[i + 3], 0xdd);
+    }
+    constexpr int col[4] = {0, 2, 1, 3};
+    for (int q = 0; q < 4; ++q) {
+        _mm512_storeu_pd(dst + col[q] * ds, _mm512_shuffle_f64x2(r[q], r[q + 4], 0x88));
+        _mm512_storeu_pd(dst + (col[q] + 4) * ds, _mm512_shuffle_f64x2(r[q], r[q + 4], 0xdd));
+    }
+}
+
 // Adjoint of one image row segment: x[j0 .. j0+n) = sum_a hat-interpolation of the padded
 // sinogram rows at u = base[a] + j c[a]. ws[a], fr[a]: per-chunk scratch.
-template <typename S>
+// PRE (few angles): ws, fr hold the values of every chunk already, angle a's at [a * nch, (a + 1) * nch)
+// (chunk_floor), instead of being computed per chunk for all angles (split_floor).
+template <typename S, bool PRE>
 FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const double* base, const double* c,
                                 const typename S::T* cT, const int* woff, const int* wadj, int jlo, int jhi,
-                                typename S::T* xrow, int* ws, typename S::T* fr) {
+                                typename S::T* xrow, int* ws_, typename S::T* fr_, int nch) {
     using T = typename S::T;
     using V = typename S::V;
     using I = typename S::I;
     constexpr int L = S::L;
     const V lanes = S::lanes();
-    for (int j0 = jlo; j0 <= jhi; j0 += L) {
-        split_floor<T>(na, base, c, static_cast<double>(j0), 0, 0, wadj, 0, ws, fr);
+    for (int j0 = jlo, ch = 0; j0 <= jhi; j0 += L, ++ch) {
+        // ws[a * st], fr[a * st]: angle a's window start and fraction for this chunk
+        const int st = PRE ? nch : 1;
+        const int* ws = PRE ? ws_ + ch : ws_;
+        const T* fr = PRE ? fr_ + ch : fr_;
+        if (!PRE) split_floor<T>(na, base, c, static_cast<double>(j0), 0, 0, wadj, 0, ws_, fr_);
         V acc0 = S::zero(), acc1 = S::zero();
         int a = 0;
         for (; a + 1 < na; a += 2) {
             {
-                const T* row = sp + static_cast<size_t>(a) * W + ws[a];
+                const T* row = sp + static_cast<size_t>(a) * W + ws[a * st];
                 const V lo = S::load(row), hi = S::load(row + L);
-                const V v = S::fma(lanes, S::set1(cT[a]), S::set1(fr[a]));
+                const V v = S::fma(lanes, S::set1(cT[a]), S::set1(fr[a * st]));
                 const V vf = S::floor(v);
                 const I idx = S::iadd(S::to_int(vf), woff[a]);
                 const V f = S::sub(v, vf);
@@ -193,9 +271,9 @@ FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const
             }
             {
                 const int b = a + 1;
-                const T* row = sp + static_cast<size_t>(b) * W + ws[b];
+                const T* row = sp + static_cast<size_t>(b) * W + ws[b * st];
                 const V lo = S::load(row), hi = S::load(row + L);
-                const V v = S::fma(lanes, S::set1(cT[b]), S::set1(fr[b]));
+                const V v = S::fma(lanes, S::set1(cT[b]), S::set1(fr[b * st]));
                 const V vf = S::floor(v);
                 const I idx = S::iadd(S::to_int(vf), woff[b]);
                 const V f = S::sub(v, vf);
@@ -205,9 +283,9 @@ FS_AVX512 void adjoint_row_simd(const typename S::T* sp, size_t W, int na, const
             }
         }
         for (; a < na; ++a) {
-            const T* row = sp + static_cast<size_t>(a) * W + ws[a];
+            const T* row = sp + static_cast<size_t>(a) * W + ws[a * st];
             const V lo = S::load(row), hi = S::load(row + L);
-            const V v = S::fma(lanes, S::set1(cT[a]), S::set1(fr[a]));
+            const V v = S::fma(lanes, S::set1(cT[a]), S::set1(fr[a * st]));
             const V vf = S::floor(v);
             const I idx = S::iadd(S::to_int(vf), woff[a]);
             const V f = S::sub(v, vf);
@@ -517,7 +595,8 @@ template <typename T> void Radon2D<T>::forward_par_avx512(const T* x, T* sino, s
         std::fill(line + pad + b, line + len + 2 * pad, T(0));
     };
     const double cx = m / 2, cy = n / 2, cdet = nd / 2;
-    const int nt = resolve_threads(threads, na);
+    const size_t work = image_size() * na / heuristics::kRadonForwardWorkPerThread;
+    const int nt = resolve_threads(threads, std::min<size_t>(na, std::max<size_t>(1, work)));
     const int nch = (nd + L - 1) / L;
     const size_t nlmax = static_cast<size_t>(std::max(n, m));
     aligned_buffer<T> accs(static_cast<size_t>(nt) * nch * L);
@@ -541,7 +620,13 @@ template <typename T> void Radon2D<T>::forward_par_avx512(const T* x, T* sino, s
             for (int j0 = 0; j0 < (cols ? m : 0); j0 += 16) {
                 const int j1 = std::min(m, j0 + 16);
                 T* dst = xc.data() + j0 * lc + pad;
-                for (int i = 0; i < n; ++i) {
+                int i0 = 0;
+                if (j1 - j0 == 16)
+                    for (; i0 + L <= n; i0 += L)
+                        for (int h = 0; h < 16; h += L)
+                            transpose_block(xb + static_cast<size_t>(i0) * m + j0 + h, static_cast<size_t>(m),
+                                            dst + h * lc + i0, lc);
+                for (int i = i0; i < n; ++i) {
                     const T* src = xb + static_cast<size_t>(i) * m;
                     for (int j = j0; j < j1; ++j) dst[(j - j0) * lc + i] = src[j];
                 }
@@ -606,10 +691,15 @@ template <typename T> void Radon2D<T>::adjoint_par_avx512(const T* sino, T* x, s
         wadj[a] = padl - woff[a];
     }
     const double cx = m / 2, cy = n / 2;
-    const int nt = resolve_threads(threads, n);
+    const size_t work = image_size() * na / heuristics::kRadonAdjointWorkPerThread;
+    const int nt = resolve_threads(threads, std::min<size_t>(n, std::max<size_t>(1, work)));
     std::vector<double> bases(static_cast<size_t>(nt) * na);
-    std::vector<int> wss(static_cast<size_t>(nt) * na);
-    std::vector<T> frs(static_cast<size_t>(nt) * na);
+    // few angles: each row's chunk set-up for all chunks at once (chunk_floor; split_floor's scalar tail per
+    // chunk cost as much as the interpolation)
+    const bool few = na < heuristics::kRadonFewAngles;
+    const size_t scratch = few ? static_cast<size_t>(na) * ((m + L - 1) / L + 1) : static_cast<size_t>(na);
+    std::vector<int> wss(static_cast<size_t>(nt) * scratch);
+    std::vector<T> frs(static_cast<size_t>(nt) * scratch);
     for (size_t b = 0; b < batch; ++b) {
         const T* sb = sino + b * sino_size();
         T* xb = x + b * image_size();
@@ -624,12 +714,26 @@ template <typename T> void Radon2D<T>::adjoint_par_avx512(const T* sino, T* x, s
 #pragma omp for schedule(dynamic, 4)
             for (int i = 0; i < n; ++i) {
                 T* row = xb + static_cast<size_t>(i) * m;
-                std::fill(row, row + m, T(0));
-                if (jlo_[i] > jhi_[i]) continue;
+                if (jlo_[i] > jhi_[i]) {
+                    std::fill(row, row + m, T(0));
+                    continue;
+                }
+                // zeros outside the support only: adjoint_row_simd writes every pixel of [jlo, jhi]
+                std::fill(row, row + jlo_[i], T(0));
+                std::fill(row + jhi_[i] + 1, row + m, T(0));
                 for (int a = 0; a < na; ++a) base[a] = -cx * cos_[a] + (cy - i) * sin_[a] + cdet;
-                adjoint_row_simd<S>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(), jlo_[i],
-                                    jhi_[i], row, wss.data() + static_cast<size_t>(t) * na,
-                                    frs.data() + static_cast<size_t>(t) * na);
+                int* ws = wss.data() + static_cast<size_t>(t) * scratch;
+                T* fr = frs.data() + static_cast<size_t>(t) * scratch;
+                if (few) {
+                    const int nch = (jhi_[i] - jlo_[i]) / L + 1;
+                    for (int a = 0; a < na; ++a)
+                        chunk_floor<T>(nch, base[a], cd[a], jlo_[i], L, wadj[a], ws + a * nch, fr + a * nch);
+                    adjoint_row_simd<S, true>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(),
+                                              jlo_[i], jhi_[i], row, ws, fr, nch);
+                } else {
+                    adjoint_row_simd<S, false>(sp.data(), W, na, base, cd.data(), cT.data(), woff.data(), wadj.data(),
+                                               jlo_[i], jhi_[i], row, ws, fr, 0);
+                }
             }
         }
     }

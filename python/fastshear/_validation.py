@@ -92,6 +92,8 @@ def warn_default_change(message, stacklevel: int = 3) -> None:
 
 def real_array(x, dtype, name: str = "x") -> np.ndarray:
     """``x`` as a C-contiguous real array of ``dtype`` (a copy only where needed)."""
+    if type(x) is np.ndarray and x.dtype == dtype and x.flags.c_contiguous and x.flags.aligned:
+        return x  # already what the core reads (the common case of repeated calls; no conversion)
     a = as_array(x, name)
     if a.dtype.kind == "c":
         raise TypeError(
@@ -373,14 +375,16 @@ def _fmt_bytes(n: int) -> str:
 _UNCHECKED_BYTES = 2**28
 
 
-def check_alloc(nbytes, what: str) -> None:
+def check_alloc(nbytes, what) -> None:
     """MemoryError naming ``what`` and its size when ``nbytes`` exceeds :func:`memory_limit`;
-    called before any allocation or O(size) work."""
+    called before any allocation or O(size) work. ``what``: a string, or a function returning it
+    (formatted only for the error: small per-call checks skip the formatting)."""
     nbytes = int(nbytes)
     if nbytes <= _UNCHECKED_BYTES:  # the common case, without a system call
         return
     lim = memory_limit()
     if nbytes > lim:
+        what = what() if callable(what) else what
         raise MemoryError(f"{what} would need {_fmt_bytes(nbytes)}, more than the {_fmt_bytes(lim)} "
                           f"this process can allocate")
 

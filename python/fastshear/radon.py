@@ -315,7 +315,7 @@ class Radon2D(Plan):
         if out is not None:
             output_array(out, lead + self.sinogram_shape, self.dtype, (a,))
         check_alloc(math.prod(lead + self.sinogram_shape) * self.dtype.itemsize,
-                    f"sinograms of shape {lead + self.sinogram_shape}")
+                    lambda: f"sinograms of shape {lead + self.sinogram_shape}")
         s = self._plan.forward(a.reshape((-1,) + self.shape), call_threads(self._threads, workers))
         return _into(s.reshape(lead + self.sinogram_shape), out)
 
@@ -346,7 +346,7 @@ class Radon2D(Plan):
         if out is not None:
             output_array(out, lead + self.shape, self.dtype, (a,))
         check_alloc(math.prod(lead + self.shape) * self.dtype.itemsize,
-                    f"images of shape {lead + self.shape}")
+                    lambda: f"images of shape {lead + self.shape}")
         x = self._plan.adjoint(a.reshape((-1,) + self.sinogram_shape), call_threads(self._threads, workers), False)
         return _into(x.reshape(lead + self.shape), out)
 

@@ -57,6 +57,16 @@ template <typename T> constexpr bool shearlet3d_pairs() { return std::is_same<T,
 // serve geometries whose widest pixel footprint is below this many detector bins; wider ones take
 // the portable kernels.
 constexpr double kRadonMaxVectorFootprint = 1.99;
+// The AVX-512 parallel-beam adjoint with fewer angles than this sets up each image row's chunks one
+// angle at a time, vectorised over the chunks (with more, per chunk over the angles, 8 at a time).
+constexpr int kRadonFewAngles = 16;
+// Threads of the AVX-512 parallel-beam kernels: at most one per this many pixel-angle pairs of an
+// image (image pixels x angles). Smaller calls (a few angles: stochastic PDHG's subsets) ran slower
+// on two threads than on one (2-core machine, 2026-12-06: the forward at 256 x 256 x 4 angles
+// 91 us on 2 threads, 79 us on 1; the adjoint at 128 x 128 x 2 angles 14 us, 10.5 us; bench/radon_small.py).
+// The forward's threads share the padded copies of the image, so it needs more work per thread.
+constexpr std::size_t kRadonForwardWorkPerThread = std::size_t(1) << 18;
+constexpr std::size_t kRadonAdjointWorkPerThread = std::size_t(1) << 16;
 
 // ---------------------------------------------------------------- solver kernels (prox.cpp)
 // Values per work item of the ADMM step and the inner products: each item's sum is one partial,
