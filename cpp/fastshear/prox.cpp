@@ -178,27 +178,37 @@ void admm_l1_step(const T* kx, T* z, T* l, T* d, const unsigned char* cur, const
     }
 }
 
-template <typename T>
-void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, double* out, int threads) {
+namespace {
+// out[p] = the sum over problem p's fixed chunks of kSolverChunk values of f(p, lo, hi) (lo, hi:
+// offsets within the problem's n values), in parallel over (problem, chunk) items where the work
+// covers a region's start-up, reduced in chunk order (the same bits for any thread count).
+template <typename F> void chunked_sums(std::size_t batch, std::size_t n, int threads, double* out, F&& f) {
     constexpr std::size_t chunk = heuristics::kSolverChunk;
     const std::size_t per = (n + chunk - 1) / chunk, items = batch * per;
     std::vector<double> part(items);
-    // threads only where the work covers a region's start-up
     const int nt = batch * n >= heuristics::kSolverParallelValues ? resolve_threads(threads, items) : 1;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
-        const std::size_t p = static_cast<std::size_t>(it) / per, c = static_cast<std::size_t>(it) % per;
-        const std::size_t lo = p * n + c * chunk, hi = p * n + std::min(n, (c + 1) * chunk);
-        double s = 0;
-#pragma omp simd reduction(+ : s)
-        for (std::size_t i = lo; i < hi; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
-        part[static_cast<std::size_t>(it)] = s;
+        const std::size_t p = static_cast<std::size_t>(it) / per, lo = (static_cast<std::size_t>(it) % per) * chunk;
+        part[static_cast<std::size_t>(it)] = f(p, lo, std::min(n, lo + chunk));
     }
     for (std::size_t p = 0; p < batch; ++p) {
         double s = 0;
         for (std::size_t c = 0; c < per; ++c) s += part[p * per + c];
         out[p] = s;
     }
+}
+}  // namespace
+
+template <typename T>
+void batched_dot(const T* a, const T* b, std::size_t batch, std::size_t n, double* out, int threads) {
+    chunked_sums(batch, n, threads, out, [&](std::size_t p, std::size_t lo, std::size_t hi) {
+        double s = 0;
+        const T *pa = a + p * n, *pb = b + p * n;
+#pragma omp simd reduction(+ : s)
+        for (std::size_t i = lo; i < hi; ++i) s += static_cast<double>(pa[i]) * static_cast<double>(pb[i]);
+        return s;
+    });
 }
 
 template void admm_l1_step<float>(const float*, float*, float*, float*, const unsigned char*, const double*,
@@ -399,22 +409,11 @@ template <bool Nonneg, typename T> double primal_chunk(T* x, const T* z, const T
 template <typename T>
 void spdhg_primal_step(T* x, const T* z, const T* e, const T* tau, std::size_t batch, std::size_t size, bool nonneg,
                        double* out, int threads) {
-    constexpr std::size_t chunk = heuristics::kSolverChunk;
-    const std::size_t per = (size + chunk - 1) / chunk, items = batch * per;
-    std::vector<double> part(items);
-    const int nt = batch * size >= heuristics::kSolverParallelValues ? resolve_threads(threads, items) : 1;
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
-        const std::size_t p = static_cast<std::size_t>(it) / per, lo = (static_cast<std::size_t>(it) % per) * chunk;
-        const std::size_t k = std::min(chunk, size - lo), o = p * size + lo;
-        part[static_cast<std::size_t>(it)] = nonneg ? primal_chunk<true>(x + o, z + o, e + o, tau + lo, k)
-                                                    : primal_chunk<false>(x + o, z + o, e + o, tau + lo, k);
-    }
-    for (std::size_t p = 0; p < batch; ++p) {
-        double s = 0;
-        for (std::size_t c = 0; c < per; ++c) s += part[p * per + c];
-        out[p] = s;
-    }
+    chunked_sums(batch, size, threads, out, [&](std::size_t p, std::size_t lo, std::size_t hi) {
+        const std::size_t o = p * size + lo;
+        return nonneg ? primal_chunk<true>(x + o, z + o, e + o, tau + lo, hi - lo)
+                      : primal_chunk<false>(x + o, z + o, e + o, tau + lo, hi - lo);
+    });
 }
 
 template void tv_dual_step<float>(const float*, float*, float*, float*, std::size_t, std::size_t, std::size_t, float,

@@ -411,6 +411,57 @@ class Solver:
 
 
 # ---------------------------------------------------------------------------------------------
+# solvers of batches
+# ---------------------------------------------------------------------------------------------
+class _Batched(Solver):
+    """Base of the solvers that run a batch of problems together (:class:`ADMM`, :class:`SPDHG`):
+    per-problem iteration counts, stopping and histories (NaN once a problem has stopped). A
+    problem whose stopping rule holds leaves the batch (``_drop`` removes its rows from the
+    state); its result stays in ``x``."""
+
+    def _start(self, out, batched: bool):
+        """``out`` (B, ...): the results, filled row by row as the problems step."""
+        nb = out.shape[0]
+        self.batched, self._out = batched, out
+        self._active = np.arange(nb)
+        self._iters = np.zeros(nb, int)
+        self._conv = np.zeros(nb, bool)
+        self.x = out if batched else out[0]
+
+    def _drop(self, keep):  # pragma: no cover - abstract
+        """Keep only the rows ``keep`` (a mask over the running problems) of the state."""
+        raise NotImplementedError
+
+    def _finish(self, x, diag: dict, done):
+        """The end of a step: ``x`` and ``diag`` (arrays over the running problems) recorded,
+        the problems with ``done`` leave the batch; returns ``(info, every problem stopped)``."""
+        info = {k: self._scatter(v) for k, v in diag.items()}
+        self._iters[self._active] += 1
+        self._out[self._active] = x
+        if np.any(done):
+            self._conv[self._active[done]] = True
+            self._active = self._active[~done]
+            self._drop(~done)
+        self.x = self._out if self.batched else self._out[0]
+        if not self.batched:
+            info = {k: float(v[0]) for k, v in info.items()}
+        return info, self._active.size == 0
+
+    def _scatter(self, v):
+        full = np.full(self._out.shape[0], np.nan)
+        full[self._active] = v
+        return full
+
+    def result(self) -> "SolverResult":
+        r = super().result()
+        r.converged = bool(np.all(self._conv))
+        if self.batched:
+            r.info["converged"] = self._conv.copy()
+            r.info["iterations"] = self._iters.copy()
+        return r
+
+
+# ---------------------------------------------------------------------------------------------
 # ADMM with preconditioned conjugate-gradient x-updates
 # ---------------------------------------------------------------------------------------------
 def _rfft_shape(shape):
@@ -504,7 +555,7 @@ def _bcast(v, like):
     return np.asarray(v).reshape((-1,) + (1,) * (like.ndim - 1))
 
 
-class ADMM(Solver):
+class ADMM(_Batched):
     """``min_x ||A x - b||^2 / 2 + f(K x)  (+ x >= 0)`` by ADMM, for one problem or a batch.
 
     Splitting ``z = K x`` (and ``u = x`` for the constraint), each iteration
@@ -688,11 +739,7 @@ class ADMM(Solver):
             self._band, self._group = int(np.prod(ko[1:])), 2
 
         # state (rows = problems still running)
-        self.x = x if self.batched else x[0]
-        self._out = x                      # results of every problem (rows filled as they stop)
-        self._active = np.arange(nb)
-        self._iters = np.zeros(nb, int)
-        self._conv = np.zeros(nb, bool)
+        self._start(x, self.batched)
         ax = A.forward(x)
         self._s = dict(x=x.copy(), ax=ax, q=A.adjoint(ax), kx=K.forward(x), kkx=self._kk(x))
         s = self._s
@@ -904,36 +951,14 @@ class ADMM(Solver):
             for k, vnew in new.items():
                 s[k] = s[k + "h"] = vnew
         s.update(x=x, q=q, ax=ax, kx=kx, kkx=kkx)
-        # bookkeeping: per-problem histories (NaN once a problem has stopped), leaving the batch
-        full = self._scatter
-        info = {"objective": full(obj), "primal_residual": full(pres), "dual_residual": full(dres),
-                "rel_residual": full(rel)}
-        self._iters[self._active] += 1
-        self._out[self._active] = self._project(x) if self.nonneg else x
-        if np.any(done):
-            self._conv[self._active[done]] = True
-            keep_rows = ~done
-            self._active = self._active[keep_rows]
-            for k, v in list(s.items()):
-                if isinstance(v, np.ndarray) and v.shape[:1] == (nb,):
-                    s[k] = v[keep_rows]
-        self.x = self._out if self.batched else self._out[0]
-        if not self.batched:
-            info = {k: float(v[0]) for k, v in info.items()}
-        return info, self._active.size == 0
+        diag = {"objective": obj, "primal_residual": pres, "dual_residual": dres, "rel_residual": rel}
+        return self._finish(self._project(x) if self.nonneg else x, diag, done)
 
-    def _scatter(self, v):
-        full = np.full(self._out.shape[0], np.nan)
-        full[self._active] = v
-        return full
-
-    def result(self) -> "SolverResult":
-        r = super().result()
-        r.converged = bool(np.all(self._conv))
-        if self.batched:
-            r.info["converged"] = self._conv.copy()
-            r.info["iterations"] = self._iters.copy()
-        return r
+    def _drop(self, keep):
+        s, nb = self._s, keep.size
+        for k, v in list(s.items()):
+            if isinstance(v, np.ndarray) and v.shape[:1] == (nb,):
+                s[k] = v[keep]
 
     def _info(self) -> dict:
         return {"rho": self.rho, "constraint_rho": self.constraint_rho, "cg_steps": self.cg_steps, "restarts": self.restarts.copy() if self.batched
@@ -963,7 +988,7 @@ def admm(A, b, K, f, *, nonneg: bool = True, support=None, x0=None, rho=None, co
 # ---------------------------------------------------------------------------------------------
 # stochastic PDHG over blocks of the data (angle subsets)
 # ---------------------------------------------------------------------------------------------
-class SPDHG(Solver):
+class SPDHG(_Batched):
     """``min_x sum_i ||A_i x - b_i||^2 / 2 + f(K x)  (+ x >= 0)`` by stochastic PDHG, for one
     problem or a batch.
 
@@ -1074,7 +1099,6 @@ class SPDHG(Solver):
         nb = bb[0].shape[0]
         if any(bi.shape[0] != nb for bi in bb):
             raise ValueError(f"the blocks' data must share the batch size, got {[bi.shape[0] for bi in bb]}")
-        self.batched = batched
         if support is not None:
             support = np.asarray(support)
             if support.dtype != np.bool_ or support.shape != shape:
@@ -1123,16 +1147,12 @@ class SPDHG(Solver):
 
         # state: the duals (data blocks start at A_i x0 - b_i, their value at x0), the dual image
         # z = sum_i A_i^T y_i + K^T y_K and the extrapolation e of the last update
-        self._out = x.copy()
-        self._active = np.arange(nb)
-        self._iters = np.zeros(nb, int)
-        self._conv = np.zeros(nb, bool)
+        self._start(x.copy(), batched)
         ys = [a.forward(x) - bi for a, bi in zip(As, bb)]
         yk = np.zeros((nb,) + tuple(K.out_shape), dt)
         z = sum(a.adjoint(y) for a, y in zip(As, ys))
         self._s = dict(x=x, z=z, e=np.zeros_like(z), yk=yk, b=bb, y=ys,
                        res=[np.zeros(nb) for _ in As], dyk=np.zeros(nb))
-        self.x = x if batched else x[0]
 
     # -- the three updates -----------------------------------------------------------------------
     def _primal(self, s):
@@ -1195,36 +1215,15 @@ class SPDHG(Solver):
         tiny = 1e-30
         rel = np.maximum.reduce([stat / np.maximum(za, tiny), dres / np.maximum(ynorm, tiny),
                                  kres / np.maximum(knorm, tiny)])
-        done = rel <= self.tol
-        full = self._scatter
-        info = {"primal_residual": full(dres), "dual_residual": full(stat), "rel_residual": full(rel)}
-        self._iters[self._active] += 1
-        self._out[self._active] = x
-        if np.any(done):
-            self._conv[self._active[done]] = True
-            keep = ~done
-            self._active = self._active[keep]
-            for k in ("x", "z", "e", "yk", "dyk"):
-                s[k] = s[k][keep]
-            for k in ("y", "b", "res"):
-                s[k] = [v[keep] for v in s[k]]
-        self.x = self._out if self.batched else self._out[0]
-        if not self.batched:
-            info = {k: float(v[0]) for k, v in info.items()}
-        return info, self._active.size == 0
+        diag = {"primal_residual": dres, "dual_residual": stat, "rel_residual": rel}
+        return self._finish(x, diag, rel <= self.tol)
 
-    def _scatter(self, v):
-        full = np.full(self._out.shape[0], np.nan)
-        full[self._active] = v
-        return full
-
-    def result(self) -> "SolverResult":
-        r = super().result()
-        r.converged = bool(np.all(self._conv))
-        if self.batched:
-            r.info["converged"] = self._conv.copy()
-            r.info["iterations"] = self._iters.copy()
-        return r
+    def _drop(self, keep):
+        s = self._s
+        for k in ("x", "z", "e", "yk", "dyk"):
+            s[k] = s[k][keep]
+        for k in ("y", "b", "res"):
+            s[k] = [v[keep] for v in s[k]]
 
     def _info(self) -> dict:
         return {"gamma": self.gamma, "reg_prob": self.reg_prob, "blocks": len(self.A),
