@@ -1031,7 +1031,8 @@ class SPDHG(_Batched):
     x0 : ndarray, optional
         Start (default zeros); shape ``A_i.in_shape`` or that of the batch.
     gamma : float
-        Ratio of dual to primal step sizes.
+        Ratio of dual to primal step sizes. Its best value depends on the scale of the solution
+        (ct solves TV scaled to ``lam = 1`` with ``ct.TV_GAMMA = 30``, fitted there).
     reg_prob : float
         Probability of updating the regulariser's dual in an inner iteration.
     seed : int
@@ -1059,7 +1060,7 @@ class SPDHG(_Batched):
     name = "spdhg"
     history_keys = ("primal_residual", "dual_residual", "rel_residual")
 
-    def __init__(self, A, b, K, f, *, nonneg: bool = True, support=None, x0=None, gamma: float = 30.0,
+    def __init__(self, A, b, K, f, *, nonneg: bool = True, support=None, x0=None, gamma: float = 1.0,
                  reg_prob: float = 0.5, seed: int = 0, max_iter: int = 300, tol: float = 1e-3, callback=None,
                  progress=False):
         from ._validation import positive_real
@@ -1126,7 +1127,8 @@ class SPDHG(_Batched):
         cols = []
         for a in As:
             rs = a.forward(ones)
-            self._sig.append((g * rho / np.maximum(rs, np.finfo(dt).tiny)).astype(dt))
+            # a data value no pixel reaches keeps its dual (sigma 0; its column of A^T is zero)
+            self._sig.append(np.where(rs > 0, g * rho / np.where(rs > 0, rs, 1), 0).astype(dt))
             cols.append(a.adjoint(np.ones(tuple(a.out_shape), dt)))
         self._tv = type(K) is Gradient2D and type(f) is L21 and len(shape) == 2
         kn = 2.0 if self._tv else K.norm()
@@ -1150,7 +1152,7 @@ class SPDHG(_Batched):
         self._start(x.copy(), batched)
         ys = [a.forward(x) - bi for a, bi in zip(As, bb)]
         yk = np.zeros((nb,) + tuple(K.out_shape), dt)
-        z = sum(a.adjoint(y) for a, y in zip(As, ys))
+        z = np.asarray(sum(a.adjoint(y) for a, y in zip(As, ys)), dtype=dt)
         self._s = dict(x=x, z=z, e=np.zeros_like(z), yk=yk, b=bb, y=ys,
                        res=[np.zeros(nb) for _ in As], dyk=np.zeros(nb))
 
