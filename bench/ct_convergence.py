@@ -77,6 +77,32 @@ def first_hit(pts):
     return hit
 
 
+def plot(curves, xlabel, title, path):
+    """Relative objective gap (log scale) and PSNR difference against the cost, one line per
+    method (curves: name -> [(cost, gap, dB)]); nothing without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    for name, pts in curves.items():
+        c = [q[0] for q in pts]
+        ax[0].semilogy(c, [max(q[1], 1e-7) for q in pts], label=name)
+        ax[1].plot(c, [q[2] for q in pts], label=name)
+    ax[0].set_xlabel(xlabel), ax[0].set_ylabel("relative objective gap")
+    ax[1].set_xlabel(xlabel), ax[1].set_ylabel("PSNR - minimiser's PSNR (dB)")
+    ax[1].set_ylim(-6, 1)
+    for x_ in ax:
+        x_.grid(True, alpha=0.3), x_.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    print(f"wrote {path}")
+
+
 def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
     """TV as ct.reconstruct solves it (its scaled problem): SPDHG over angle subsets (ct's
     settings; cost in R pairs = epochs, each about one R and one R^T, plus 2 for the set-up: the
@@ -113,6 +139,7 @@ def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
         return solvers.ADMM(R, gs, K, f, support=sup, x0=x0, rho=6 * r0, constraint_rho=9 * r0, restart=0.999,
                             cg_steps=2, max_iter=it, tol=0, callback=cb)
 
+    curves = {}
     print("| TV solver | ms per iteration | iterations to 1e-3 and 0.1 dB | R pairs | wall time in R pairs | seconds "
           "| ct's rule (tol) stops at: iteration, gap / dB |")
     print("|---|---|---|---|---|---|---|")
@@ -137,6 +164,9 @@ def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
                else f"> {a.iter} | > {a.iter * pairs + extra} | > {a.iter * wall / tR:.0f} | > {a.iter * wall:.2f}")
         print(f"| {name} | {wall * 1e3:.1f} | {row} | {rule} (tol {tol:g}) |")
         print("  " + " ".join(f"{it}:{gap:.1e}/{dp:+.2f}" for it, gap, dp in pts if it % 10 == 0))
+        curves[name.split(" (")[0]] = [(it * pairs + extra, gap, dp) for it, gap, dp in pts]
+    plot(curves, "R pairs (R.forward + R.adjoint)", f"TV, {n}x{n}, angles -60..60, 1 % noise",
+         a.plot or f"bench/ct_convergence_tv_{n}.png")
 
 
 def main():
@@ -145,7 +175,7 @@ def main():
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--iter", type=int, default=150)
     p.add_argument("--ref-iter", type=int, default=1500)
-    p.add_argument("--plot", default=None, help="default bench/ct_convergence_SIZE.png")
+    p.add_argument("--plot", default=None, help="default bench/ct_convergence[_tv]_SIZE.png")
     p.add_argument("--tv", action="store_true", help="TV instead of shearlet-l1 (cost in R pairs)")
     p.add_argument("--scan", type=float, nargs="*", default=None,
                    help="only report iterations to 1e-3 / 0.1 dB for these constraint penalties (x rho)")
@@ -226,30 +256,8 @@ def main():
     for name, pts in curves.items():
         for c, gap, dp in pts[1::2]:
             print(f"| {name} | {c:.0f} | {gap:.2e} | {dp:+.2f} |")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-        for name, pts in curves.items():
-            c = [q[0] for q in pts]
-            ax[0].semilogy(c, [max(q[1], 1e-7) for q in pts], label=name)
-            ax[1].plot(c, [q[2] for q in pts], label=name)
-        ax[0].set_xlabel("transform sets"), ax[0].set_ylabel("relative objective gap")
-        ax[1].set_xlabel("transform sets"), ax[1].set_ylabel("PSNR - minimiser's PSNR (dB)")
-        ax[1].set_ylim(-6, 1)
-        for x_ in ax:
-            x_.grid(True, alpha=0.3), x_.legend()
-        fig.suptitle(f"shearlet-l1, {n}x{n}, angles -60..60, 1 % noise")
-        fig.tight_layout()
-        a.plot = a.plot or f"bench/ct_convergence_{n}.png"
-        fig.savefig(a.plot, dpi=90)
-        print(f"wrote {a.plot}")
-    except ImportError:
-        pass
-
+    plot(curves, "transform sets", f"shearlet-l1, {n}x{n}, angles -60..60, 1 % noise",
+         a.plot or f"bench/ct_convergence_{n}.png")
 
 if __name__ == "__main__":
     main()

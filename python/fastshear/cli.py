@@ -198,6 +198,11 @@ def _parse_shape(text: str):
     return n, m
 
 
+def _step_unit(info) -> str:
+    """What ct.reconstruct's ``iterations`` count: SPDHG's epochs (TV) or iterations."""
+    return "epochs" if info.get("solver") == "spdhg" else "iterations"
+
+
 def _check_count(value, option: str, lo: int, hi: int):
     if value is not None and not lo <= value <= hi:
         raise CLIError(f"{option} must be between {lo} and {hi}, got {value}")
@@ -297,6 +302,7 @@ def cmd_demo(args) -> int:
         m["seconds"] = dt
         if method != "fbp":
             m["iterations"], m["converged"] = int(info["iterations"]), bool(info["converged"])
+            m["unit"] = _step_unit(info)
         recs[label] = (x, m)
         table[method] = m
         np.save(files.path(out / f"{method}.npy"), x)
@@ -314,7 +320,7 @@ def cmd_demo(args) -> int:
         np.save(files.path(out / "lti.npy"), x)
     print(f"  {'method':<12} {'rel. error':>10} {'PSNR (dB)':>10} {'SSIM':>7} {'time (s)':>9}  iterations")
     for label, (x, m) in recs.items():
-        its = (f"  {m['iterations']} ({'converged' if m['converged'] else 'limit reached'})"
+        its = (f"  {m['iterations']} {m['unit']} ({'converged' if m['converged'] else 'limit reached'})"
                if "iterations" in m else "")
         print(f"  {label:<12} {m['rel_error']:>10.4f} {m['psnr']:>10.2f} {m['ssim']:>7.4f} {m['seconds']:>9.2f}{its}")
     sh = Shearlet2D((n, n), args.scales, workers=args.workers)
@@ -440,7 +446,7 @@ def cmd_reconstruct(args) -> int:
     except (ValueError, TypeError) as e:
         raise CLIError(str(e)) from None
     if "iterations" in info:
-        print(f"{args.method}: {info['iterations']} iterations, "
+        print(f"{args.method}: {info['iterations']} {_step_unit(info)}, "
               f"{'converged' if info['converged'] else 'stopped at the iteration limit (not converged)'}")
     out = Path(args.output)
     files = args.outputs

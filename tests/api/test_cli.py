@@ -23,13 +23,14 @@ def test_demo_limited_angle_ct(tmp_path, capsys):
     assert np.load(tmp_path / "shearlet-l1.npy").shape == (96, 96)
 
 
-def test_reconstruct_command(tmp_path):
+def test_reconstruct_command(tmp_path, capsys):
     theta = np.arange(-45, 46, 5.0)
     x = fastshear.phantoms.shepp_logan((80, 80))
     np.save(tmp_path / "sino.npy", fastshear.Radon2D((80, 80), theta).forward(x))
     rc = cli.main(["reconstruct", str(tmp_path / "sino.npy"), "--theta", "-45:45:5", "--shape", "80,80",
                    "--method", "tv", "--iterations", "20", "-o", str(tmp_path / "rec"), "-q"])
     assert rc == 0
+    assert "tv: 20 epochs" in capsys.readouterr().out  # TV runs SPDHG, whose steps are epochs
     assert np.load(tmp_path / "rec.npy").shape == (80, 80)
     assert (tmp_path / "rec.png").stat().st_size > 500
 
