@@ -1212,11 +1212,9 @@ class SPDHG(_Batched):
         za = np.sqrt(_bsq(s["z"] - self.K.adjoint(s["yk"]), nb))
         dres = np.sqrt(sum(s["res"]))
         ynorm = np.sqrt(sum(_bsq(y, nb) for y in s["y"]))
-        kres = np.sqrt(s["dyk"]) / self._sig_k
-        knorm = np.sqrt(_bsq(s["yk"], nb)) / self._sig_k
         tiny = 1e-30
-        rel = np.maximum.reduce([stat / np.maximum(za, tiny), dres / np.maximum(ynorm, tiny),
-                                 kres / np.maximum(knorm, tiny)])
+        kchg = np.sqrt(s["dyk"]) / np.maximum(np.sqrt(_bsq(s["yk"], nb)), tiny)  # ||dy_K|| / ||y_K||
+        rel = np.maximum.reduce([stat / np.maximum(za, tiny), dres / np.maximum(ynorm, tiny), kchg])
         diag = {"primal_residual": dres, "dual_residual": stat, "rel_residual": rel}
         return self._finish(x, diag, rel <= self.tol)
 
