@@ -413,6 +413,48 @@ class Solver:
 # ---------------------------------------------------------------------------------------------
 # solvers of batches
 # ---------------------------------------------------------------------------------------------
+def _support_mask(support, shape):
+    """None, or ``support`` checked to be a boolean array of ``shape``."""
+    if support is None:
+        return None
+    support = np.asarray(support)
+    if support.dtype != np.bool_ or support.shape != shape:
+        raise ValueError(f"support must be a boolean array of shape {shape}, got {support.dtype} {support.shape}")
+    return support
+
+
+def _batch_data(b, out, dt, name="b"):
+    """``b`` of shape ``out`` or ``(B, *out)`` as a finite C-contiguous ``(B, *out)`` array of
+    ``dt``, and whether it was a batch."""
+    b = np.asarray(b)
+    if b.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real array, got dtype {b.dtype}")
+    if b.shape[b.ndim - len(out):] != out or b.ndim > len(out) + 1:
+        raise ValueError(f"{name} must have shape {out} or (B, {', '.join(map(str, out))}), got {b.shape}")
+    batched = b.ndim == len(out) + 1
+    b = np.ascontiguousarray(b.reshape((-1,) + out), dtype=dt)
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return b, batched
+
+
+def _batch_start(x0, nb, shape, batched, dt):
+    """The start ``(nb, *shape)`` of ``dt``: zeros, or a fresh copy of ``x0`` (``shape``, or the
+    batch's shape for a batch)."""
+    if x0 is None:
+        return np.zeros((nb,) + shape, dt)
+    x0 = np.asarray(x0)
+    if x0.dtype.kind not in "biuf":
+        raise TypeError(f"x0 must be a real array, got dtype {x0.dtype}")
+    x = np.array(x0, dtype=dt)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 contains NaN or infinite values")
+    want = (nb,) + shape if batched else shape
+    if x.shape != want:
+        raise ValueError(f"x0 must have shape {want}, got {x.shape}")
+    return x.reshape((nb,) + shape)
+
+
 class _Batched(Solver):
     """Base of the solvers that run a batch of problems together (:class:`ADMM`, :class:`SPDHG`):
     per-problem iteration counts, stopping and histories (NaN once a problem has stopped). A
@@ -652,40 +694,14 @@ class ADMM(_Batched):
         dt = np.result_type(np.dtype(A.dtype), np.dtype(K.dtype))
         self.A, self.K, self.f = A, K, f
         self.in_shape = tuple(A.in_shape)
-        if support is not None:
-            support = np.asarray(support)
-            if support.dtype != np.bool_ or support.shape != self.in_shape:
-                raise ValueError(f"support must be a boolean array of shape {self.in_shape}, got "
-                                 f"{support.dtype} {support.shape}")
+        support = _support_mask(support, self.in_shape)
         self.support = support
         # the constraint set C = {x >= 0 (nonneg), x = 0 off the support}, enforced through u = x
         self.nonneg = bool(nonneg) or support is not None
         self._pos = bool(nonneg)
-        b = np.asarray(b)
-        if b.dtype.kind not in "biuf":
-            raise TypeError(f"b must be a real array, got dtype {b.dtype}")
-        out = tuple(A.out_shape)
-        if b.shape[b.ndim - len(out):] != out or b.ndim > len(out) + 1:
-            raise ValueError(f"b must have shape {out} or (B, {', '.join(map(str, out))}), got {b.shape}")
-        self.batched = b.ndim == len(out) + 1
-        b = np.ascontiguousarray(b.reshape((-1,) + out), dtype=dt)
-        if not np.all(np.isfinite(b)):
-            raise ValueError("b contains NaN or infinite values")
+        b, self.batched = _batch_data(b, tuple(A.out_shape), dt)
         nb = b.shape[0]
-        shape = (nb,) + self.in_shape
-        if x0 is None:
-            x = np.zeros(shape, dt)
-        else:
-            x0 = np.asarray(x0)
-            if x0.dtype.kind not in "biuf":
-                raise TypeError(f"x0 must be a real array, got dtype {x0.dtype}")
-            x = np.array(x0, dtype=dt)
-            if not np.all(np.isfinite(x)):
-                raise ValueError("x0 contains NaN or infinite values")
-            want = shape if self.batched else self.in_shape
-            if x.shape != want:
-                raise ValueError(f"x0 must have shape {want}, got {x.shape}")
-            x = x.reshape(shape)
+        x = _batch_start(x0, nb, self.in_shape, self.batched, dt)
         self.cg_steps, self.restart = int(cg_steps), float(restart)
 
         # the Fourier preconditioner and the penalty
@@ -1080,39 +1096,16 @@ class SPDHG(_Batched):
             raise ValueError(f"reg_prob must be in (0, 1), got {reg_prob!r}")
         self.reg_prob = float(reg_prob)
         dt = np.result_type(np.dtype(K.dtype), *[np.dtype(a.dtype) for a in As])
-        bb, batched = [], None
-        for a, bi in zip(As, bs):
-            bi = np.asarray(bi)
-            if bi.dtype.kind not in "biuf":
-                raise TypeError(f"b must hold real arrays, got dtype {bi.dtype}")
-            out = tuple(a.out_shape)
-            if bi.shape[bi.ndim - len(out):] != out or bi.ndim > len(out) + 1:
-                raise ValueError(f"a block's data must have shape {out} or (B, {', '.join(map(str, out))}), "
-                                 f"got {bi.shape}")
-            bt = bi.ndim == len(out) + 1
-            if batched is not None and bt != batched:
-                raise ValueError("the blocks' data must all be batched or all single problems")
-            batched = bt
-            bi = np.ascontiguousarray(bi.reshape((-1,) + out), dtype=dt)
-            if not np.all(np.isfinite(bi)):
-                raise ValueError("b contains NaN or infinite values")
-            bb.append(bi)
+        bb, kinds = zip(*[_batch_data(bi, tuple(a.out_shape), dt, f"b[{i}]")
+                          for i, (a, bi) in enumerate(zip(As, bs))])
+        if len(set(kinds)) > 1:
+            raise ValueError("the blocks' data must all be batched or all single problems")
+        batched, bb = kinds[0], list(bb)
         nb = bb[0].shape[0]
         if any(bi.shape[0] != nb for bi in bb):
             raise ValueError(f"the blocks' data must share the batch size, got {[bi.shape[0] for bi in bb]}")
-        if support is not None:
-            support = np.asarray(support)
-            if support.dtype != np.bool_ or support.shape != shape:
-                raise ValueError(f"support must be a boolean array of shape {shape}, got "
-                                 f"{support.dtype} {support.shape}")
-        x = np.zeros((nb,) + shape, dt) if x0 is None else np.array(x0, dtype=dt)
-        if x0 is not None:
-            if not np.all(np.isfinite(x)):
-                raise ValueError("x0 contains NaN or infinite values")
-            want = (nb,) + shape if batched else shape
-            if x.shape != want:
-                raise ValueError(f"x0 must have shape {want}, got {x.shape}")
-            x = x.reshape((nb,) + shape)
+        support = _support_mask(support, shape)
+        x = _batch_start(x0, nb, shape, batched, dt)
         self.A, self.K, self.f, self.nonneg = As, K, f, bool(nonneg)
         m = len(As)
         self.probs = np.array([(1 - self.reg_prob) / m] * m + [self.reg_prob])
