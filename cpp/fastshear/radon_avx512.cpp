@@ -2,7 +2,7 @@
 // with target attributes (infra/isa.hpp) and run when isa::best() is avx512 (Radon2D::par_vec,
 // fan_vec; radon.cpp dispatches). Parallel beam with unit bins: gathers through in-register
 // permutes; footprints narrower than heuristics::kRadonMaxVectorFootprint bins (fan beam, other
-// spacings): 3-tap gathers. Empty off x86-64.
+// spacings): 3- to 6-tap gathers (the taps a footprint of its width can overlap). Empty off x86-64.
 #include "fastshear/infra/isa.hpp"
 #include "fastshear/radon.hpp"
 
@@ -398,19 +398,24 @@ FS_AVX512 void forward_lines_setup(int nl, const int* p0, const int* p1, double 
         _mm512_mask_storeu_pd(base + l, static_cast<__mmask8>(mk), _mm512_fmadd_pd(U0, vmic, voff));
     }
 }
-// ---- AVX-512 kernels for fan beam (footprints narrower than 2 bins: at most 3 taps) ----
-// The taps of L pixels (X lanes, one Y) at one angle: first bin k0 and the weights of k0, k0+1,
-// k0+2, each the footprint overlap times sqrt(1 + (s/D)^2) (= the generic kernel's weight times
+// ---- AVX-512 kernels for fan beam (footprints narrower than K - 1 bins: at most K taps) ----
+// The taps of L pixels (X lanes, one Y) at one angle: first bin k0 and the weights of k0, ...,
+// k0+K-1, each the footprint overlap times sqrt(1 + (s/D)^2) (= the generic kernel's weight times
 // its scale). forward and adjoint call this on the same chunks, so their weights are identical.
+// fan_taps_for: K for footprints up to fmax bins (0: too wide, the portable kernels).
+inline int fan_taps_for(double fmax) {
+    for (int k = 3; k <= 6; ++k)
+        if (fmax < k - 1 - 0.01) return k;
+    return 0;
+}
 template <typename S> struct FanConst {
     typename S::T ds, kF, cdet;  // source distance, (Ds + Dd) / d, detector centre (bins)
     typename S::T invd;          // 1 / d
     bool fan;                    // false: parallel beam (footprint 1 / d, no magnification)
 };
-template <typename S>
+template <typename S, int K>
 FS_AVX512 inline void fan_taps(typename S::V X, typename S::T Y, typename S::T c, typename S::T s,
-                               const FanConst<S>& fc, typename S::V& kf, typename S::V& w0, typename S::V& w1,
-                               typename S::V& w2) {
+                               const FanConst<S>& fc, typename S::V& kf, typename S::V (&w)[K]) {
     using T = typename S::T;
     using V = typename S::V;
     const V one = S::set1(T(1)), half = S::set1(T(0.5)), zero = S::zero();
@@ -431,14 +436,17 @@ FS_AVX512 inline void fan_taps(typename S::V X, typename S::T Y, typename S::T c
     const V h = S::mul(F, half);
     const V lo = S::sub(u, h), hi = S::add(u, h);
     kf = S::ceil(S::sub(lo, half));
-    const V e0 = S::add(kf, half);  // right edge of bin k0
-    w0 = S::mul(S::max(zero, S::sub(S::min(hi, e0), lo)), g);
-    const V e1 = S::add(e0, one);
-    w1 = S::mul(S::max(zero, S::sub(S::min(hi, e1), S::max(lo, e0))), g);
-    w2 = S::mul(S::max(zero, S::sub(hi, S::max(lo, e1))), g);
+    V e = S::add(kf, half);  // right edge of bin k0
+    w[0] = S::mul(S::max(zero, S::sub(S::min(hi, e), lo)), g);
+    for (int t = 1; t < K - 1; ++t) {
+        const V en = S::add(e, one);
+        w[t] = S::mul(S::max(zero, S::sub(S::min(hi, en), S::max(lo, e))), g);
+        e = en;
+    }
+    w[K - 1] = S::mul(S::max(zero, S::sub(hi, S::max(lo, e))), g);
 }
 
-template <typename S, bool Interp>
+template <typename S, bool Interp, int K>
 FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const typename S::T* cs,
                                const typename S::T* sn, const FanConst<S>& fc, int padl, typename S::T Y, int cx,
                                int jlo, int jhi, typename S::T* xrow) {
@@ -484,21 +492,17 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
                 }
                 acc = S::fma(wt, S::fma(f, S::sub(g1, g0), g0), acc);
             } else {
-                V kf, w0, w1, w2;
-                fan_taps<S>(X, Y, cs[a], sn[a], fc, kf, w0, w1, w2);
+                V kf, w[K];
+                fan_taps<S, K>(X, Y, cs[a], sn[a], fc, kf, w);
                 const I k = S::iadd(S::to_int(kf), padl);
                 const int k_a = S::first(k), k_b = S::last(k);
                 const int kmin = std::min(k_a, k_b) - 1, kmax = std::max(k_a, k_b) + 1;
-                if (kmax + 2 - kmin < 2 * L) {  // monotone in the chunk: one window of 2L bins
+                if (kmax + K - 1 - kmin < 2 * L) {  // monotone in the chunk: one window of 2L bins
                     const V lo = S::load(row + kmin), hi = S::load(row + kmin + L);
                     const I rel = S::iadd(k, -kmin);
-                    acc = S::fma(w0, S::perm(lo, rel, hi), acc);
-                    acc = S::fma(w1, S::perm(lo, S::iadd(rel, 1), hi), acc);
-                    acc = S::fma(w2, S::perm(lo, S::iadd(rel, 2), hi), acc);
+                    for (int t = 0; t < K; ++t) acc = S::fma(w[t], S::perm(lo, S::iadd(rel, t), hi), acc);
                 } else {
-                    acc = S::fma(w0, S::gather(row, k), acc);
-                    acc = S::fma(w1, S::gather(row, S::iadd(k, 1)), acc);
-                    acc = S::fma(w2, S::gather(row, S::iadd(k, 2)), acc);
+                    for (int t = 0; t < K; ++t) acc = S::fma(w[t], S::gather(row, S::iadd(k, t)), acc);
                 }
             }
         }
@@ -506,7 +510,7 @@ FS_AVX512 void fan_adjoint_row(const typename S::T* sp, size_t W, int na, const 
     }
 }
 
-template <typename S>
+template <typename S, int K>
 FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typename S::T s, const FanConst<S>& fc,
                                int padl, typename S::T Y, int cx, int jlo, int jhi, typename S::T* acc0,
                                size_t stride) {
@@ -515,27 +519,23 @@ FS_AVX512 void fan_forward_row(const typename S::T* xrow, typename S::T c, typen
     using I = typename S::I;
     constexpr int L = S::L;
     alignas(64) int ks[L];
-    alignas(64) T p0[L], p1[L], p2[L];
+    alignas(64) T p[K][L];
     const V lanes = S::lanes();
     const V xmax = S::set1(static_cast<T>(jhi - cx));
     for (int j0 = jlo; j0 <= jhi; j0 += L) {
         const int n = std::min(L, jhi - j0 + 1);
         const V X = S::min(S::add(lanes, S::set1(static_cast<T>(j0 - cx))), xmax);
         const V v = S::load_n(xrow + j0, n);
-        V kf, w0, w1, w2;
-        fan_taps<S>(X, Y, c, s, fc, kf, w0, w1, w2);
+        V kf, w[K];
+        fan_taps<S, K>(X, Y, c, s, fc, kf, w);
         const I k = S::iadd(S::to_int(kf), padl);
         S::store_idx(ks, k);
-        S::store(p0, S::mul(w0, v));
-        S::store(p1, S::mul(w1, v));
-        S::store(p2, S::mul(w2, v));
+        for (int t = 0; t < K; ++t) S::store(p[t], S::mul(w[t], v));
         // lane l accumulates into acc0 + (l % 4) * stride: consecutive pixels, which share bins,
         // do not wait on each other's stores
         for (int l = 0; l < n; ++l) {
             T* q = acc0 + (l & 3) * stride + ks[l];
-            q[0] += p0[l];
-            q[1] += p1[l];
-            q[2] += p2[l];
+            for (int t = 0; t < K; ++t) q[t] += p[t][l];
         }
     }
 }
@@ -555,6 +555,7 @@ template <typename T> void Radon2D<T>::forward_fan_avx512(const T* x, T* sino, s
                          static_cast<T>(cdet), static_cast<T>(1.0 / g_.det_spacing), g_.fan};
     const size_t work = batch * na;
     const int nt = resolve_threads(threads, work);
+    const int taps = fan_taps_for(fmax_);
     aligned_buffer<T> accs(static_cast<size_t>(nt) * 4 * W);
 #pragma omp parallel for num_threads(nt) schedule(dynamic)
     for (long w = 0; w < static_cast<long>(work); ++w) {
@@ -566,8 +567,14 @@ template <typename T> void Radon2D<T>::forward_fan_avx512(const T* x, T* sino, s
         const T c = static_cast<T>(cos_[a]), s = static_cast<T>(sin_[a]);
         for (int i = 0; i < n; ++i) {
             if (jlo_[i] > jhi_[i]) continue;
-            fan_forward_row<S>(xb + static_cast<size_t>(i) * m, c, s, fc, padl, static_cast<T>(cy - i), cx, jlo_[i],
-                               jhi_[i], acc0, W);
+            const T* xr = xb + static_cast<size_t>(i) * m;
+            const T Y = static_cast<T>(cy - i);
+            switch (taps) {
+                case 3: fan_forward_row<S, 3>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
+                case 4: fan_forward_row<S, 4>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
+                case 5: fan_forward_row<S, 5>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
+                default: fan_forward_row<S, 6>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
+            }
         }
         T* out = sino + static_cast<size_t>(w) * nd;
         for (int k = 0; k < nd; ++k)
@@ -758,6 +765,7 @@ void Radon2D<T>::backproject_fan_avx512(const T* sino, T* x, size_t batch, int t
         sn[a] = static_cast<T>(sin_[a]);
     }
     const int nt = resolve_threads(threads, n);
+    const int taps = fan_taps_for(fmax_);
     for (size_t b = 0; b < batch; ++b) {
         const T* sb = sino + b * sino_size();
         T* xb = x + b * image_size();
@@ -772,10 +780,30 @@ void Radon2D<T>::backproject_fan_avx512(const T* sino, T* x, size_t batch, int t
                 T* row = xb + static_cast<size_t>(i) * m;
                 std::fill(row, row + m, T(0));
                 if (jlo_[i] > jhi_[i]) continue;
-                interp ? fan_adjoint_row<S, true>(sp.data(), W, na, cs.data(), sn.data(), fc, padl,
-                                                  static_cast<T>(cy - i), cx, jlo_[i], jhi_[i], row)
-                       : fan_adjoint_row<S, false>(sp.data(), W, na, cs.data(), sn.data(), fc, padl,
-                                                   static_cast<T>(cy - i), cx, jlo_[i], jhi_[i], row);
+                const T Y = static_cast<T>(cy - i);
+                if (interp) {  // FBP: linear interpolation, no footprint
+                    fan_adjoint_row<S, true, 3>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
+                                                jhi_[i], row);
+                    continue;
+                }
+                switch (taps) {
+                    case 3:
+                        fan_adjoint_row<S, false, 3>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
+                                                     jhi_[i], row);
+                        break;
+                    case 4:
+                        fan_adjoint_row<S, false, 4>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
+                                                     jhi_[i], row);
+                        break;
+                    case 5:
+                        fan_adjoint_row<S, false, 5>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
+                                                     jhi_[i], row);
+                        break;
+                    default:
+                        fan_adjoint_row<S, false, 6>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
+                                                     jhi_[i], row);
+                        break;
+                }
             }
         }
     }

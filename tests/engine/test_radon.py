@@ -82,14 +82,21 @@ def test_dot_test_detects_a_wrong_adjoint():
 @pytest.mark.parametrize("dtype,rtol", [(np.float32, 5e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize("shape,theta", [((64, 64), FULL), ((57, 70), LIMITED)])
 @pytest.mark.parametrize("circle", [True, False])
-@pytest.mark.parametrize("geometry", ["parallel", "parallel-0.7", "parallel-1.6", "fan", "fan-wide"])
+@pytest.mark.parametrize("geometry", ["parallel", "parallel-0.7", "parallel-1.6", "parallel-0.3", "fan", "fan-wide",
+                                      "fan-mag2", "fan-mag4"])
 def test_vector_kernels_equal_portable(dtype, rtol, shape, theta, circle, geometry):
     """The AVX-512 kernels (where the CPU has them) and the portable fast kernels compute the same
     operator as the portable reference kernels."""
     n = max(shape)
     kw = {"fan": _fan(n), "parallel": {},
-          # footprints up to ~1.9 bins: chunks whose bins exceed one window take the gather path
-          "fan-wide": dict(geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n, det_spacing=1.05), "parallel-0.7": dict(det_spacing=0.7, n_det=101),
+          # footprints up to ~1.9 bins (3 taps): chunks whose bins exceed one window take the gather path
+          "fan-wide": dict(geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n, det_spacing=1.05),
+          # wider footprints: 4 taps (up to 2.0 / 2.3 bins, circle / not), 6 taps (4.4 bins; 7.5
+          # without the circle: the portable kernels), 5 taps (3.3 bins)
+          "fan-mag2": dict(geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n, n_det=2 * n),
+          "fan-mag4": dict(geometry="fan", source_distance=1.0 * n, detector_distance=1.2 * n, n_det=5 * n),
+          "parallel-0.3": dict(det_spacing=0.3, n_det=4 * n),
+          "parallel-0.7": dict(det_spacing=0.7, n_det=101),
           "parallel-1.6": dict(det_spacing=1.6, n_det=45)}[geometry]
     R = fastshear.Radon2D(shape, theta, circle=circle, dtype=dtype, **kw)
     rng = np.random.default_rng(2)

@@ -53,10 +53,11 @@ template <typename T> constexpr bool shearlet2d_pairs(int bands, bool real_filte
 template <typename T> constexpr bool shearlet3d_pairs() { return std::is_same<T, float>::value; }
 
 // ---------------------------------------------------------------- Radon transform (radon.cpp)
-// The AVX-512 fan-beam / general-spacing kernels gather a detector window of fixed width: they
-// serve geometries whose widest pixel footprint is below this many detector bins; wider ones take
-// the portable kernels.
-constexpr double kRadonMaxVectorFootprint = 1.99;
+// The AVX-512 fan-beam / general-spacing kernels gather 3 to 6 taps per pixel (the bins a
+// footprint narrower than 2, 3, 4, 5 bins can overlap): they serve geometries whose widest pixel
+// footprint is below this many detector bins; wider ones take the portable kernels. (With 3 taps
+// only, a fan beam magnifying the object's edge 2x fell to the portable kernels, ~40x slower.)
+constexpr double kRadonMaxVectorFootprint = 4.99;
 // The AVX-512 parallel-beam adjoint with fewer angles than this sets up each image row's chunks one
 // angle at a time, vectorised over the chunks (with more, per chunk over the angles, 8 at a time).
 constexpr int kRadonFewAngles = 16;
