@@ -519,7 +519,8 @@ def normal_symbol(op, shape=None):
     :class:`~fastshear.operators.Gradient2D` (``4 sin^2(pi k / N) + 4 sin^2(pi l / M)``). For a
     :class:`fastshear.Radon2D` it is the transfer function of ``R^T R`` measured on a point
     source at the image centre (``R^T R`` is shift-invariant up to the field of view and the
-    angular sampling): a preconditioner, not an identity.
+    angular sampling, and in fan beam up to the magnification's variation): a preconditioner,
+    not an identity.
 
     Examples
     --------
@@ -537,7 +538,7 @@ def normal_symbol(op, shape=None):
     if isinstance(plan, Shearlet2D):
         w = np.fft.ifftshift(plan.dual_frame_weights)
         return np.ascontiguousarray(w[:, : plan.shape[1] // 2 + 1])
-    if isinstance(plan, Radon2D) and plan.geometry == "parallel":
+    if isinstance(plan, Radon2D):
         n, m = plan.shape
         d = np.zeros((n, m), plan.dtype)
         d[n // 2, m // 2] = 1

@@ -134,6 +134,22 @@ def test_normal_symbols():
     assert solvers.normal_symbol(ops.MatrixOperator(np.eye(3))) is None
 
 
+def test_admm_preconditions_fan_beam():
+    """A fan-beam projector gets the measured transfer function too (a preconditioner): TV by
+    ADMM on a 360-degree fan scan converges within 200 iterations (without it: not in 400)."""
+    n = 32
+    R = fastshear.Radon2D((n, n), np.arange(0, 360, 4.0), geometry="fan", source_distance=2.0 * n,
+                          detector_distance=1.0 * n, n_det=51, dtype=np.float32)
+    hr = solvers.normal_symbol(R)
+    assert hr is not None and hr.shape == (n, n // 2 + 1)
+    x = phantoms.ellipse_image(phantoms.random_ellipses((n, n), seed=3), (n, n)).astype(np.float32)
+    g = R.forward(x)
+    g += 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(1).standard_normal(g.shape).astype(np.float32)
+    r = solvers.ADMM(R, g, ops.Gradient2D((n, n), dtype=np.float32), solvers.L21(2.0), support=R.support,
+                     max_iter=200, tol=1e-3).run()
+    assert r.converged and r.iterations < 200
+
+
 def test_admm_bad_input(ct_problem):
     R, S, g, w = ct_problem
     f = solvers.L1(w, band_ndim=2)
