@@ -2,13 +2,14 @@
 bench/ct_rules_fit.py, random ellipses seeds 0-2): 128 x 128, angles -60..60 in 1 degree steps, 1 %
 Gaussian noise, PSNR (dB) of FBP, SIRT (100 iterations), TV and shearlet-l1 at the default level x
 {1/4, 1/2, 1, 2, 4}, each solved to ct's stopping rule (its default tol, at most 500 iterations).
+``--size 256``: the same phantoms drawn at 256 x 256 (the issue's size; the rules were fitted at 128).
 
 Phantoms: random ellipses (seed 20) and the modified Shepp-Logan (exact line integrals), random
 polygons (exact line integrals), two cartoon-like images of Def. 3.2 (smooth intensities, jumps
 across smooth curves) and one with a texture added (cos(2 pi (k . x)) patterns of periods 6-12
 pixels, amplitude 0.05), both projected at twice the resolution (no inverse crime).
 
-    .venv/bin/python bench/ct_rules_validate.py [--json val.json] [--phantoms NAME ...] [--methods tv]
+    .venv/bin/python bench/ct_rules_validate.py [--json val.json] [--phantoms NAME ...] [--methods tv] [--size 256]
 """
 import argparse
 import json
@@ -62,11 +63,14 @@ def cases():
 
 
 def main():
+    global N  # the phantoms' size (cases() and textured_cartoon read it)
     p = argparse.ArgumentParser()
     p.add_argument("--json", default="val.json")
     p.add_argument("--phantoms", nargs="*", default=None)
     p.add_argument("--methods", nargs="*", default=["tv", "shearlet-l1"], choices=["tv", "shearlet-l1"])
+    p.add_argument("--size", type=int, default=N)
     a = p.parse_args()
+    N = a.size
     rows = []
     for name, gt, g in cases():
         if a.phantoms and name not in a.phantoms:
