@@ -273,11 +273,13 @@ def cmd_demo(args) -> int:
     from ._shearlab import check_scales_levels
     from ._validation import resolve_workers
 
-    check_scales_levels(args.scales, None)
+    if args.scales is not None:
+        check_scales_levels(args.scales, None)
     resolve_workers(args.workers)
     files = args.outputs
     out = files.folder(Path(args.output))
     theta = np.arange(-args.angle, args.angle + 0.5 * args.step, args.step)
+    scales = args.scales if args.scales is not None else ct.default_scales((n, n))
     if args.phantom == "shepp-logan":
         ell = phantoms.shepp_logan_ellipses((n, n))
     else:
@@ -295,7 +297,7 @@ def cmd_demo(args) -> int:
     for method, label in (("fbp", "FBP"), ("tv", "TV"), ("shearlet-l1", "shearlet-l1")):
         t = time.perf_counter()
         kw = {} if method == "fbp" else {"max_iter": args.iterations, "tol": args.tol}
-        x, info = ct.reconstruct(sino, theta, (n, n), method, scales=args.scales, workers=args.workers, dtype=np.float32,
+        x, info = ct.reconstruct(sino, theta, (n, n), method, scales=scales, workers=args.workers, dtype=np.float32,
                                  progress=f"  {label}" if not args.quiet else False, return_info=True, **kw)
         dt = time.perf_counter() - t
         m = ct.metrics(x, gt)
@@ -323,7 +325,7 @@ def cmd_demo(args) -> int:
         its = (f"  {m['iterations']} {m['unit']} ({'converged' if m['converged'] else 'limit reached'})"
                if "iterations" in m else "")
         print(f"  {label:<12} {m['rel_error']:>10.4f} {m['psnr']:>10.2f} {m['ssim']:>7.4f} {m['seconds']:>9.2f}{its}")
-    sh = Shearlet2D((n, n), args.scales, workers=args.workers)
+    sh = Shearlet2D((n, n), scales, workers=args.workers)
     vis = ct.visibility(sh, theta)
     c_vis, c_inv = ct.split(sh.forward(gt), vis)
     parts = {f"visible part of the truth ({int(vis.sum())} of {vis.size} shearlets)": sh.inverse(c_vis),
@@ -333,7 +335,7 @@ def cmd_demo(args) -> int:
                f"fastshear: limited-angle CT, [{-args.angle:g}, {args.angle:g}] degrees, {args.noise * 100:g} % noise")
     report = {"phantom": args.phantom, "size": n, "theta": {"start": -args.angle, "stop": args.angle,
                                                               "step": args.step, "count": int(theta.size)},
-              "noise": args.noise, "scales": args.scales, "max_iter": args.iterations, "tol": args.tol,
+              "noise": args.noise, "scales": scales, "max_iter": args.iterations, "tol": args.tol,
               "visible_shearlets": int(vis.sum()), "shearlets": int(vis.size), "metrics": table}
     with open(files.path(out / "metrics.json"), "w") as f:
         json.dump(report, f, indent=2)
@@ -356,8 +358,9 @@ def _demo_lti_model(args, n, theta):
         if not path.exists():
             raise CLIError(f"no such LtI model: {path}")
         return lti.load(path)
+    s4 = 4 if args.scales is None else args.scales  # the LtI demo model's scales (not ct.default_scales)
     cfg = lti.LtIConfig(shape=[n, n], theta=[-args.angle, args.angle, args.step], noise=args.noise,
-                        scales=args.scales if n >= 128 else min(args.scales, 3))
+                        scales=s4 if n >= 128 else min(s4, 3))
     key = hashlib.sha256(json.dumps({**cfg.data_key(), "demo": DEMO_LTI}, sort_keys=True).encode()).hexdigest()[:16]
     path = _fftw.cache_dir() / "lti" / f"demo-{key}.npz"
     if path.exists():
@@ -694,7 +697,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--tol", type=float, default=None,
                    help="TV and shearlet-l1 stopping tolerance (default: ct.reconstruct's, ct.TV_TOL for TV, "
                         "1e-3 for shearlet-l1)")
-    d.add_argument("--scales", type=int, default=4)
+    d.add_argument("--scales", type=int, default=None,
+                   help="shearlet scales (default: ct.default_scales, 4 from 128x128 up)")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--workers", type=int, default=None)
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -713,7 +717,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lam", type=float, default=None, help="regularisation level (default: the documented rule)")
     r.add_argument("--iterations", type=int, default=None, help="iteration limit (default: ct.reconstruct's)")
     r.add_argument("--tol", type=float, default=None, help="stopping tolerance (default: ct.reconstruct's)")
-    r.add_argument("--scales", type=int, default=4)
+    r.add_argument("--scales", type=int, default=None,
+                   help="shearlet scales (default: ct.default_scales, 4 from 128x128 up)")
     r.add_argument("--workers", type=int, default=None)
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_reconstruct)

@@ -40,6 +40,11 @@ SHEARLET_SCALE_BASE = 3.0
 # ellipses seed 7 (128 and 256; TV's tolerance also on the stopping rule's epochs on ellipses
 # seeds 0-2), validated on other phantoms.
 SHEARLET_CONSTRAINT_RHO = 0.4
+# shearlet-l1's default scales: the most (up to 4) whose frame's bounds (the extreme values of
+# SH^T SH's symbol) differ by at most this ratio. ShearLab's fallback filters for 3-4 scales on
+# 80-120 pixel images reach 600-18000 and leave ADMM unconverged after 500 iterations (relative
+# residual 0.1-0.3 at 96 x 96); every other size measured stays below 90 (bench/RESULTS.md).
+SHEARLET_MAX_FRAME_RATIO = 100.0
 TV_SUBSET_ANGLES = 2
 TV_GAMMA = 30.0
 TV_REG_PROB = 0.35
@@ -229,6 +234,34 @@ def estimate_noise(sinogram) -> float:
     return float(np.median(np.abs(d)) / 0.6745 / math.sqrt(6.0))
 
 
+def default_scales(shape, max_scales: int = 4) -> int:
+    """The number of shearlet scales :func:`reconstruct` uses for an image of this shape: the most,
+    up to ``max_scales``, whose shearlet system fits and is a well-conditioned frame (bounds within
+    :data:`SHEARLET_MAX_FRAME_RATIO` of each other); 1 if none is.
+
+    Examples
+    --------
+    >>> import fastshear
+    >>> fastshear.ct.default_scales((256, 256)), fastshear.ct.default_scales((96, 96))
+    (4, 2)
+    """
+    import warnings
+
+    from .shearlet2d import Shearlet2D
+
+    shape = positive_shape(shape, 2)
+    for scales in range(int(max_scales), 1, -1):
+        with warnings.catch_warnings():  # the fallback filters' warning: the choice is made here
+            warnings.simplefilter("ignore")
+            try:
+                w = np.asarray(Shearlet2D(shape, scales).dual_frame_weights)
+            except ValueError:  # no filter configuration of this many scales fits
+                continue
+        if w.min() > 0 and w.max() <= SHEARLET_MAX_FRAME_RATIO * w.min():
+            return scales
+    return 1
+
+
 def default_weights(sh, level: float) -> np.ndarray:
     """Per-shearlet weights ``w_i = level * RMS_i * 3^(j_i - J)`` (growing with the scale j, the
     finest scale J getting ``level * RMS_i``), zero on the lowpass.
@@ -252,7 +285,7 @@ _FBP_FILTER = "ram-lak"
 
 
 def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_level=None,
-                lam=None, weights=None, scales: int = 4, max_iter=None, tol=None,
+                lam=None, weights=None, scales=None, max_iter=None, tol=None,
                 filter_name: str = _FBP_FILTER, nonneg: bool = True, dtype=None, radon_kwargs=None,
                 progress=False, callback=None, workers=None, return_info: bool = False, model=None,
                 filter=MISSING):
@@ -277,8 +310,9 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
         TV weight, or the overall level of the shearlet weights; default by the rule in Notes.
     weights : array_like (K,), optional
         Shearlet weights (override ``lam``).
-    scales : int
-        Shearlet scales (shearlet-l1).
+    scales : int, optional
+        Shearlet scales (shearlet-l1); default :func:`default_scales` (4 from 128 x 128 up, where
+        ShearLab's filters give a well-conditioned frame; fewer on smaller images).
     max_iter : int, optional
         Iteration limit: SIRT 100 (its iteration count is its regularisation), TV (epochs) and
         shearlet-l1 500 (a limit: they stop when the stopping rule holds).
@@ -305,7 +339,7 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     return_info : bool
         Also return a dict: ``method``, ``noise_level``, ``lam``, ``weights``, ``iterations``,
         ``converged`` (per sinogram for a stack), the solver's ``history``, ``solver`` ("admm" or
-        "spdhg") and its ``rho`` (ADMM) or ``subsets`` (SPDHG).
+        "spdhg") and its ``rho`` (ADMM) or ``subsets`` (SPDHG); shearlet-l1 also ``scales``.
 
     Returns
     -------
@@ -440,7 +474,10 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     else:
         from .shearlet2d import Shearlet2D
 
+        if scales is None:
+            scales = default_scales(shape)
         K = Shearlet2D(shape, scales, dtype=dt, workers=workers)
+        info["scales"] = K.scales
         if weights is None:
             lev = SHEARLET_FACTOR * s if lam is None else np.full(nb, float(lam))
             w1 = default_weights(K, 1.0)
