@@ -105,3 +105,31 @@ def test_ssim_matches_scikit_image(scan):
     assert ct.ssim(x, gt) == pytest.approx(ref, abs=1e-10)
     m = ct.metrics(x, gt)
     assert m["rel_error"] == pytest.approx(rel(x, gt)) and 5 < m["psnr"] < 60
+
+
+def test_noise_gain_carries_the_rule_to_other_geometries():
+    """The level rule's noise term is the back-projected noise per pixel: 1 for the parallel beam
+    with unit bins it was fitted on, larger for a fan beam (magnified pixels spread over more
+    bins) and finer bins; ct's default level carries it (a given lam does not)."""
+    n, theta = 64, np.arange(0, 360, 4.0)
+    par = fastshear.Radon2D((n, n), theta)
+    fan = fastshear.Radon2D((n, n), theta, geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n,
+                            n_det=100)
+    fine = fastshear.Radon2D((n, n), theta, det_spacing=0.5, n_det=2 * n)
+    assert ct.noise_gain(par) == 1.0
+    assert 1.2 < ct.noise_gain(fan) < 1.5 and 1.3 < ct.noise_gain(fine) < 1.8
+    # measured, not assumed: the RMS of R^T e over the support for unit noise, against the parallel beam's
+    e = np.random.default_rng(5).standard_normal((8,) + fan.sinogram_shape)
+    ep = np.random.default_rng(6).standard_normal((8,) + par.sinogram_shape)
+    sup = fan.support
+    ratio = np.sqrt(np.mean(fan.adjoint(e)[:, sup] ** 2) / np.mean(par.adjoint(ep)[:, sup] ** 2))
+    assert abs(ct.noise_gain(fan) - ratio) < 0.03 * ratio
+    x = phantoms.shepp_logan((n, n))
+    g = fan.forward(x)
+    kw = dict(geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n)
+    _, info = ct.reconstruct(g, theta, (n, n), "tv", noise_level=0.1, max_iter=1, return_info=True,
+                             radon_kwargs=kw, dtype=np.float32)
+    assert info["lam"] == pytest.approx(ct.TV_FACTOR * 0.1 * np.sqrt(theta.size) * ct.noise_gain(fan))
+    _, info = ct.reconstruct(g, theta, (n, n), "tv", lam=0.5, max_iter=1, return_info=True, radon_kwargs=kw,
+                             dtype=np.float32)
+    assert info["lam"] == 0.5
