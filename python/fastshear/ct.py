@@ -283,6 +283,8 @@ def noise_gain(radon) -> float:
     """
     from .radon import Radon2D
 
+    if radon.geometry == "parallel" and radon.det_spacing == 1.0:
+        return 1.0
     ref = Radon2D(radon.shape, radon.theta, n_det=radon.n_det, circle=radon.circle, dtype=np.float64)
     sup = radon.support
 
@@ -290,8 +292,7 @@ def noise_gain(radon) -> float:
         e = np.random.default_rng(0).standard_normal(op.sinogram_shape)
         return float(np.sqrt(np.mean(np.asarray(op.adjoint(e), np.float64)[sup] ** 2)))
 
-    same = radon.geometry == "parallel" and radon.det_spacing == 1.0
-    return 1.0 if same else rms(radon) / rms(ref)
+    return rms(radon) / rms(ref)
 
 
 def default_weights(sh, level: float) -> np.ndarray:
