@@ -372,7 +372,8 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     return_info : bool
         Also return a dict: ``method``, ``noise_level``, ``lam``, ``weights``, ``iterations``,
         ``converged`` (per sinogram for a stack), the solver's ``history``, ``solver`` ("admm" or
-        "spdhg") and its ``rho`` (ADMM) or ``subsets`` (SPDHG); shearlet-l1 also ``scales``.
+        "spdhg") and its ``rho`` (ADMM) or ``subsets`` (SPDHG); shearlet-l1 also ``scales``; the
+        rule's level also ``noise_gain``.
 
     Returns
     -------
@@ -498,7 +499,9 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
 
     # TV / shearlet-l1: per-problem levels by scaling the data (the constraint set is a cone, so
     # argmin ||R f - g||^2/2 + lam reg(f) = lam argmin ||R f - g / lam||^2/2 + reg(f))
-    s = sig * math.sqrt(t.size) * (noise_gain(R) if lam is None and weights is None else 1.0)
+    if lam is None and weights is None:  # the rule's level
+        info["noise_gain"] = noise_gain(R)
+    s = sig * math.sqrt(t.size) * info.get("noise_gain", 1.0)
     if method == "tv":
         from .operators import Gradient2D
 

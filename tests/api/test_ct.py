@@ -130,6 +130,7 @@ def test_noise_gain_carries_the_rule_to_other_geometries():
     _, info = ct.reconstruct(g, theta, (n, n), "tv", noise_level=0.1, max_iter=1, return_info=True,
                              radon_kwargs=kw, dtype=np.float32)
     assert info["lam"] == pytest.approx(ct.TV_FACTOR * 0.1 * np.sqrt(theta.size) * ct.noise_gain(fan))
+    assert info["noise_gain"] == pytest.approx(ct.noise_gain(fan), rel=1e-5)  # ct's plan is float32
     _, info = ct.reconstruct(g, theta, (n, n), "tv", lam=0.5, max_iter=1, return_info=True, radon_kwargs=kw,
                              dtype=np.float32)
-    assert info["lam"] == 0.5
+    assert info["lam"] == 0.5 and "noise_gain" not in info
