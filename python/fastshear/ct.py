@@ -45,6 +45,11 @@ SHEARLET_CONSTRAINT_RHO = 0.4
 # 80-120 pixel images reach 600-18000 and leave ADMM unconverged after 500 iterations (relative
 # residual 0.1-0.3 at 96 x 96); every other size measured stays below 90 (bench/RESULTS.md).
 SHEARLET_MAX_FRAME_RATIO = 100.0
+# ADMM's penalty for 2-scale shearlet systems (the default on small images), times its default
+# rule: the rule's symbol medians put it 1.4x above the 3-4 scale systems' and ADMM needed 2-3x
+# the iterations (fitted on random ellipses seeds 0-2 at 96 x 96, validated on other phantoms at
+# 80 and 96 and with scales=2 at 128; bench/RESULTS.md).
+SHEARLET_TWO_SCALE_RHO = 0.5
 TV_SUBSET_ANGLES = 2
 TV_GAMMA = 30.0
 TV_REG_PROB = 0.35
@@ -560,7 +565,7 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
     else:
         # momentum with restart (on the regulariser's split); a constraint penalty below rho
         # fills the missing wedge faster (bench/RESULTS.md)
-        rho = solvers.ADMM.default_rho(R, K)
+        rho = solvers.ADMM.default_rho(R, K) * (SHEARLET_TWO_SCALE_RHO if K.scales == 2 else 1.0)
         res = solvers.ADMM(R, gb, K, f, nonneg=nonneg, support=support, x0=x0, max_iter=max_iter or 500,
                            tol=1e-3 if tol is None else tol, progress=prog, callback=callback, restart=0.999,
                            cg_steps=3, rho=rho, constraint_rho=SHEARLET_CONSTRAINT_RHO * rho).run()

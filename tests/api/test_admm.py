@@ -137,14 +137,15 @@ def test_normal_symbols():
 def test_reconstruct_default_scales_converge_on_small_images():
     """Below 128 x 128 ShearLab's 3- and 4-scale filters are ill-conditioned frames (bounds 600-18000
     apart): ct's default scales keep a well-conditioned one and the solve converges (with scales=4
-    at 96 x 96 it is still far off after 500 iterations)."""
+    at 96 x 96 it is still far off after 500 iterations), with ADMM's penalty for 2 scales (217
+    iterations at the default rule's penalty)."""
     n, theta = 96, np.arange(-60, 61, 1.0)
     e = phantoms.random_ellipses((n, n), seed=3)
     g = phantoms.ellipse_sinogram(e, theta, n)
     g = g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(100).standard_normal(g.shape)
     x, info = ct.reconstruct(g, theta, (n, n), return_info=True, dtype=np.float32)
     assert info["scales"] == ct.default_scales((n, n)) == 2
-    assert info["converged"] and info["iterations"] < 400
+    assert info["converged"] and info["iterations"] < 170
     assert [ct.default_scales((k, k)) for k in (48, 80, 120, 127, 128, 256)] == [2, 2, 2, 4, 4, 4]
 
 
