@@ -259,10 +259,10 @@ def default_scales(shape, max_scales: int = 4) -> int:
         with warnings.catch_warnings():  # the fallback filters' warning: the choice is made here
             warnings.simplefilter("ignore")
             try:
-                w = np.asarray(Shearlet2D(shape, scales).dual_frame_weights)
+                lo, hi = Shearlet2D(shape, scales).frame_bounds
             except ValueError:  # no filter configuration of this many scales fits
                 continue
-        if w.min() > 0 and w.max() <= SHEARLET_MAX_FRAME_RATIO * w.min():
+        if lo > 0 and hi <= SHEARLET_MAX_FRAME_RATIO * lo:
             return scales
     return 1
 
