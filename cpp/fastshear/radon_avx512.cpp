@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "fastshear/infra/heuristics.hpp"
@@ -408,6 +409,15 @@ inline int fan_taps_for(double fmax) {
         if (fmax < k - 1 - 0.01) return k;
     return 0;
 }
+// f(std::integral_constant<int, K>{}) for K = taps (3 to 6; fan_taps_for's 0 never gets here)
+template <typename F> inline void with_taps(int taps, F&& f) {
+    switch (taps) {
+        case 3: return f(std::integral_constant<int, 3>{});
+        case 4: return f(std::integral_constant<int, 4>{});
+        case 5: return f(std::integral_constant<int, 5>{});
+        default: return f(std::integral_constant<int, 6>{});
+    }
+}
 template <typename S> struct FanConst {
     typename S::T ds, kF, cdet;  // source distance, (Ds + Dd) / d, detector centre (bins)
     typename S::T invd;          // 1 / d
@@ -569,12 +579,9 @@ template <typename T> void Radon2D<T>::forward_fan_avx512(const T* x, T* sino, s
             if (jlo_[i] > jhi_[i]) continue;
             const T* xr = xb + static_cast<size_t>(i) * m;
             const T Y = static_cast<T>(cy - i);
-            switch (taps) {
-                case 3: fan_forward_row<S, 3>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
-                case 4: fan_forward_row<S, 4>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
-                case 5: fan_forward_row<S, 5>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
-                default: fan_forward_row<S, 6>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W); break;
-            }
+            with_taps(taps, [&](auto k) {
+                fan_forward_row<S, decltype(k)::value>(xr, c, s, fc, padl, Y, cx, jlo_[i], jhi_[i], acc0, W);
+            });
         }
         T* out = sino + static_cast<size_t>(w) * nd;
         for (int k = 0; k < nd; ++k)
@@ -786,24 +793,10 @@ void Radon2D<T>::backproject_fan_avx512(const T* sino, T* x, size_t batch, int t
                                                 jhi_[i], row);
                     continue;
                 }
-                switch (taps) {
-                    case 3:
-                        fan_adjoint_row<S, false, 3>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
-                                                     jhi_[i], row);
-                        break;
-                    case 4:
-                        fan_adjoint_row<S, false, 4>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
-                                                     jhi_[i], row);
-                        break;
-                    case 5:
-                        fan_adjoint_row<S, false, 5>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
-                                                     jhi_[i], row);
-                        break;
-                    default:
-                        fan_adjoint_row<S, false, 6>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y, cx, jlo_[i],
-                                                     jhi_[i], row);
-                        break;
-                }
+                with_taps(taps, [&](auto k) {
+                    fan_adjoint_row<S, false, decltype(k)::value>(sp.data(), W, na, cs.data(), sn.data(), fc, padl, Y,
+                                                                  cx, jlo_[i], jhi_[i], row);
+                });
             }
         }
     }
