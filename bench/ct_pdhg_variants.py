@@ -1,6 +1,6 @@
-"""The PDHG family on ct's shearlet-l1 problem (bench/RESULTS.md, issue: converged solvers): the
-candidates of the issue's list that apply one transform set (R pair + SH pair) per iteration,
-against ct's ADMM (about 1.6 sets per iteration).
+"""The PDHG family and smoothed FISTA on ct's shearlet-l1 problem (bench/RESULTS.md, issue: converged
+solvers): the candidates of the issue's list that apply one transform set (R pair + SH pair) per
+iteration, against ct's ADMM (about 1.5 sets per iteration).
 
 ``min_{f >= 0, support} ||R f - g||^2 / 2 + sum_i w_i ||SH_i f||_1`` (ct's default weights),
 random ellipses, angles -60..60 in 1 degree steps, 1 % noise, float32, FBP start, the data dual
@@ -13,14 +13,19 @@ started at ``R f0 - g`` (its value at the start), the l1 dual at 0:
   cycle's iterates (PDLP's restart to the average, at a fixed frequency);
 - ``mp``: Malitsky & Pock's PDHG with linesearch (2018, Alg. 1; delta 0.99, mu 0.7) in the same
   diagonal metric, ``beta`` the dual-to-primal step ratio: one set per iteration plus an adjoint
-  pair per backtrack.
+  pair per backtrack;
+- ``fista``: FISTA on the problem with the l1 term smoothed (Nesterov 2005: the weighted Huber
+  function of width ``mu``), with O'Donoghue & Candes' adaptive restart, in the diagonal metric
+  ``D = R^T R 1 + ||SH^T W SH|| / mu`` (a majoriser of the smoothed objective's Hessian, so the
+  projected step onto the support / non-negativity is exact), ``mu`` continued from ``mu0`` by
+  x0.7 every 10 iterations down to ``mu_min`` (``--fista MU0:MU_MIN``): one set per iteration.
 
 The minimiser: ``--ref-iter`` ADMM iterations with 4 CG steps, as bench/ct_convergence.py. Prints
 the relative objective gap and the PSNR difference to it every 25 iterations, with the transform
 sets spent.
 
     .venv/bin/python bench/ct_pdhg_variants.py [--size 128] [--seed 7] [--iter 300] [--ref-iter 2000]
-        [--omega 0.03 0.1 0.3 1] [--restart 25 60] [--beta 10 100 300 1000]
+        [--omega 0.03 0.1 0.3 1] [--restart 25 60] [--beta 10 100 300 1000] [--fista 2e-3:7e-5 1e-2:1e-4]
 """
 import argparse
 import math
@@ -56,6 +61,7 @@ def main():
     p.add_argument("--omega", type=float, nargs="*", default=[0.03, 0.1, 0.3, 1.0])
     p.add_argument("--restart", type=int, nargs="*", default=[25, 60])
     p.add_argument("--beta", type=float, nargs="*", default=[10.0, 100.0, 300.0, 1000.0])
+    p.add_argument("--fista", nargs="*", default=["2e-3:7e-5", "1e-2:1e-4"], help="MU0:MU_MIN pairs")
     a = p.parse_args()
     n = a.size
     gt, g, R, S, w = problem(n, a.seed)
@@ -141,6 +147,31 @@ def main():
                 pts.append((k, k + extra / 2, obj(x), ct.metrics(x, gt)["psnr"]))
         return pts
 
+    def fista(mu0, mu_min):
+        # ||SH^T W SH||: the largest value of the weighted symbol sum_b w_b |psi_b|^2 (exact: SH is
+        # a bank of circular Fourier multipliers)
+        lw = float(np.max(np.tensordot(np.asarray(w, float), np.abs(S.spectra) ** 2, axes=1)))
+        dr = R.adjoint(R.forward(sup.astype(np.float32)))  # R^T R 1 on the support (>= R^T R, Schur)
+        x = fbp.copy()
+        y, t, mu, pts = x.copy(), 1.0, mu0, []
+        for k in range(1, a.iter + 1):
+            if k % 10 == 0:
+                mu = max(0.7 * mu, mu_min)
+            grad = R.adjoint(R.forward(y) - g) + S.adjoint(W * np.clip(S.forward(y) / mu, -1, 1))
+            xn = np.maximum(y - grad / (dr + 1.05 * lw / mu), 0) * sup
+            tn = 0.5 * (1 + math.sqrt(1 + 4 * t * t))
+            if float(np.vdot(y - xn, xn - x)) > 0:  # adaptive restart
+                tn, y = 1.0, xn.copy()
+            else:
+                y = xn + ((t - 1) / tn) * (xn - x)
+            x, t = xn, tn
+            if k % 25 == 0:
+                pts.append((k, k, obj(x), ct.metrics(x, gt)["psnr"]))
+        return pts
+
+    for spec in a.fista:
+        mu0, mu_min = (float(v) for v in spec.split(":"))
+        report(f"fista mu {mu0:g} -> {mu_min:g}", fista(mu0, mu_min))
     for om in a.omega:
         report(f"pdhg omega {om:g}", pdhg(om))
     for rs in a.restart:
