@@ -13,7 +13,10 @@ sinograms, float32, per iteration and problem:
   CG's vector updates, Python).
 
 The bound is ``alone / (ideal + the batch's rest)``: the throughput gain of a batch whose
-transforms scale perfectly over the cores and whose other work costs what it costs now.
+transforms scale perfectly over the cores and whose other work costs what it costs now; and
+``alone's transforms / ideal``, the gain if the other work vanished alone and in the batch alike
+(it is per-problem work either way), the most a batch gains without sharing transform work
+between images.
 Interleaved rounds, medians.
 
     .venv/bin/python bench/ct_batch_bound.py [--size 128] [--batch 8] [--threads 2] [--rounds 5]
@@ -90,7 +93,7 @@ def main():
     print(f"| bound: ideal transforms + the batch's rest | {m['T ideal'] + rest_b:.2f} | {m['T ideal']:.2f} "
           f"| {rest_b:.2f} |")
     print(f"throughput of the batch: {m['alone'] / m['batch']:.2f}x; bound: {m['alone'] / (m['T ideal'] + rest_b):.2f}x; "
-          f"with no other work at all: {m['alone'] / m['T ideal']:.2f}x")
+          f"without any other work, alone or in the batch: {m['T alone'] / m['T ideal']:.2f}x")
 
 
 if __name__ == "__main__":
