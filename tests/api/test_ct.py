@@ -107,6 +107,35 @@ def test_ssim_matches_scikit_image(scan):
     assert m["rel_error"] == pytest.approx(rel(x, gt)) and 5 < m["psnr"] < 60
 
 
+def test_the_rule_falls_slower_than_the_noise_below_the_fitted_noise():
+    """Below the relative noise the rules were fitted at (NOISE_REF), the default level falls as
+    sigma^(1 + EXP), not as sigma; from there up it is linear in sigma; per problem of a stack."""
+    n, theta = 48, np.arange(-60, 61, 4.0)
+    g = fastshear.Radon2D((n, n), theta).forward(phantoms.shepp_logan((n, n)))
+    rms = float(np.sqrt(np.mean(g ** 2)))
+
+    def level(method, rel):
+        return ct.reconstruct(g, theta, (n, n), method, noise_level=rel * rms, max_iter=1, return_info=True,
+                              dtype=np.float32)[1]["lam"]
+
+    for method, ex in (("tv", ct.TV_NOISE_EXP), ("shearlet-l1", ct.SHEARLET_NOISE_EXP)):
+        hi, ref, lo = (level(method, f * ct.NOISE_REF) for f in (4.0, 1.0, 0.25))
+        assert hi / ref == pytest.approx(4.0)                    # linear above
+        assert ref / lo == pytest.approx(4.0 / 4.0 ** -ex)      # 4^(1 + EXP) below
+    # a stack: each sinogram its own estimated noise and factor (a smooth image, whose structure
+    # does not reach the noise estimate's second differences)
+    y, x = np.mgrid[:n, :n] - n / 2
+    g = fastshear.Radon2D((n, n), theta).forward(np.exp(-(x ** 2 + y ** 2) / 128.0))
+    rms, rng = float(np.sqrt(np.mean(g ** 2))), np.random.default_rng(0)
+    gs = np.stack([g + 0.001 * rms * rng.standard_normal(g.shape), g + 0.05 * rms * rng.standard_normal(g.shape)])
+    _, info = ct.reconstruct(gs, theta, (n, n), "shearlet-l1", max_iter=1, return_info=True, dtype=np.float32)
+    nf = info["noise_factor"]
+    assert nf[0] > 1.3 and nf[1] == 1.0
+    np.testing.assert_allclose(nf, ct.noise_factor(info["noise_level"], gs.astype(np.float32),
+                                                   ct.SHEARLET_NOISE_EXP))
+    assert ct.noise_factor(0.0, g, -0.5)[0] == 1.0 and ct.noise_factor(1.0, 0 * g, -0.5)[0] == 1.0
+
+
 def test_noise_gain_carries_the_rule_to_other_geometries():
     """The level rule's noise term is the back-projected noise per pixel: 1 for the parallel beam
     with unit bins it was fitted on, larger for a fan beam (magnified pixels spread over more
@@ -129,7 +158,8 @@ def test_noise_gain_carries_the_rule_to_other_geometries():
     kw = dict(geometry="fan", source_distance=2.0 * n, detector_distance=1.0 * n)
     _, info = ct.reconstruct(g, theta, (n, n), "tv", noise_level=0.1, max_iter=1, return_info=True,
                              radon_kwargs=kw, dtype=np.float32)
-    assert info["lam"] == pytest.approx(ct.TV_FACTOR * 0.1 * np.sqrt(theta.size) * ct.noise_gain(fan))
+    nf = ct.noise_factor(0.1, g, ct.TV_NOISE_EXP)
+    assert info["lam"] == pytest.approx(ct.TV_FACTOR * 0.1 * np.sqrt(theta.size) * ct.noise_gain(fan) * nf[0])
     assert info["noise_gain"] == pytest.approx(ct.noise_gain(fan), rel=1e-5)  # ct's plan is float32
     _, info = ct.reconstruct(g, theta, (n, n), "tv", lam=0.5, max_iter=1, return_info=True, radon_kwargs=kw,
                              dtype=np.float32)
