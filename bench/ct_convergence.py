@@ -23,7 +23,6 @@ and a log-scale plot.
         [--tv] [--scan 0.2 0.4 1]
 """
 import argparse
-import math
 import time
 
 import numpy as np
@@ -69,6 +68,11 @@ def per_iteration(make, iters=20, k=3):
     return float(np.median(ts))
 
 
+def default_level(g, theta, n, method):
+    """ct's default regularisation level for this sinogram (its rule, read from its info)."""
+    return ct.reconstruct(g, theta, (n, n), method, max_iter=1, return_info=True)[1]["lam"]
+
+
 def first_hit(pts):
     """The first checkpoint from which the gap stays <= 1e-3 and the PSNR within 0.1 dB."""
     hit = None
@@ -103,7 +107,7 @@ def plot(curves, xlabel, title, path):
     print(f"wrote {path}")
 
 
-def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
+def tv_convergence(a, R, g, gt, lev, sup, fbp, x1):
     """TV as ct.reconstruct solves it (its scaled problem): SPDHG over angle subsets (ct's
     settings; cost in R pairs = epochs, each about one R and one R^T, plus 2 for the set-up: the
     step sizes from R on ones and the first duals) against ADMM with the previous ct settings (2
@@ -112,7 +116,6 @@ def tv_convergence(a, R, g, gt, s, sup, fbp, x1):
     from fastshear.operators import Gradient2D
 
     n = a.size
-    lev = ct.TV_FACTOR * s
     K, f = Gradient2D((n, n), dtype=np.float32), solvers.L21(1.0)
     gs, x0 = g / lev, fbp / lev
     theta = R.theta
@@ -188,14 +191,13 @@ def main():
     g = (g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(100 + a.seed).standard_normal(g.shape)).astype(np.float32)
     R = fastshear.Radon2D((n, n), theta, dtype=np.float32)
     S = fastshear.Shearlet2D((n, n), 4, dtype=np.float32)
-    s = ct.estimate_noise(g) * math.sqrt(theta.size)
-    w = ct.default_weights(S, ct.SHEARLET_FACTOR * s)
+    w = ct.default_weights(S, default_level(g, theta, n, "shearlet-l1"))
     f = solvers.L1(w, band_ndim=2)
     sup = R.support
     fbp = np.maximum(R.fbp(g), 0) * sup
     x1 = np.ascontiguousarray(gt, np.float32)
     if a.tv:
-        return tv_convergence(a, R, g, gt, s, sup, fbp, x1)
+        return tv_convergence(a, R, g, gt, default_level(g, theta, n, "tv"), sup, fbp, x1)
     tR, tS = pair_times(R, S, x1)
     print(f"{n}x{n}: R pair {tR * 1e3:.2f} ms, SH pair {tS * 1e3:.2f} ms (medians of 15, into reused outputs)")
 

@@ -48,7 +48,8 @@ def problem(n, seed):
     g = g.astype(np.float32)
     R = fastshear.Radon2D((n, n), theta, dtype=np.float32)
     S = fastshear.Shearlet2D((n, n), 4, dtype=np.float32)
-    w = ct.default_weights(S, ct.SHEARLET_FACTOR * ct.estimate_noise(g) * math.sqrt(theta.size))
+    # ct's default level for this sinogram (its rule, read from its info)
+    w = ct.default_weights(S, ct.reconstruct(g, theta, (n, n), max_iter=1, return_info=True)[1]["lam"])
     return gt, g, R, S, w
 
 
