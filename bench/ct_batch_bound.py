@@ -22,24 +22,15 @@ Interleaved rounds, medians.
     .venv/bin/python bench/ct_batch_bound.py [--size 128] [--batch 8] [--threads 2] [--rounds 5]
 """
 import argparse
-import time
 import warnings
 
 import numpy as np
 
 import fastshear
+from ct_convergence import timed  # bench/ is the script's folder
 from fastshear import ct, phantoms, solvers
 
 warnings.simplefilter("ignore")
-
-
-def timed(f, k):
-    ts = []
-    for _ in range(k):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
 
 
 def main():
