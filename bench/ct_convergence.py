@@ -73,6 +73,21 @@ def default_level(g, theta, n, method):
     return ct.reconstruct(g, theta, (n, n), method, max_iter=1, return_info=True)[1]["lam"]
 
 
+def problem(n, seed):
+    """The problem of this script and bench/ct_pdhg_variants.py: random ellipses (``seed``), angles
+    -60..60 in 1 degree steps, exact line integrals, 1 % Gaussian noise (seed ``100 + seed``),
+    float32; ground truth, sinogram, Radon and 4-scale shearlet plans, ct's default weights."""
+    theta = np.arange(-60, 61, 1.0)
+    e = phantoms.random_ellipses((n, n), seed=seed)
+    gt = phantoms.ellipse_image(e, (n, n))
+    g = phantoms.ellipse_sinogram(e, theta, n)
+    g = (g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(100 + seed).standard_normal(g.shape))
+    g = g.astype(np.float32)
+    R = fastshear.Radon2D((n, n), theta, dtype=np.float32)
+    S = fastshear.Shearlet2D((n, n), 4, dtype=np.float32)
+    return gt, g, R, S, ct.default_weights(S, default_level(g, theta, n, "shearlet-l1"))
+
+
 def first_hit(pts):
     """The first checkpoint from which the gap stays <= 1e-3 and the PSNR within 0.1 dB."""
     hit = None
@@ -184,14 +199,8 @@ def main():
                    help="only report iterations to 1e-3 / 0.1 dB for these constraint penalties (x rho)")
     a = p.parse_args()
     n = a.size
-    theta = np.arange(-60, 61, 1.0)
-    e = phantoms.random_ellipses((n, n), seed=a.seed)
-    gt = phantoms.ellipse_image(e, (n, n))
-    g = phantoms.ellipse_sinogram(e, theta, n)
-    g = (g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(100 + a.seed).standard_normal(g.shape)).astype(np.float32)
-    R = fastshear.Radon2D((n, n), theta, dtype=np.float32)
-    S = fastshear.Shearlet2D((n, n), 4, dtype=np.float32)
-    w = ct.default_weights(S, default_level(g, theta, n, "shearlet-l1"))
+    gt, g, R, S, w = problem(n, a.seed)
+    theta = R.theta
     f = solvers.L1(w, band_ndim=2)
     sup = R.support
     fbp = np.maximum(R.fbp(g), 0) * sup

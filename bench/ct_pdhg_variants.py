@@ -33,24 +33,10 @@ import warnings
 
 import numpy as np
 
-import fastshear
-from fastshear import ct, phantoms, solvers
+from ct_convergence import problem  # bench/ is the script's folder
+from fastshear import ct, solvers
 
 warnings.simplefilter("ignore")
-
-
-def problem(n, seed):
-    theta = np.arange(-60, 61, 1.0)
-    e = phantoms.random_ellipses((n, n), seed=seed)
-    gt = phantoms.ellipse_image(e, (n, n))
-    g = phantoms.ellipse_sinogram(e, theta, n)
-    g = (g + 0.01 * np.sqrt(np.mean(g ** 2)) * np.random.default_rng(100 + seed).standard_normal(g.shape))
-    g = g.astype(np.float32)
-    R = fastshear.Radon2D((n, n), theta, dtype=np.float32)
-    S = fastshear.Shearlet2D((n, n), 4, dtype=np.float32)
-    # ct's default level for this sinogram (its rule, read from its info)
-    w = ct.default_weights(S, ct.reconstruct(g, theta, (n, n), max_iter=1, return_info=True)[1]["lam"])
-    return gt, g, R, S, w
 
 
 def main():
