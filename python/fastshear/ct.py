@@ -539,11 +539,12 @@ def reconstruct(sinogram, theta, shape, method: str = "shearlet-l1", *, noise_le
 
     # TV / shearlet-l1: per-problem levels by scaling the data (the constraint set is a cone, so
     # argmin ||R f - g||^2/2 + lam reg(f) = lam argmin ||R f - g / lam||^2/2 + reg(f))
+    gain, nf = 1.0, np.ones(nb)
     if lam is None and weights is None:  # the rule's level
-        info["noise_gain"] = noise_gain(R)
+        gain = info["noise_gain"] = noise_gain(R)
         nf = noise_factor(sig, g, TV_NOISE_EXP if method == "tv" else SHEARLET_NOISE_EXP)
         info["noise_factor"] = nf if batched else float(nf[0])
-    s = sig * math.sqrt(t.size) * info.get("noise_gain", 1.0) * info.get("noise_factor", 1.0)
+    s = sig * math.sqrt(t.size) * gain * nf
     if method == "tv":
         from .operators import Gradient2D
 
